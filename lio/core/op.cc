@@ -1,0 +1,13 @@
+#include "lio/core/op.h"
+
+namespace lio {
+
+const char* op_name(uint32_t code) noexcept {
+  static constexpr const char* kNames[LIO_OP_COUNT] = {
+      "nop",     "read",   "write",   "readv", "writev", "fsync",    "openat",  "close",   "socket",
+      "accept",  "connect", "send",   "recv",  "sendmsg", "recvmsg", "shutdown", "timeout", "poll",
+  };
+  return code < LIO_OP_COUNT ? kNames[code] : "unknown";
+}
+
+}  // namespace lio

@@ -1,0 +1,127 @@
+// lio::Op: lio_op with builders, so callers never fill the C struct by hand
+// (and never forget struct_size / abi_version).
+#ifndef LIO_CORE_OP_H_
+#define LIO_CORE_OP_H_
+
+#include <cstdint>
+#include <cstring>
+
+#include "lio/core/plugin_abi.h"
+
+namespace lio {
+
+struct Op : lio_op {
+  Op() noexcept {
+    std::memset(static_cast<lio_op*>(this), 0, sizeof(lio_op));
+    struct_size = sizeof(lio_op);
+    abi_version = LIO_ABI_VERSION;
+  }
+
+  static Op Nop() noexcept { return Make(LIO_OP_NOP, LIO_INVALID_HANDLE); }
+
+  static Op Read(lio_handle h, void* buf, uint64_t len, int64_t offset = LIO_OFFSET_CURRENT) noexcept {
+    Op op = Make(LIO_OP_READ, h);
+    op.u.rw = {buf, len, offset};
+    return op;
+  }
+  static Op Write(lio_handle h, const void* buf, uint64_t len, int64_t offset = LIO_OFFSET_CURRENT) noexcept {
+    Op op = Make(LIO_OP_WRITE, h);
+    op.u.rw = {const_cast<void*>(buf), len, offset};
+    return op;
+  }
+  static Op Readv(lio_handle h, const lio_iovec* iov, uint32_t iovcnt, int64_t offset = LIO_OFFSET_CURRENT) noexcept {
+    Op op = Make(LIO_OP_READV, h);
+    op.u.rwv = {iov, iovcnt, offset};
+    return op;
+  }
+  static Op Writev(lio_handle h, const lio_iovec* iov, uint32_t iovcnt, int64_t offset = LIO_OFFSET_CURRENT) noexcept {
+    Op op = Make(LIO_OP_WRITEV, h);
+    op.u.rwv = {iov, iovcnt, offset};
+    return op;
+  }
+  static Op Fsync(lio_handle h, bool data_only = false) noexcept {
+    Op op = Make(LIO_OP_FSYNC, h);
+    op.flags = data_only ? LIO_FSYNC_DATASYNC : 0;
+    return op;
+  }
+  static Op Openat(lio_handle dir, const char* path, uint32_t open_flags, uint32_t mode = 0644) noexcept {
+    Op op = Make(LIO_OP_OPENAT, dir);
+    op.u.open = {path, open_flags, mode};
+    return op;
+  }
+  static Op Close(lio_handle h) noexcept { return Make(LIO_OP_CLOSE, h); }
+  static Op Socket(int domain, int type, int protocol = 0) noexcept {
+    Op op = Make(LIO_OP_SOCKET, LIO_INVALID_HANDLE);
+    op.u.socket = {domain, type, protocol};
+    return op;
+  }
+  static Op Accept(lio_handle h, void* addr = nullptr, uint32_t* addrlen = nullptr) noexcept {
+    Op op = Make(LIO_OP_ACCEPT, h);
+    op.u.accept = {addr, addrlen};
+    return op;
+  }
+  static Op Connect(lio_handle h, const void* addr, uint32_t addrlen) noexcept {
+    Op op = Make(LIO_OP_CONNECT, h);
+    op.u.connect = {addr, addrlen};
+    return op;
+  }
+  static Op Send(lio_handle h, const void* buf, uint64_t len, int flags = 0) noexcept {
+    Op op = Make(LIO_OP_SEND, h);
+    op.u.sr = {const_cast<void*>(buf), len, flags};
+    return op;
+  }
+  static Op Recv(lio_handle h, void* buf, uint64_t len, int flags = 0) noexcept {
+    Op op = Make(LIO_OP_RECV, h);
+    op.u.sr = {buf, len, flags};
+    return op;
+  }
+  static Op Sendmsg(lio_handle h, lio_msghdr* msg, int flags = 0) noexcept {
+    Op op = Make(LIO_OP_SENDMSG, h);
+    op.u.msg = {msg, flags};
+    return op;
+  }
+  static Op Recvmsg(lio_handle h, lio_msghdr* msg, int flags = 0) noexcept {
+    Op op = Make(LIO_OP_RECVMSG, h);
+    op.u.msg = {msg, flags};
+    return op;
+  }
+  static Op Shutdown(lio_handle h, int how) noexcept {
+    Op op = Make(LIO_OP_SHUTDOWN, h);
+    op.u.shutdown.how = how;
+    return op;
+  }
+  // Completes with -LIO_ETIME after `ns` nanoseconds.
+  static Op Timeout(int64_t ns) noexcept {
+    Op op = Make(LIO_OP_TIMEOUT, LIO_INVALID_HANDLE);
+    op.u.timeout.ns = ns;
+    return op;
+  }
+  // Completes with -LIO_ETIME at `steady_ns` on std::chrono::steady_clock.
+  static Op TimeoutAt(int64_t steady_ns) noexcept {
+    Op op = Timeout(steady_ns);
+    op.flags = LIO_TIMEOUT_ABSOLUTE;
+    return op;
+  }
+  static Op Poll(lio_handle h, uint32_t events) noexcept {
+    Op op = Make(LIO_OP_POLL, h);
+    op.u.poll.events = events;
+    return op;
+  }
+
+ private:
+  static Op Make(lio_op_code code, lio_handle h) noexcept {
+    Op op;
+    op.code = code;
+    op.handle = h;
+    return op;
+  }
+};
+
+static_assert(sizeof(Op) == sizeof(lio_op), "Op adds no state to lio_op");
+
+// "read", "timeout": the name of an op code, for messages.
+const char* op_name(uint32_t code) noexcept;
+
+}  // namespace lio
+
+#endif  // LIO_CORE_OP_H_

@@ -1,0 +1,359 @@
+#include "lio/core/registry.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdlib>
+#include <system_error>
+#include <utility>
+
+#include "lio/core/dynamic_library.h"
+
+#ifndef LIO_INSTALL_PLUGIN_DIR
+#define LIO_INSTALL_PLUGIN_DIR "/usr/local/lib/lio"
+#endif
+
+namespace lio {
+namespace fs = std::filesystem;
+
+struct Registry::Plugin {
+  fs::path path;
+  internal::DynamicLibrary library;
+};
+
+namespace {
+
+#if defined(_WIN32)
+constexpr char kPathSeparator = ';';
+constexpr std::string_view kPluginPrefix = "lio_";
+constexpr std::string_view kPluginSuffix = ".dll";
+#elif defined(__APPLE__)
+constexpr char kPathSeparator = ':';
+constexpr std::string_view kPluginPrefix = "liblio_";
+constexpr std::string_view kPluginSuffix = ".dylib";
+#else
+constexpr char kPathSeparator = ':';
+constexpr std::string_view kPluginPrefix = "liblio_";
+constexpr std::string_view kPluginSuffix = ".so";
+#endif
+
+std::string VersionText(uint32_t v) {
+  return std::to_string(LIO_ABI_MAJOR(v)) + "." + std::to_string(LIO_ABI_MINOR(v));
+}
+
+Error MakeError(int negative_code, std::string message) {
+  return Error{make_error(negative_code), std::move(message)};
+}
+
+std::string JoinPaths(const std::vector<fs::path>& dirs) {
+  if (dirs.empty()) return "(no directories: LIO_PLUGIN_PATH is empty)";
+  std::string out;
+  for (const fs::path& d : dirs) {
+    if (!out.empty()) out += ", ";
+    out += d.string();
+  }
+  return out;
+}
+
+bool ValidBackendName(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name == "auto") return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == ':' || c == '-';
+  });
+}
+
+bool IsPluginFileName(const std::string& file) {
+  return file.size() > kPluginPrefix.size() + kPluginSuffix.size() && file.starts_with(kPluginPrefix) &&
+         file.ends_with(kPluginSuffix);
+}
+
+// The smallest vtable that carries every call of ABI 1.0.
+constexpr size_t kMinVtableSize = offsetof(lio_backend_vtable, wake) + sizeof(void*);
+
+// What one lio_plugin_register call registers, committed only if it all works.
+struct Registration {
+  Registry* registry;
+  const std::vector<std::unique_ptr<BackendInfo>>* existing;
+  fs::path path;
+  std::vector<BackendInfo> pending;
+  std::optional<Error> error;
+
+  void Fail(Error e) {
+    if (!error) error = std::move(e);
+  }
+
+  int Register(const lio_backend_vtable* vt) {
+    std::string where = "plugin '" + path.string() + "'";
+    if (vt == nullptr) {
+      Fail(MakeError(-LIO_EINVAL, where + " registered a null backend vtable: the plugin is broken."));
+      return -LIO_EINVAL;
+    }
+    if (LIO_ABI_MAJOR(vt->abi_version) != LIO_ABI_VERSION_MAJOR) {
+      Fail(MakeError(-LIO_EINVAL, where + " was built for lio ABI " + VersionText(vt->abi_version) +
+                                      ", but this lio speaks ABI " + VersionText(LIO_ABI_VERSION) +
+                                      ": rebuild the plugin against lio " + std::to_string(LIO_ABI_VERSION_MAJOR) +
+                                      ".x's lio/core/plugin_abi.h."));
+      return -LIO_EINVAL;
+    }
+    if (vt->struct_size < kMinVtableSize) {
+      Fail(MakeError(-LIO_EINVAL, where + " registered a vtable of " + std::to_string(vt->struct_size) +
+                                      " bytes, smaller than ABI " + VersionText(LIO_ABI_VERSION) +
+                                      " requires: the plugin is broken."));
+      return -LIO_EINVAL;
+    }
+    std::string name = vt->name ? vt->name : "";
+    if (!ValidBackendName(name)) {
+      Fail(MakeError(-LIO_EINVAL, where + " registered a backend with an invalid name '" + name +
+                                      "' (use lower-case letters, digits, '_', '-' or ':'; not 'auto')."));
+      return -LIO_EINVAL;
+    }
+    if (!vt->probe || !vt->create || !vt->destroy || !vt->push || !vt->flush || !vt->wait || !vt->cancel ||
+        !vt->wake) {
+      Fail(MakeError(-LIO_EINVAL, where + " registered backend '" + name +
+                                      "' with a missing function in its vtable: every call is required."));
+      return -LIO_EINVAL;
+    }
+    for (const auto& info : *existing) {
+      if (info->name == name) {
+        Fail(MakeError(-LIO_EEXIST, "backend '" + name + "' in " + where + " is already registered by '" +
+                                        info->plugin_path + "': remove one of the two plugins from the search path."));
+        return -LIO_EEXIST;
+      }
+    }
+    for (const BackendInfo& info : pending) {
+      if (info.name == name) {
+        Fail(MakeError(-LIO_EEXIST, where + " registered backend '" + name + "' twice."));
+        return -LIO_EEXIST;
+      }
+    }
+    BackendInfo info;
+    info.name = std::move(name);
+    info.description = vt->description ? vt->description : "";
+    info.plugin_path = path.string();
+    info.abi_version = vt->abi_version;
+    info.capabilities = vt->capabilities & LIO_CAP_ALL_OPS;
+    info.priority = vt->priority;
+    info.vtable = vt;
+    pending.push_back(std::move(info));
+    return 0;
+  }
+};
+
+}  // namespace
+
+Registry::Registry(std::vector<fs::path> search_dirs) : search_dirs_(std::move(search_dirs)) {
+  host_ = lio_host{};
+  host_.struct_size = sizeof host_;
+  host_.abi_version = LIO_ABI_VERSION;
+  host_.context = this;
+  host_.find_backend = [](void* context, const char* name) -> const lio_backend_vtable* {
+    if (name == nullptr) return nullptr;
+    auto found = static_cast<Registry*>(context)->Find(name);
+    return found ? (*found)->vtable : nullptr;
+  };
+}
+
+Registry::Registry() : Registry(DefaultSearchDirs()) {}
+
+// Backends' vtables live in the plugins: drop them before unloading.
+Registry::~Registry() {
+  backends_.clear();
+  plugins_.clear();
+}
+
+Registry& Registry::Default() {
+  // Never destroyed: plugins stay loaded until the process exits, so a
+  // Backend in a static outlives nothing it depends on.
+  static Registry* registry = new Registry();
+  return *registry;
+}
+
+std::vector<fs::path> Registry::DefaultSearchDirs() {
+  std::vector<fs::path> dirs;
+  if (const char* env = std::getenv("LIO_PLUGIN_PATH")) {
+    std::string_view rest(env);
+    while (!rest.empty()) {
+      size_t sep = rest.find(kPathSeparator);
+      std::string_view entry = rest.substr(0, sep);
+      rest = sep == std::string_view::npos ? std::string_view() : rest.substr(sep + 1);
+      if (!entry.empty()) dirs.emplace_back(entry);
+    }
+  }
+  dirs.emplace_back(LIO_INSTALL_PLUGIN_DIR);
+  return dirs;
+}
+
+std::string Registry::PluginFileName(std::string_view plugin_name) {
+  return std::string(kPluginPrefix) + std::string(plugin_name) + std::string(kPluginSuffix);
+}
+
+Expected<std::vector<std::string>, Error> Registry::LoadPlugin(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return Unexpected{MakeError(-LIO_ENOENT, "plugin file '" + path.string() +
+                                                 "' does not exist: check the path, or set LIO_PLUGIN_PATH to the "
+                                                 "directory that holds it.")};
+  }
+  if (fs::is_directory(path, ec)) {
+    return Unexpected{MakeError(-LIO_EISDIR, "plugin path '" + path.string() +
+                                                 "' is a directory: give the plugin file itself, or put the "
+                                                 "directory in LIO_PLUGIN_PATH.")};
+  }
+  fs::path canonical = fs::weakly_canonical(path, ec);
+  if (ec) canonical = fs::absolute(path);
+  for (const auto& plugin : plugins_) {
+    if (plugin->path != canonical) continue;
+    std::vector<std::string> names;
+    for (const auto& info : backends_) {
+      if (info->plugin_path == canonical.string()) names.push_back(info->name);
+    }
+    return names;
+  }
+
+  std::string loader_error;
+  internal::DynamicLibrary library = internal::DynamicLibrary::Open(canonical, &loader_error);
+  if (!library.is_open()) {
+    return Unexpected{MakeError(-LIO_EINVAL, "'" + path.string() + "' could not be loaded as a shared library (" +
+                                                 loader_error + "). A lio plugin is a shared library (" +
+                                                 PluginFileName("NAME") +
+                                                 ") built for this OS and CPU against lio/core/plugin_abi.h.")};
+  }
+  auto entry = reinterpret_cast<lio_plugin_register_fn>(library.Symbol(LIO_PLUGIN_REGISTER_SYMBOL));
+  if (entry == nullptr) {
+    return Unexpected{MakeError(-LIO_EINVAL, "'" + path.string() +
+                                                 "' is a shared library but does not export lio_plugin_register, "
+                                                 "so it is not a lio plugin (a plugin defines it with "
+                                                 "LIO_PLUGIN_EXPORT; see README.md, \"Writing a plugin\").")};
+  }
+
+  Registration registration{this, &backends_, canonical, {}, std::nullopt};
+  lio_registrar registrar{};
+  registrar.struct_size = sizeof registrar;
+  registrar.abi_version = LIO_ABI_VERSION;
+  registrar.context = &registration;
+  registrar.register_backend = [](void* context, const lio_backend_vtable* vt) {
+    return static_cast<Registration*>(context)->Register(vt);
+  };
+  registrar.host = &host_;
+  int rc = entry(&registrar);
+  if (registration.error) return Unexpected{std::move(*registration.error)};
+  if (rc != 0) {
+    std::error_code code = make_error(rc < 0 ? rc : -LIO_EINVAL);
+    return Unexpected{Error{code, "lio_plugin_register in '" + path.string() + "' failed with " +
+                                      error_name(rc) + " (" + code.message() +
+                                      "): the plugin refused to register; see its documentation."}};
+  }
+  if (registration.pending.empty()) {
+    return Unexpected{MakeError(-LIO_EINVAL, "plugin '" + path.string() +
+                                                 "' registered no backend: the plugin is broken or empty.")};
+  }
+
+  std::vector<std::string> names;
+  for (BackendInfo& info : registration.pending) {
+    names.push_back(info.name);
+    backends_.push_back(std::make_unique<BackendInfo>(std::move(info)));
+  }
+  plugins_.push_back(std::make_unique<Plugin>(Plugin{canonical, std::move(library)}));
+  return names;
+}
+
+std::vector<Error> Registry::LoadAll() {
+  std::vector<Error> errors;
+  for (const fs::path& dir : search_dirs_) {
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (IsPluginFileName(it->path().filename().string())) files.push_back(it->path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& file : files) {
+      auto loaded = LoadPlugin(file);
+      if (!loaded) errors.push_back(std::move(loaded).error());
+    }
+  }
+  load_failures_.clear();
+  for (const Error& e : errors) load_failures_.push_back(e.message);
+  return errors;
+}
+
+Expected<const BackendInfo*, Error> Registry::Find(std::string_view name) {
+  auto registered = [&]() -> const BackendInfo* {
+    for (const auto& info : backends_) {
+      if (info->name == name) return info.get();
+    }
+    return nullptr;
+  };
+  if (const BackendInfo* info = registered()) return info;
+
+  // The plugin a name lives in: "x" and "x:anything" both in liblio_x.
+  std::string_view plugin_name = name.substr(0, name.find(':'));
+  for (const fs::path& dir : search_dirs_) {
+    fs::path file = dir / PluginFileName(plugin_name);
+    std::error_code ec;
+    if (plugin_name.empty() || !fs::exists(file, ec)) continue;
+    auto loaded = LoadPlugin(file);
+    if (!loaded) return Unexpected{std::move(loaded).error()};
+    if (const BackendInfo* info = registered()) return info;
+  }
+  LoadAll();
+  if (const BackendInfo* info = registered()) return info;
+
+  std::string found;
+  for (const auto& info : backends_) found += (found.empty() ? "" : ", ") + info->name;
+  std::string message = "unknown backend '" + std::string(name) + "'. Backends found: " +
+                        (found.empty() ? "none" : found) + ". Searched: " + JoinPaths(search_dirs_) +
+                        ". Set LIO_PLUGIN_PATH to the directory that holds " + PluginFileName(plugin_name) +
+                        ", or load the plugin by path.";
+  for (const std::string& failure : load_failures_) message += "\n  (skipped: " + failure + ")";
+  return Unexpected{MakeError(-LIO_ENOENT, std::move(message))};
+}
+
+Expected<const BackendInfo*, Error> Registry::Resolve(std::string_view name) {
+  if (name.empty()) {
+    const char* env = std::getenv("LIO_BACKEND");
+    name = (env != nullptr && env[0] != '\0') ? std::string_view(env) : std::string_view("auto");
+  }
+  if (name != "auto") return Find(name);
+
+  LoadAll();
+  std::vector<const BackendInfo*> candidates = backends();
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const BackendInfo* a, const BackendInfo* b) { return a->priority > b->priority; });
+  std::string reasons;
+  for (const BackendInfo* info : candidates) {
+    ProbeResult probe = Backend::Probe(*info);
+    if (probe.ok()) return info;
+    reasons += "\n  " + info->name + ": " + probe.why;
+  }
+  if (candidates.empty()) {
+    std::string message = "no lio backend plugin found. Searched: " + JoinPaths(search_dirs_) +
+                          ". Set LIO_PLUGIN_PATH to the directory that holds the " + PluginFileName("NAME") +
+                          " files.";
+    for (const std::string& failure : load_failures_) message += "\n  (skipped: " + failure + ")";
+    return Unexpected{MakeError(-LIO_ENOENT, std::move(message))};
+  }
+  return Unexpected{MakeError(-LIO_ENOSYS, "no backend can run here (every probe failed):" + reasons)};
+}
+
+Expected<Backend, Error> Registry::Open(std::string_view name, const BackendOptions& options) {
+  bool automatic = name == "auto" || (name.empty() && (std::getenv("LIO_BACKEND") == nullptr ||
+                                                       std::getenv("LIO_BACKEND")[0] == '\0'));
+  auto resolved = Resolve(name);
+  if (!resolved) return Unexpected{std::move(resolved).error()};
+  const BackendInfo& info = **resolved;
+  if (!automatic) {
+    ProbeResult probe = Backend::Probe(info);
+    if (!probe.ok()) {
+      return Unexpected{MakeError(probe.code, "backend '" + info.name + "' cannot run here: " + probe.why +
+                                                   ". Choose another backend (LIO_BACKEND=NAME) or 'auto'.")};
+    }
+  }
+  return Backend::Create(info, options);
+}
+
+std::vector<const BackendInfo*> Registry::backends() const {
+  std::vector<const BackendInfo*> out;
+  for (const auto& info : backends_) out.push_back(info.get());
+  return out;
+}
+
+}  // namespace lio

@@ -1,0 +1,220 @@
+// The loader and registry: one test per way loading a backend can fail, each
+// checking that the message says what is wrong and what to do.
+#include "lio/core/registry.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace lio {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+fs::path FakeDir() {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  return fs::path(srcdir ? srcdir : ".") / "lio/lio/core/testdata";
+}
+fs::path Fake(const std::string& name) { return FakeDir() / Registry::PluginFileName(name); }
+
+// An empty directory, so tests choose exactly which plugins exist.
+fs::path EmptyDir() {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  fs::path dir = fs::path(tmp ? tmp : "/tmp") / "empty_plugin_dir";
+  fs::create_directories(dir);
+  return dir;
+}
+
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value) setenv(name, value, 1); else unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (old_) setenv(name_, old_->c_str(), 1); else unsetenv(name_);
+  }
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST(Registry, LoadsAPluginByPathAndRunsABackend) {
+  Registry registry({EmptyDir()});
+  auto names = registry.LoadPlugin(Fake("fake_good"));
+  ASSERT_TRUE(names) << names.error().message;
+  ASSERT_EQ(names->size(), 1u);
+  EXPECT_EQ((*names)[0], "fake_good");
+
+  auto backend = registry.Open("fake_good", {.capacity = 2});
+  ASSERT_TRUE(backend) << backend.error().message;
+  EXPECT_EQ(backend->name(), "fake_good");
+  EXPECT_FALSE(backend->push(7, Op::Nop()));
+  EXPECT_FALSE(backend->push(8, Op::Nop()));
+  EXPECT_EQ(backend->push(9, Op::Nop()), make_error(-LIO_EAGAIN)) << "capacity 2";
+  EXPECT_EQ(backend->push(9, Op::Read(0, nullptr, 0)), make_error(-LIO_EOPNOTSUPP));
+  ASSERT_EQ(*backend->flush(), 2);
+  auto done = backend->wait(std::chrono::nanoseconds(0));
+  ASSERT_TRUE(done);
+  ASSERT_EQ(done->size(), 2u);
+  EXPECT_EQ((*done)[0].id, 7u);
+  EXPECT_EQ((*done)[1].id, 8u);
+}
+
+TEST(Registry, LoadingTheSameFileTwiceIsANoOp) {
+  Registry registry({EmptyDir()});
+  ASSERT_TRUE(registry.LoadPlugin(Fake("fake_good")));
+  auto again = registry.LoadPlugin(Fake("fake_good"));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(registry.backends().size(), 1u);
+}
+
+TEST(Registry, UnknownNameListsBackendsFoundAndDirectoriesSearched) {
+  Registry registry({EmptyDir(), FakeDir()});
+  auto found = registry.Find("no_such_backend");
+  ASSERT_FALSE(found);
+  const std::string& m = found.error().message;
+  EXPECT_EQ(found.error().code, make_error(-LIO_ENOENT));
+  EXPECT_THAT(m, HasSubstr("unknown backend 'no_such_backend'"));
+  EXPECT_THAT(m, HasSubstr("fake_good"));
+  EXPECT_THAT(m, HasSubstr(EmptyDir().string()));
+  EXPECT_THAT(m, HasSubstr(FakeDir().string()));
+  EXPECT_THAT(m, HasSubstr("LIO_PLUGIN_PATH"));
+}
+
+TEST(Registry, NonexistentFileSaysSo) {
+  Registry registry({EmptyDir()});
+  auto loaded = registry.LoadPlugin("/nonexistent/liblio_x.so");
+  ASSERT_FALSE(loaded);
+  EXPECT_THAT(loaded.error().message, HasSubstr("does not exist"));
+}
+
+TEST(Registry, NotASharedLibrarySaysSo) {
+  Registry registry({EmptyDir()});
+  auto loaded = registry.LoadPlugin(Fake("fake_text"));
+  ASSERT_FALSE(loaded);
+  EXPECT_THAT(loaded.error().message, HasSubstr("could not be loaded as a shared library"));
+  EXPECT_THAT(loaded.error().message, HasSubstr("liblio_fake_text.so"));
+}
+
+TEST(Registry, LibraryWithoutEntryPointIsNotAPlugin) {
+  Registry registry({EmptyDir()});
+  auto loaded = registry.LoadPlugin(Fake("fake_nosym"));
+  ASSERT_FALSE(loaded);
+  EXPECT_THAT(loaded.error().message, HasSubstr("does not export lio_plugin_register"));
+  EXPECT_THAT(loaded.error().message, HasSubstr("not a lio plugin"));
+}
+
+TEST(Registry, OtherAbiMajorIsRefusedNamingBothVersions) {
+  Registry registry({EmptyDir()});
+  auto loaded = registry.LoadPlugin(Fake("fake_abi2"));
+  ASSERT_FALSE(loaded);
+  EXPECT_THAT(loaded.error().message, HasSubstr("built for lio ABI 2.3"));
+  EXPECT_THAT(loaded.error().message, HasSubstr("this lio speaks ABI 1.0"));
+  EXPECT_THAT(loaded.error().message, HasSubstr("rebuild the plugin"));
+  EXPECT_TRUE(registry.backends().empty()) << "nothing of a refused plugin stays registered";
+}
+
+TEST(Registry, RegistrationErrorIsReported) {
+  Registry registry({EmptyDir()});
+  auto loaded = registry.LoadPlugin(Fake("fake_regfail"));
+  ASSERT_FALSE(loaded);
+  EXPECT_THAT(loaded.error().message, HasSubstr("lio_plugin_register in"));
+  EXPECT_THAT(loaded.error().message, HasSubstr("failed with EIO"));
+}
+
+TEST(Registry, SameBackendNameTwiceIsRefused) {
+  Registry registry({EmptyDir()});
+  ASSERT_TRUE(registry.LoadPlugin(Fake("fake_good")));
+  auto dup = registry.LoadPlugin(Fake("fake_dup"));
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, make_error(-LIO_EEXIST));
+  EXPECT_THAT(dup.error().message, HasSubstr("backend 'fake_good'"));
+  EXPECT_THAT(dup.error().message, HasSubstr("already registered by"));
+  EXPECT_THAT(dup.error().message, HasSubstr("liblio_fake_good.so"));
+  EXPECT_EQ(registry.backends().size(), 1u);
+}
+
+TEST(Registry, FailedProbeSaysWhy) {
+  Registry registry({EmptyDir()});
+  ASSERT_TRUE(registry.LoadPlugin(Fake("fake_better")));
+  auto backend = registry.Open("fake_better");
+  ASSERT_FALSE(backend);
+  EXPECT_EQ(backend.error().code, make_error(-LIO_ENOSYS));
+  EXPECT_THAT(backend.error().message, HasSubstr("backend 'fake_better' cannot run here"));
+  EXPECT_THAT(backend.error().message, HasSubstr("switched off for this test"));
+  EXPECT_THAT(backend.error().message, HasSubstr("LIO_BACKEND"));
+}
+
+TEST(Registry, AutoPicksTheBestBackendWhoseProbePasses) {
+  Registry registry({EmptyDir()});
+  ASSERT_TRUE(registry.LoadPlugin(Fake("fake_good")));
+  ASSERT_TRUE(registry.LoadPlugin(Fake("fake_better")));  // higher priority, probe fails
+  auto chosen = registry.Resolve("auto");
+  ASSERT_TRUE(chosen) << chosen.error().message;
+  EXPECT_EQ((*chosen)->name, "fake_good");
+}
+
+TEST(Registry, AutoWithEveryProbeFailingListsTheReasons) {
+  Registry registry({EmptyDir()});
+  ASSERT_TRUE(registry.LoadPlugin(Fake("fake_better")));
+  auto chosen = registry.Resolve("auto");
+  ASSERT_FALSE(chosen);
+  EXPECT_THAT(chosen.error().message, HasSubstr("every probe failed"));
+  EXPECT_THAT(chosen.error().message, HasSubstr("fake_better: the fake mechanism is switched off"));
+}
+
+TEST(Registry, AutoWithNoPluginsSaysWhereItLooked) {
+  Registry registry({EmptyDir()});
+  auto chosen = registry.Resolve("auto");
+  ASSERT_FALSE(chosen);
+  EXPECT_THAT(chosen.error().message, HasSubstr("no lio backend plugin found"));
+  EXPECT_THAT(chosen.error().message, HasSubstr(EmptyDir().string()));
+}
+
+TEST(Registry, LioBackendEnvironmentChoosesForEmptyName) {
+  ScopedEnv env("LIO_BACKEND", "fake_good");
+  Registry registry({FakeDir()});
+  auto chosen = registry.Resolve("");
+  ASSERT_TRUE(chosen) << chosen.error().message;
+  EXPECT_EQ((*chosen)->name, "fake_good");
+}
+
+TEST(Registry, FindLoadsThePluginNamedAfterTheBackend) {
+  Registry registry({EmptyDir(), FakeDir()});
+  auto found = registry.Find("fake_good");
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_THAT((*found)->plugin_path, HasSubstr("liblio_fake_good.so"));
+  EXPECT_EQ(registry.backends().size(), 1u) << "only the named plugin was loaded";
+}
+
+TEST(Registry, LioPluginPathIsSearchedBeforeTheInstallDirectory) {
+  ScopedEnv env("LIO_PLUGIN_PATH", "/a:/b::/c");
+  auto dirs = Registry::DefaultSearchDirs();
+  ASSERT_EQ(dirs.size(), 4u);
+  EXPECT_EQ(dirs[0], "/a");
+  EXPECT_EQ(dirs[1], "/b");
+  EXPECT_EQ(dirs[2], "/c");
+}
+
+TEST(Registry, ZeroCapacityIsRefused) {
+  Registry registry({FakeDir()});
+  auto backend = registry.Open("fake_good", {.capacity = 0});
+  ASSERT_FALSE(backend);
+  EXPECT_THAT(backend.error().message, HasSubstr("capacity must be at least 1"));
+}
+
+TEST(Error, CodesAreNamedTheSameOnEveryOs) {
+  std::error_code ec = make_error(-LIO_ECANCELED);
+  EXPECT_EQ(ec.value(), 125);
+  EXPECT_THAT(ec.message(), HasSubstr("ECANCELED"));
+  EXPECT_STREQ(error_name(-LIO_ETIME), "ETIME");
+  EXPECT_FALSE(make_error(5));
+}
+
+}  // namespace
+}  // namespace lio

@@ -1,0 +1,103 @@
+// OpTable: the fixed-capacity table of in-flight operations every backend
+// keeps. Slots are pre-allocated in init; insert/find/erase never allocate.
+// An open-addressing index maps the caller's 64-bit id to its slot so cancel
+// and duplicate-id checks are O(1).
+//
+// Plugin-side helper (C++, header-only); nothing here crosses the ABI.
+#ifndef LIO_PLUGINS_COMMON_OP_TABLE_H_
+#define LIO_PLUGINS_COMMON_OP_TABLE_H_
+
+#include <cstdint>
+#include <vector>
+
+namespace lio::plugin {
+
+template <class Slot>
+class OpTable {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  // Allocates for `capacity` operations. Throws std::bad_alloc (callers in
+  // create() turn it into -LIO_ENOMEM).
+  void init(uint32_t capacity) {
+    capacity_ = capacity;
+    slots_.assign(capacity, Entry{});
+    free_.clear();
+    free_.reserve(capacity);
+    for (uint32_t i = capacity; i-- > 0;) free_.push_back(i);
+    uint32_t buckets = 8;
+    while (buckets < capacity * 2u) buckets <<= 1;
+    index_.assign(buckets, kNone);
+    mask_ = buckets - 1;
+  }
+
+  uint32_t capacity() const noexcept { return capacity_; }
+  uint32_t size() const noexcept { return capacity_ - static_cast<uint32_t>(free_.size()); }
+  bool full() const noexcept { return free_.empty(); }
+
+  // The slot for a new op `id`, or kNone when full or `id` is in flight
+  // (tell them apart with full()).
+  uint32_t insert(uint64_t id) noexcept {
+    if (free_.empty()) return kNone;
+    uint32_t b = bucket(id);
+    for (; index_[b] != kNone; b = (b + 1) & mask_) {
+      if (slots_[index_[b]].id == id) return kNone;
+    }
+    uint32_t s = free_.back();
+    free_.pop_back();
+    index_[b] = s;
+    slots_[s].id = id;
+    slots_[s].slot = Slot{};
+    return s;
+  }
+
+  // The slot of in-flight op `id`, or kNone.
+  uint32_t find(uint64_t id) const noexcept {
+    for (uint32_t b = bucket(id); index_[b] != kNone; b = (b + 1) & mask_) {
+      if (slots_[index_[b]].id == id) return index_[b];
+    }
+    return kNone;
+  }
+
+  // Forget slot `s` (its op completed). Backward-shift deletion keeps probe
+  // chains intact without tombstones.
+  void erase(uint32_t s) noexcept {
+    uint32_t b = bucket(slots_[s].id);
+    while (index_[b] != s) b = (b + 1) & mask_;
+    for (uint32_t next = (b + 1) & mask_; index_[next] != kNone; next = (next + 1) & mask_) {
+      uint32_t home = bucket(slots_[index_[next]].id);
+      // Move `next` into the hole at b if its home is not in (b, next].
+      bool home_between = (b < next) ? (home > b && home <= next) : (home > b || home <= next);
+      if (!home_between) {
+        index_[b] = index_[next];
+        b = next;
+      }
+    }
+    index_[b] = kNone;
+    free_.push_back(s);
+  }
+
+  uint64_t id(uint32_t s) const noexcept { return slots_[s].id; }
+  Slot& operator[](uint32_t s) noexcept { return slots_[s].slot; }
+  const Slot& operator[](uint32_t s) const noexcept { return slots_[s].slot; }
+
+ private:
+  struct Entry {
+    uint64_t id = 0;
+    Slot slot{};
+  };
+
+  uint32_t bucket(uint64_t id) const noexcept {
+    return static_cast<uint32_t>((id * 0x9E3779B97F4A7C15ull) >> 32) & mask_;
+  }
+
+  uint32_t capacity_ = 0;
+  uint32_t mask_ = 0;
+  std::vector<Entry> slots_;
+  std::vector<uint32_t> free_;
+  std::vector<uint32_t> index_;
+};
+
+}  // namespace lio::plugin
+
+#endif  // LIO_PLUGINS_COMMON_OP_TABLE_H_
