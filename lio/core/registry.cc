@@ -16,7 +16,8 @@ namespace lio {
 namespace fs = std::filesystem;
 
 struct Registry::Plugin {
-  fs::path path;
+  fs::path path;           // canonical: the identity of the file
+  std::string shown_path;  // as the user named it, for messages
   internal::DynamicLibrary library;
 };
 
@@ -198,13 +199,15 @@ Expected<std::vector<std::string>, Error> Registry::LoadPlugin(const fs::path& p
                                                  "' is a directory: give the plugin file itself, or put the "
                                                  "directory in LIO_PLUGIN_PATH.")};
   }
+  // Identity by canonical path (symlinks resolved); shown as the user gave it.
   fs::path canonical = fs::weakly_canonical(path, ec);
   if (ec) canonical = fs::absolute(path);
+  std::string shown = fs::absolute(path).lexically_normal().string();
   for (const auto& plugin : plugins_) {
     if (plugin->path != canonical) continue;
     std::vector<std::string> names;
     for (const auto& info : backends_) {
-      if (info->plugin_path == canonical.string()) names.push_back(info->name);
+      if (info->plugin_path == plugin->shown_path) names.push_back(info->name);
     }
     return names;
   }
@@ -225,7 +228,7 @@ Expected<std::vector<std::string>, Error> Registry::LoadPlugin(const fs::path& p
                                                  "LIO_PLUGIN_EXPORT; see README.md, \"Writing a plugin\").")};
   }
 
-  Registration registration{this, &backends_, canonical, {}, std::nullopt};
+  Registration registration{this, &backends_, shown, {}, std::nullopt};
   lio_registrar registrar{};
   registrar.struct_size = sizeof registrar;
   registrar.abi_version = LIO_ABI_VERSION;
@@ -252,7 +255,7 @@ Expected<std::vector<std::string>, Error> Registry::LoadPlugin(const fs::path& p
     names.push_back(info.name);
     backends_.push_back(std::make_unique<BackendInfo>(std::move(info)));
   }
-  plugins_.push_back(std::make_unique<Plugin>(Plugin{canonical, std::move(library)}));
+  plugins_.push_back(std::make_unique<Plugin>(Plugin{canonical, shown, std::move(library)}));
   return names;
 }
 
