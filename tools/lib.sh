@@ -12,10 +12,11 @@ lio_bazel() {
   (cd "$LIO_ROOT" && bazel "$command" --disk_cache="$LIO_CACHE_DIR/bazel-disk-cache" "$@")
 }
 
-# Directories that hold the built plugins (bazel-bin/lio/plugins/*/).
+# Directories that hold the built plugins (bazel-bin/lio/plugins/*/), for
+# the configuration given as arguments (e.g. --config=opt).
 lio_plugin_path() {
   local bin dirs=""
-  bin=$(cd "$LIO_ROOT" && bazel info bazel-bin 2>/dev/null)
+  bin=$(cd "$LIO_ROOT" && bazel info "$@" bazel-bin 2>/dev/null)
   for so in "$bin"/lio/plugins/*/liblio_*.so; do
     [ -e "$so" ] || continue
     dirs="${dirs:+$dirs:}$(dirname "$so")"
