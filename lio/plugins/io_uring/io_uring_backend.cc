@@ -1,0 +1,440 @@
+// liblio_io_uring.so — lio's Linux io_uring backend ("io_uring", priority 100,
+// every op), built on liburing 2.3. Needs Linux 5.19 or newer (probe says which
+// opcode is missing on an older kernel).
+//
+// Shape. One ring per instance. push fills an SQE (no system call), flush is
+// one io_uring_submit, wait is one io_uring_enter per round (submit + wait for
+// completions). An op's user_data is its slot in the OpTable plus a sequence
+// number (user_data.h); what the kernel reads after push (msghdr, timespec)
+// lives in that slot. The ring is set up with SINGLE_ISSUER | DEFER_TASKRUN |
+// SUBMIT_ALL where the kernel has them (6.1+), else without.
+//
+// Sizes. capacity is 1..32767. The SQ holds min(2 * capacity + 1, 32768)
+// entries: every user op, a cancel for each, and the eventfd read behind
+// wake; the CQ twice that, so it cannot overflow.
+//
+// Options: none; any "key=value" is -LIO_EINVAL (NULL and "" are fine).
+//
+// Environment: LIO_IO_URING_FORCE_PROBE_FAILURE, set non-empty, makes probe
+// fail with -LIO_ENOSYS and say so (for testing hosts' fallback paths).
+//
+// Beyond plugin_abi.h, and where it bends:
+// - Thread: the ring belongs to the thread that called create (SINGLE_ISSUER,
+//   DEFER_TASKRUN). Every call but wake — destroy included — must come from
+//   it; from another thread the kernel answers flush and wait with -EEXIST.
+// - capacity > 16383: the SQ (at most 32768 entries) can no longer hold a
+//   cancel for every op. cancel then calls io_uring_submit when the SQ is full
+//   (its one system call, handing over queued ops too; the next flush counts
+//   only what is left), and push may answer -LIO_EAGAIN with fewer than
+//   `capacity` ops in flight while queued cancels fill the SQ.
+// - cancel of an op that already has a cancel under way answers 0 and queues
+//   nothing; once that cancel has come back, asking again sends another.
+// - cancel returns io_uring_submit's error in the rare case above when the
+//   submit fails.
+#include <errno.h>
+#include <liburing.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string_view>
+#include <vector>
+
+#include "lio/core/plugin_abi.h"
+#include "lio/plugins/common/op_table.h"
+#include "lio/plugins/common/options.h"
+#include "lio/plugins/io_uring/op_prep.h"
+#include "lio/plugins/io_uring/probe.h"
+#include "lio/plugins/io_uring/user_data.h"
+
+namespace lio::io_uring_plugin {
+namespace {
+
+constexpr uint32_t kMaxSqEntries = 32768;  // the kernel's IORING_MAX_ENTRIES
+constexpr uint32_t kMaxCapacity = kMaxSqEntries - 1;  // room for the wake read
+// Setup flag sets from best to plainest; the next is tried when the kernel
+// answers -EINVAL (it predates a flag).
+constexpr unsigned kSetupFlagSets[] = {
+    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+    IORING_SETUP_SUBMIT_ALL,
+    0,
+};
+// How long destroy waits for cancelled ops before asking again.
+constexpr int64_t kDrainRetryNs = 1'000'000'000;
+
+int64_t monotonic_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+}
+
+__kernel_timespec to_kernel_timespec(int64_t ns) {
+  ns = std::max<int64_t>(ns, 0);
+  return {.tv_sec = ns / 1'000'000'000, .tv_nsec = ns % 1'000'000'000};
+}
+
+// The config with every field past its struct_size read as zero.
+bool read_config(const lio_backend_config* config, lio_backend_config* out) {
+  if (config == nullptr || config->struct_size < offsetof(lio_backend_config, capacity)) return false;
+  *out = lio_backend_config{};
+  std::memcpy(out, config, std::min<size_t>(config->struct_size, sizeof(lio_backend_config)));
+  return LIO_ABI_MAJOR(out->abi_version) == LIO_ABI_VERSION_MAJOR;
+}
+
+// This backend has no options, so any key is a typo to report.
+bool options_valid(const char* options) {
+  return plugin::for_each_option(options, [](std::string_view, std::string_view) { return false; });
+}
+
+class IoUringBackend {
+ public:
+  IoUringBackend() = default;
+  IoUringBackend(const IoUringBackend&) = delete;
+  IoUringBackend& operator=(const IoUringBackend&) = delete;
+  ~IoUringBackend() { shut_down(); }
+
+  // Everything the submit/complete path needs, for `capacity` ops. Throws
+  // std::bad_alloc; other failures are a negative error.
+  int init(uint32_t capacity);
+
+  int push(uint64_t id, const lio_op* raw_op);
+  int flush();
+  int wait(int64_t timeout_ns, const lio_completion** out);
+  int cancel(uint64_t id);
+  int wake();
+
+ private:
+  int setup_ring(uint32_t capacity);
+  void arm_wake_read();
+  io_uring_sqe* internal_sqe(int* error);
+  int enter(int64_t timeout_ns, int64_t deadline_ns);
+  uint32_t account_submission();
+  uint32_t unconsumed_user_sqes() const;
+  uint32_t reap();
+  bool complete(const io_uring_cqe& cqe, lio_completion& out);
+  void on_internal(const io_uring_cqe& cqe);
+  void drain();
+  void shut_down();
+
+  io_uring ring_{};
+  bool ring_ready_ = false;
+  bool shutting_down_ = false;
+  int wake_fd_ = -1;
+  uint64_t wake_value_ = 0;  // the armed eventfd read's buffer
+  bool wake_armed_ = false;  // that read is queued or in the kernel
+  bool woken_ = false;       // this wait reaped it
+  uint32_t queued_user_ = 0;  // user SQEs the kernel has not consumed yet
+  uint32_t seq_ = 1;
+  plugin::OpTable<OpStorage> ops_;
+  std::vector<lio_completion> completions_;
+};
+
+int IoUringBackend::init(uint32_t capacity) {
+  ops_.init(capacity);
+  completions_.assign(capacity, lio_completion{});
+  // Non-blocking so wake never blocks on a saturated counter; the ring's read
+  // of it waits by polling either way.
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) return -errno;
+  if (int error = setup_ring(capacity); error < 0) return error;
+  arm_wake_read();
+  int submitted = io_uring_submit(&ring_);
+  return submitted < 0 ? submitted : 0;
+}
+
+int IoUringBackend::setup_ring(uint32_t capacity) {
+  const uint32_t sq_entries = std::bit_ceil(std::min(2 * capacity + 1, kMaxSqEntries));
+  int error = -EINVAL;
+  for (unsigned flags : kSetupFlagSets) {
+    io_uring_params params{};
+    params.flags = flags | IORING_SETUP_CQSIZE;
+    params.cq_entries = 2 * sq_entries;
+    error = io_uring_queue_init_params(sq_entries, &ring_, &params);
+    if (error != -EINVAL) break;
+  }
+  if (error < 0) return error;
+  ring_ready_ = true;
+  return 0;
+}
+
+int IoUringBackend::push(uint64_t id, const lio_op* raw_op) {
+  lio_op op;
+  if (!read_op(raw_op, &op)) return -LIO_EINVAL;
+  if (int error = check_op(op); error != 0) return error;
+  const uint32_t slot = ops_.insert(id);
+  if (slot == ops_.kNone) return ops_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) {  // only with capacity > 16383, when queued cancels fill the SQ
+    ops_.erase(slot);
+    return -LIO_EAGAIN;
+  }
+  OpStorage& storage = ops_[slot];
+  storage.user_data = op_user_data(seq_, slot);
+  seq_ = next_seq(seq_);
+  prep_sqe(op, storage, sqe);
+  io_uring_sqe_set_data64(sqe, storage.user_data);
+  ++queued_user_;
+  return 0;
+}
+
+int IoUringBackend::flush() {
+  if (io_uring_sq_ready(&ring_) == 0) return 0;
+  const int submitted = io_uring_submit(&ring_);
+  const uint32_t handed_over = account_submission();
+  if (submitted < 0 && handed_over == 0) return submitted;
+  return static_cast<int>(handed_over);
+}
+
+int IoUringBackend::wait(int64_t timeout_ns, const lio_completion** out) {
+  if (out == nullptr) return -LIO_EINVAL;
+  *out = completions_.data();
+  woken_ = false;
+  const int64_t deadline_ns = timeout_ns > 0 ? monotonic_ns() + timeout_ns : 0;
+  for (;;) {
+    if (!wake_armed_) arm_wake_read();  // the SQ had no room when it last came back
+    const int entered = enter(timeout_ns, deadline_ns);
+    account_submission();
+    const uint32_t reaped = reap();
+    if (reaped > 0 || woken_) return static_cast<int>(reaped);
+    // Signals and the kernel's own timeout are ours to absorb; the loop
+    // decides from the clock whether time is up.
+    if (entered < 0 && entered != -EINTR && entered != -ETIME) return entered;
+    if (timeout_ns == 0) return 0;
+    if (timeout_ns > 0 && monotonic_ns() >= deadline_ns) return 0;
+  }
+}
+
+// One io_uring_enter: submits whatever is queued and, with GETEVENTS, runs the
+// task work DEFER_TASKRUN holds back, so finished ops show up in the CQ.
+int IoUringBackend::enter(int64_t timeout_ns, int64_t deadline_ns) {
+  if (timeout_ns == 0) return io_uring_submit_and_get_events(&ring_);
+  if (timeout_ns < 0) return io_uring_submit_and_wait(&ring_, 1);
+  __kernel_timespec remaining = to_kernel_timespec(deadline_ns - monotonic_ns());
+  io_uring_cqe* first = nullptr;
+  return io_uring_submit_and_wait_timeout(&ring_, &first, 1, &remaining, nullptr);
+}
+
+int IoUringBackend::cancel(uint64_t id) {
+  const uint32_t slot = ops_.find(id);
+  if (slot == ops_.kNone) return -LIO_ENOENT;
+  OpStorage& storage = ops_[slot];
+  if (storage.cancel_pending) return 0;  // asking twice changes nothing
+  int error = 0;
+  io_uring_sqe* sqe = internal_sqe(&error);
+  if (sqe == nullptr) return error;
+  // An op pushed but not flushed sits earlier in the SQ, so the kernel has
+  // issued it by the time it reads this cancel.
+  io_uring_prep_cancel64(sqe, storage.user_data, 0);
+  io_uring_sqe_set_data64(sqe, cancel_user_data(storage.user_data));
+  storage.cancel_pending = true;
+  return 0;
+}
+
+int IoUringBackend::wake() {
+  const uint64_t one = 1;
+  for (;;) {
+    const ssize_t written = write(wake_fd_, &one, sizeof one);
+    if (written == static_cast<ssize_t>(sizeof one)) return 0;
+    if (written < 0 && errno == EINTR) continue;
+    if (written < 0 && errno == EAGAIN) return 0;  // counter saturated: a wake is pending already
+    return written < 0 ? -errno : -LIO_EIO;
+  }
+}
+
+void IoUringBackend::arm_wake_read() {
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) return;  // wait tries again before it enters
+  io_uring_prep_read(sqe, wake_fd_, &wake_value_, sizeof wake_value_, 0);
+  io_uring_sqe_set_data64(sqe, kWakeUserData);
+  wake_armed_ = true;
+}
+
+// An SQE for a cancel. A full SQE ring (possible only with capacity > 16383)
+// is submitted first: the one system call outside flush and wait.
+io_uring_sqe* IoUringBackend::internal_sqe(int* error) {
+  if (io_uring_sqe* sqe = io_uring_get_sqe(&ring_)) return sqe;
+  const int submitted = io_uring_submit(&ring_);
+  account_submission();
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) *error = submitted < 0 ? submitted : -LIO_EAGAIN;
+  return sqe;
+}
+
+// After a submit: how many user ops the kernel took, so flush can say.
+uint32_t IoUringBackend::account_submission() {
+  const uint32_t left = unconsumed_user_sqes();
+  const uint32_t handed_over = queued_user_ - left;
+  queued_user_ = left;
+  return handed_over;
+}
+
+// User SQEs still in the SQ ring (the kernel stopped early, or failed). The
+// ring maps position i to sqes[i & mask] (liburing keeps sq.array identity).
+uint32_t IoUringBackend::unconsumed_user_sqes() const {
+  if (queued_user_ == 0) return 0;
+  uint32_t count = 0;
+  for (unsigned at = *ring_.sq.khead; at != ring_.sq.sqe_tail; ++at) {
+    if (!is_internal(ring_.sq.sqes[at & ring_.sq.ring_mask].user_data)) ++count;
+  }
+  return count;
+}
+
+// Moves every CQE in the ring into completions_ (user ops) or swallows it
+// (cancels, the wake read). User CQEs never outnumber the ops in flight, so
+// completions_ (capacity entries) always has room.
+uint32_t IoUringBackend::reap() {
+  uint32_t count = 0;
+  unsigned head = 0;
+  unsigned seen = 0;
+  io_uring_cqe* cqe = nullptr;
+  io_uring_for_each_cqe(&ring_, head, cqe) {
+    if (!is_internal(cqe->user_data) && count == completions_.size()) break;
+    ++seen;
+    if (is_internal(cqe->user_data)) {
+      on_internal(*cqe);
+    } else if (complete(*cqe, completions_[count])) {
+      ++count;
+    }
+  }
+  io_uring_cq_advance(&ring_, seen);
+  if (!wake_armed_ && !shutting_down_) arm_wake_read();
+  return count;
+}
+
+// A user op's CQE: deliver it once and free its slot. A CQE that matches no
+// op in flight is dropped rather than reported under a wrong id.
+bool IoUringBackend::complete(const io_uring_cqe& cqe, lio_completion& out) {
+  const uint32_t slot = slot_of(cqe.user_data);
+  if (slot >= ops_.capacity() || ops_[slot].user_data != cqe.user_data) return false;
+  OpStorage& storage = ops_[slot];
+  if (storage.recvmsg_out != nullptr && cqe.res >= 0) {
+    const msghdr& msg = storage.kernel.msg;
+    storage.recvmsg_out->namelen = msg.msg_namelen;
+    storage.recvmsg_out->controllen = msg.msg_controllen;
+    storage.recvmsg_out->flags = msg.msg_flags;
+  }
+  out = lio_completion{.id = ops_.id(slot), .result = cqe.res, .flags = 0, .reserved = 0};
+  storage.user_data = 0;
+  ops_.erase(slot);
+  return true;
+}
+
+void IoUringBackend::on_internal(const io_uring_cqe& cqe) {
+  if (cqe.user_data == kWakeUserData) {
+    wake_armed_ = false;
+    if (cqe.res > 0) woken_ = true;
+    return;
+  }
+  // A cancel came back: its op (if still the same one) may be cancelled again.
+  const uint64_t target = cancel_target(cqe.user_data);
+  const uint32_t slot = slot_of(target);
+  if (slot < ops_.capacity() && ops_[slot].user_data == target) ops_[slot].cancel_pending = false;
+}
+
+// Cancels everything in flight — ops pushed but never flushed too, as they
+// precede the cancel in the SQ — and reaps until every op and the wake read
+// are back, delivering nothing. An op that was already running may outlive
+// the cancel; it is asked again each kDrainRetryNs until it finishes.
+void IoUringBackend::drain() {
+  bool ask = true;
+  while (ops_.size() > 0 || wake_armed_) {
+    if (ask) {
+      int error = 0;
+      io_uring_sqe* sqe = internal_sqe(&error);
+      if (sqe == nullptr) return;
+      io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+      io_uring_sqe_set_data64(sqe, kCancelAllUserData);
+      ask = false;
+    }
+    __kernel_timespec patience = to_kernel_timespec(kDrainRetryNs);
+    io_uring_cqe* first = nullptr;
+    const int entered = io_uring_submit_and_wait_timeout(&ring_, &first, 1, &patience, nullptr);
+    account_submission();
+    const uint32_t reaped = reap();
+    // Any other error (e.g. called from a thread that does not own the ring)
+    // means this ring can do no more; io_uring_queue_exit cancels the rest.
+    if (entered < 0 && entered != -EINTR && entered != -ETIME) return;
+    if (reaped == 0 && entered == -ETIME) ask = true;
+  }
+}
+
+void IoUringBackend::shut_down() {
+  shutting_down_ = true;
+  if (ring_ready_) {
+    drain();
+    io_uring_queue_exit(&ring_);
+    ring_ready_ = false;
+  }
+  if (wake_fd_ >= 0) close(wake_fd_);
+  wake_fd_ = -1;
+}
+
+// ---- The C boundary: nothing below lets an exception out. ----
+
+IoUringBackend* backend_of(lio_backend* b) { return reinterpret_cast<IoUringBackend*>(b); }
+
+int vt_probe(char* why, size_t why_size) noexcept { return probe(why, why_size); }
+
+int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
+  lio_backend_config settings;
+  if (out == nullptr || !read_config(config, &settings)) return -LIO_EINVAL;
+  if (settings.capacity == 0 || settings.capacity > kMaxCapacity) return -LIO_EINVAL;
+  if (!options_valid(settings.options)) return -LIO_EINVAL;
+  try {
+    auto backend = std::make_unique<IoUringBackend>();
+    if (int error = backend->init(settings.capacity); error < 0) return error;
+    *out = reinterpret_cast<lio_backend*>(backend.release());
+    return 0;
+  } catch (const std::bad_alloc&) {
+    return -LIO_ENOMEM;
+  }
+}
+
+void vt_destroy(lio_backend* b) noexcept { delete backend_of(b); }
+
+int vt_push(lio_backend* b, uint64_t id, const lio_op* op) noexcept { return backend_of(b)->push(id, op); }
+
+int vt_flush(lio_backend* b) noexcept { return backend_of(b)->flush(); }
+
+int vt_wait(lio_backend* b, int64_t timeout_ns, const lio_completion** out) noexcept {
+  return backend_of(b)->wait(timeout_ns, out);
+}
+
+int vt_cancel(lio_backend* b, uint64_t id) noexcept { return backend_of(b)->cancel(id); }
+
+int vt_wake(lio_backend* b) noexcept { return backend_of(b)->wake(); }
+
+const lio_backend_vtable kVtable = {
+    .struct_size = sizeof(lio_backend_vtable),
+    .abi_version = LIO_ABI_VERSION,
+    .name = "io_uring",
+    .description = "Linux io_uring (liburing): one io_uring_enter per flush, native cancel and timeouts",
+    .capabilities = LIO_CAP_ALL_OPS,
+    .priority = 100,
+    .reserved = 0,
+    .probe = vt_probe,
+    .create = vt_create,
+    .destroy = vt_destroy,
+    .push = vt_push,
+    .flush = vt_flush,
+    .wait = vt_wait,
+    .cancel = vt_cancel,
+    .wake = vt_wake,
+};
+
+}  // namespace
+}  // namespace lio::io_uring_plugin
+
+extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* registrar) {
+  constexpr size_t kNeeded = offsetof(lio_registrar, register_backend) + sizeof(registrar->register_backend);
+  if (registrar == nullptr || registrar->struct_size < kNeeded) return -LIO_EINVAL;
+  if (LIO_ABI_MAJOR(registrar->abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
+  if (registrar->register_backend == nullptr) return -LIO_EINVAL;
+  return registrar->register_backend(registrar->context, &lio::io_uring_plugin::kVtable);
+}

@@ -1,0 +1,171 @@
+#include "lio/plugins/io_uring/op_prep.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstddef>
+#include <cstring>
+
+namespace lio::io_uring_plugin {
+namespace {
+
+// lio_iovec is documented to have struct iovec's layout; the casts below rely on it.
+static_assert(sizeof(lio_iovec) == sizeof(iovec));
+static_assert(alignof(lio_iovec) == alignof(iovec));
+static_assert(offsetof(lio_iovec, base) == offsetof(iovec, iov_base));
+static_assert(offsetof(lio_iovec, len) == offsetof(iovec, iov_len));
+static_assert(sizeof(socklen_t) == sizeof(uint32_t));
+// The LIO_* values are Linux's own, so they pass through unchanged.
+static_assert(LIO_AT_FDCWD == AT_FDCWD);
+static_assert(LIO_POLL_IN == POLLIN && LIO_POLL_OUT == POLLOUT);
+static_assert(LIO_POLL_ERR == POLLERR && LIO_POLL_HUP == POLLHUP);
+
+constexpr uint32_t kKnownOpenFlags = LIO_OPEN_ACCMODE | LIO_OPEN_CREATE | LIO_OPEN_EXCL |
+                                     LIO_OPEN_TRUNC | LIO_OPEN_APPEND | LIO_OPEN_DIRECT |
+                                     LIO_OPEN_DIRECTORY;
+
+// read(2) and friends transfer at most this much per call; the SQE length
+// field is 32 bits, so longer requests are clamped to the same short count
+// the blocking call would return.
+constexpr uint64_t kMaxTransfer = 0x7ffff000;
+
+// The lio_op.flags bits each code understands; any other bit is malformed.
+uint32_t known_op_flags(uint32_t code) {
+  switch (code) {
+    case LIO_OP_FSYNC: return LIO_FSYNC_DATASYNC;
+    case LIO_OP_TIMEOUT: return LIO_TIMEOUT_ABSOLUTE;
+    default: return 0;
+  }
+}
+
+// A handle that is not an int cannot be an open fd; -1 makes the kernel
+// answer -EBADF instead of acting on a truncated number.
+int to_fd(lio_handle handle) {
+  if (handle < INT_MIN || handle > INT_MAX) return -1;
+  return static_cast<int>(handle);
+}
+
+unsigned clamp_len(uint64_t len) { return static_cast<unsigned>(std::min(len, kMaxTransfer)); }
+
+int open_flags(uint32_t lio_flags) {
+  // The access mode values (0, 1, 2) are Linux's; 3 passes through as open(2) would take it.
+  int flags = static_cast<int>(lio_flags & LIO_OPEN_ACCMODE) | O_CLOEXEC;
+  if (lio_flags & LIO_OPEN_CREATE) flags |= O_CREAT;
+  if (lio_flags & LIO_OPEN_EXCL) flags |= O_EXCL;
+  if (lio_flags & LIO_OPEN_TRUNC) flags |= O_TRUNC;
+  if (lio_flags & LIO_OPEN_APPEND) flags |= O_APPEND;
+  if (lio_flags & LIO_OPEN_DIRECT) flags |= O_DIRECT;
+  if (lio_flags & LIO_OPEN_DIRECTORY) flags |= O_DIRECTORY;
+  return flags;
+}
+
+iovec* to_iovec(const lio_iovec* iov) { return reinterpret_cast<iovec*>(const_cast<lio_iovec*>(iov)); }
+
+// The kernel reads (and for recvmsg writes) a native msghdr until the op
+// completes, so it lives in the slot; NULL stays NULL and fails with -EFAULT.
+msghdr* to_msghdr(const lio_msghdr* in, OpStorage& storage) {
+  if (in == nullptr) return nullptr;
+  msghdr& msg = storage.kernel.msg;
+  msg = msghdr{};
+  msg.msg_name = in->name;
+  msg.msg_namelen = in->namelen;
+  msg.msg_iov = to_iovec(in->iov);
+  msg.msg_iovlen = in->iovcnt;
+  msg.msg_control = in->control;
+  msg.msg_controllen = static_cast<size_t>(in->controllen);
+  return &msg;
+}
+
+__kernel_timespec* to_timespec(int64_t ns, OpStorage& storage) {
+  // A duration or deadline in the past expires at once, as a zero one does.
+  ns = std::max<int64_t>(ns, 0);
+  storage.kernel.time.tv_sec = ns / 1'000'000'000;
+  storage.kernel.time.tv_nsec = ns % 1'000'000'000;
+  return &storage.kernel.time;
+}
+
+}  // namespace
+
+bool read_op(const lio_op* op, lio_op* out) {
+  if (op == nullptr || op->struct_size < offsetof(lio_op, u)) return false;
+  *out = lio_op{};
+  std::memcpy(out, op, std::min<size_t>(op->struct_size, sizeof(lio_op)));
+  out->struct_size = sizeof(lio_op);
+  return true;
+}
+
+int check_op(const lio_op& op) {
+  if (LIO_ABI_MAJOR(op.abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
+  if (op.code >= LIO_OP_COUNT) return -LIO_EOPNOTSUPP;
+  if (op.flags & ~known_op_flags(op.code)) return -LIO_EINVAL;
+  if (op.code == LIO_OP_OPENAT && (op.u.open.flags & ~kKnownOpenFlags)) return -LIO_EINVAL;
+  return 0;
+}
+
+void prep_sqe(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe) {
+  const int fd = to_fd(op.handle);
+  switch (op.code) {
+    case LIO_OP_NOP:
+      io_uring_prep_nop(sqe);
+      break;
+    case LIO_OP_READ:  // offset -1 (LIO_OFFSET_CURRENT) is io_uring's "file position" too
+      io_uring_prep_read(sqe, fd, op.u.rw.buf, clamp_len(op.u.rw.len), static_cast<uint64_t>(op.u.rw.offset));
+      break;
+    case LIO_OP_WRITE:
+      io_uring_prep_write(sqe, fd, op.u.rw.buf, clamp_len(op.u.rw.len), static_cast<uint64_t>(op.u.rw.offset));
+      break;
+    case LIO_OP_READV:
+      io_uring_prep_readv(sqe, fd, to_iovec(op.u.rwv.iov), op.u.rwv.iovcnt, static_cast<uint64_t>(op.u.rwv.offset));
+      break;
+    case LIO_OP_WRITEV:
+      io_uring_prep_writev(sqe, fd, to_iovec(op.u.rwv.iov), op.u.rwv.iovcnt, static_cast<uint64_t>(op.u.rwv.offset));
+      break;
+    case LIO_OP_FSYNC:
+      io_uring_prep_fsync(sqe, fd, (op.flags & LIO_FSYNC_DATASYNC) ? IORING_FSYNC_DATASYNC : 0);
+      break;
+    case LIO_OP_OPENAT:
+      io_uring_prep_openat(sqe, fd, op.u.open.path, open_flags(op.u.open.flags), op.u.open.mode);
+      break;
+    case LIO_OP_CLOSE:
+      io_uring_prep_close(sqe, fd);
+      break;
+    case LIO_OP_SOCKET:
+      io_uring_prep_socket(sqe, op.u.socket.domain, op.u.socket.type | SOCK_CLOEXEC, op.u.socket.protocol, 0);
+      break;
+    case LIO_OP_ACCEPT:
+      io_uring_prep_accept(sqe, fd, static_cast<sockaddr*>(op.u.accept.addr),
+                           reinterpret_cast<socklen_t*>(op.u.accept.addrlen), SOCK_CLOEXEC);
+      break;
+    case LIO_OP_CONNECT:
+      io_uring_prep_connect(sqe, fd, static_cast<const sockaddr*>(op.u.connect.addr), op.u.connect.addrlen);
+      break;
+    case LIO_OP_SEND:
+      io_uring_prep_send(sqe, fd, op.u.sr.buf, clamp_len(op.u.sr.len), op.u.sr.flags);
+      break;
+    case LIO_OP_RECV:
+      io_uring_prep_recv(sqe, fd, op.u.sr.buf, clamp_len(op.u.sr.len), op.u.sr.flags);
+      break;
+    case LIO_OP_SENDMSG:
+      io_uring_prep_sendmsg(sqe, fd, to_msghdr(op.u.msg.msg, storage), static_cast<unsigned>(op.u.msg.flags));
+      break;
+    case LIO_OP_RECVMSG:
+      storage.recvmsg_out = op.u.msg.msg;
+      io_uring_prep_recvmsg(sqe, fd, to_msghdr(op.u.msg.msg, storage), static_cast<unsigned>(op.u.msg.flags));
+      break;
+    case LIO_OP_SHUTDOWN:
+      io_uring_prep_shutdown(sqe, fd, op.u.shutdown.how);
+      break;
+    case LIO_OP_TIMEOUT:  // count 0: a pure timer; ABS deadlines are on CLOCK_MONOTONIC
+      io_uring_prep_timeout(sqe, to_timespec(op.u.timeout.ns, storage), 0,
+                            (op.flags & LIO_TIMEOUT_ABSOLUTE) ? IORING_TIMEOUT_ABS : 0);
+      break;
+    case LIO_OP_POLL:  // single-shot; the result is the ready events
+      io_uring_prep_poll_add(sqe, fd, op.u.poll.events);
+      break;
+  }
+}
+
+}  // namespace lio::io_uring_plugin
