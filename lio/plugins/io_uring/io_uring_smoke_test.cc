@@ -185,7 +185,7 @@ TEST(IoUringPlugin, PushRejectsMalformedOps) {
   Backend b;
   ASSERT_EQ(b.created(), 0);
   lio_op op = MakeOp(LIO_OP_COUNT);
-  EXPECT_EQ(b.push(1, op), -LIO_EOPNOTSUPP);
+  EXPECT_EQ(b.push(1, op), -LIO_EINVAL);
   op = MakeOp(LIO_OP_NOP);
   op.abi_version = (LIO_ABI_VERSION_MAJOR + 1) << 16;
   EXPECT_EQ(b.push(1, op), -LIO_EINVAL);

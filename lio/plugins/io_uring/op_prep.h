@@ -32,7 +32,8 @@ struct OpStorage {
 bool read_op(const lio_op* op, lio_op* out);
 
 // 0 when push may accept `op` (already normalised by read_op), else
-// -LIO_EINVAL (malformed) or -LIO_EOPNOTSUPP (a code this backend lacks).
+// -LIO_EINVAL: another ABI major, a code past LIO_OP_COUNT, or flag bits the
+// op does not define. (Every real code is supported: no -LIO_EOPNOTSUPP.)
 int check_op(const lio_op& op);
 
 // Fills `sqe` for a checked op; user_data is left to the caller.
