@@ -31,6 +31,12 @@
 //   nothing; once that cancel has come back, asking again sends another.
 // - cancel returns io_uring_submit's error in the rare case above when the
 //   submit fails.
+// - An op running in an io-wq worker (a FIFO's openat waiting for its peer)
+//   is cancelled by interrupting it; it then completes with -ECANCELED, and
+//   an interrupted op that nobody cancelled with -EINTR, never with the
+//   kernel-internal -ERESTART* codes io_uring can pass through.
+// - openat always runs in a worker (IOSQE_ASYNC): io_uring's inline attempt
+//   opens as if O_NONBLOCK were set, which answers differently for FIFOs.
 #include <errno.h>
 #include <liburing.h>
 #include <sys/eventfd.h>
@@ -77,6 +83,26 @@ int64_t monotonic_ns() {
 __kernel_timespec to_kernel_timespec(int64_t ns) {
   ns = std::max<int64_t>(ns, 0);
   return {.tv_sec = ns / 1'000'000'000, .tv_nsec = ns % 1'000'000'000};
+}
+
+// Kernel-internal "restart" codes never reach a program from a syscall; an
+// op interrupted in an io-wq worker can still complete with one.
+constexpr int kErestartSys = 512;
+constexpr int kErestartNoIntr = 513;
+constexpr int kErestartNoHand = 514;
+constexpr int kErestartRestartBlock = 516;
+
+bool interrupted(int result) {
+  return result == -EINTR || result == -kErestartSys || result == -kErestartNoIntr || result == -kErestartNoHand ||
+         result == -kErestartRestartBlock;
+}
+
+// The result as the caller sees it. An op that was running in a worker when
+// cancelled is interrupted by a signal rather than removed: that is the
+// cancel taking effect, so it reads -ECANCELED like any other cancelled op.
+int64_t delivered_result(int result, bool cancel_asked) {
+  if (!interrupted(result)) return result;
+  return cancel_asked ? -LIO_ECANCELED : -LIO_EINTR;
 }
 
 // The config with every field past its struct_size read as zero.
@@ -233,6 +259,7 @@ int IoUringBackend::cancel(uint64_t id) {
   io_uring_prep_cancel64(sqe, storage.user_data, 0);
   io_uring_sqe_set_data64(sqe, cancel_user_data(storage.user_data));
   storage.cancel_pending = true;
+  storage.cancel_asked = true;
   return 0;
 }
 
@@ -319,7 +346,8 @@ bool IoUringBackend::complete(const io_uring_cqe& cqe, lio_completion& out) {
     storage.recvmsg_out->controllen = msg.msg_controllen;
     storage.recvmsg_out->flags = msg.msg_flags;
   }
-  out = lio_completion{.id = ops_.id(slot), .result = cqe.res, .flags = 0, .reserved = 0};
+  out = lio_completion{
+      .id = ops_.id(slot), .result = delivered_result(cqe.res, storage.cancel_asked), .flags = 0, .reserved = 0};
   storage.user_data = 0;
   ops_.erase(slot);
   return true;

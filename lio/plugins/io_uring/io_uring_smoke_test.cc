@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -423,6 +424,35 @@ TEST(IoUringPlugin, DestroyWithOpsInFlightReturns) {
   ASSERT_EQ(write(pair.fd[1], "abc", 3), 3);
   char check[8];
   EXPECT_EQ(read(pair.fd[0], check, sizeof check), 3);
+}
+
+// openat of a FIFO waits for the other end, as open(2) does. The wait sits in
+// an io-wq worker: cancel and destroy must interrupt it, and the interrupted
+// open reads -ECANCELED (not the kernel-internal -ERESTARTSYS).
+TEST(IoUringPlugin, OpenOfAFifoWaitsAndCancelInterruptsIt) {
+  std::string path = std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") + "/smoke_fifo";
+  unlink(path.c_str());
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  Clock::time_point start;
+  {
+    Backend b;
+    ASSERT_EQ(b.created(), 0);
+    lio_op open = MakeOp(LIO_OP_OPENAT);
+    open.handle = LIO_AT_FDCWD;
+    open.u.open = {path.c_str(), LIO_OPEN_RDONLY, 0};
+    ASSERT_EQ(b.push(1, open), 0);
+    ASSERT_EQ(b.flush(), 1);
+    EXPECT_TRUE(b.wait(std::chrono::nanoseconds(std::chrono::milliseconds(50)).count()).empty())
+        << "a FIFO reader must wait for a writer";
+    EXPECT_EQ(b.cancel(1), 0);
+    EXPECT_EQ(b.collect(1)[1], -LIO_ECANCELED) << "cancel interrupts the open";
+    ASSERT_EQ(b.push(2, open), 0);
+    ASSERT_EQ(b.flush(), 1);
+    EXPECT_TRUE(b.wait(std::chrono::nanoseconds(std::chrono::milliseconds(20)).count()).empty());
+    start = Clock::now();
+  }
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(3)) << "destroy interrupts the open";
+  unlink(path.c_str());
 }
 
 // With capacity > 16383 the SQ cannot hold a cancel for every op: cancel has

@@ -129,6 +129,11 @@ void prep_sqe(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe) {
       break;
     case LIO_OP_OPENAT:
       io_uring_prep_openat(sqe, fd, op.u.open.path, open_flags(op.u.open.flags), op.u.open.mode);
+      // Inline, io_uring first tries the open as if O_NONBLOCK were set, and
+      // that changes the answer for FIFOs and some devices (a reader does not
+      // wait for a writer; a writer without reader gets -ENXIO). A worker
+      // thread opens exactly as blocking open(2) does.
+      sqe->flags |= IOSQE_ASYNC;
       break;
     case LIO_OP_CLOSE:
       io_uring_prep_close(sqe, fd);

@@ -20,6 +20,7 @@ namespace lio::io_uring_plugin {
 struct OpStorage {
   uint64_t user_data = 0;       // the SQE's user_data while in flight, else 0
   bool cancel_pending = false;  // a cancel SQE for this op is queued or running
+  bool cancel_asked = false;    // cancel was called for this op (stays set)
   lio_msghdr* recvmsg_out = nullptr;  // recvmsg: where namelen/controllen/flags go back
   union {
     msghdr msg;              // SENDMSG, RECVMSG
