@@ -1,0 +1,32 @@
+#include "lio/testing/backends_under_test.h"
+
+#include <utility>
+
+namespace lio::testing {
+namespace {
+
+std::vector<BackendUnderTest>& Storage() {
+  static std::vector<BackendUnderTest> backends;
+  return backends;
+}
+
+}  // namespace
+
+void SetBackendsUnderTest(std::vector<BackendUnderTest> backends) { Storage() = std::move(backends); }
+
+std::vector<const BackendUnderTest*> BackendsUnderTest() {
+  std::vector<const BackendUnderTest*> pointers;
+  for (const BackendUnderTest& backend : Storage()) pointers.push_back(&backend);
+  return pointers;
+}
+
+std::string BackendParamName(const ::testing::TestParamInfo<const BackendUnderTest*>& param) {
+  std::string name = param.param->info->name;
+  for (char& c : name) {
+    bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!allowed) c = '_';
+  }
+  return name;
+}
+
+}  // namespace lio::testing

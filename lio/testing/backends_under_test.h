@@ -1,0 +1,36 @@
+// The backends the conformance suite runs against, chosen once at start-up
+// (conformance_main.cc) before gtest registers the parameterized cases.
+#ifndef LIO_TESTING_BACKENDS_UNDER_TEST_H_
+#define LIO_TESTING_BACKENDS_UNDER_TEST_H_
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "lio/core/backend.h"
+
+namespace lio::testing {
+
+struct BackendUnderTest {
+  const BackendInfo* info = nullptr;
+  ProbeResult probe;  // taken once at start-up
+};
+
+// Sets the list; call before ::testing::InitGoogleTest.
+void SetBackendsUnderTest(std::vector<BackendUnderTest> backends);
+
+// The parameter values: one pointer per backend under test.
+std::vector<const BackendUnderTest*> BackendsUnderTest();
+
+// "io_uring": the backend's name as a gtest name suffix ([A-Za-z0-9_] only).
+std::string BackendParamName(const ::testing::TestParamInfo<const BackendUnderTest*>& param);
+
+}  // namespace lio::testing
+
+// Instantiates the conformance cases of `Suite` once per backend under test.
+#define LIO_INSTANTIATE_CONFORMANCE_SUITE(Suite)                                                \
+  INSTANTIATE_TEST_SUITE_P(Conformance, Suite, ::testing::ValuesIn(::lio::testing::BackendsUnderTest()), \
+                           ::lio::testing::BackendParamName)
+
+#endif  // LIO_TESTING_BACKENDS_UNDER_TEST_H_

@@ -1,0 +1,276 @@
+#include "lio/testing/conformance_test.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+#include "lio/core/error.h"
+#include "lio/testing/platform.h"
+
+namespace lio::testing {
+namespace {
+
+std::string DescribeIds(const std::unordered_set<uint64_t>& ids) {
+  std::ostringstream out;
+  out << std::hex;
+  size_t shown = 0;
+  for (uint64_t id : ids) {
+    if (shown++ == 8) {
+      out << " ...";
+      break;
+    }
+    out << " 0x" << id;
+  }
+  return out.str();
+}
+
+}  // namespace
+
+void PrintTo(const Result& result, std::ostream* os) {
+  if (result == kNoCompletion) {
+    *os << "no completion";
+  } else if (result.value < 0 && result.value > -4096) {
+    *os << "-" << error_name(static_cast<int>(-result.value)) << " (" << result.value << ")";
+  } else {
+    *os << result.value;
+  }
+}
+
+// ---- ClauseTest ------------------------------------------------------------
+
+void ClauseTest::SetUp() {
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string_view name = test->name();
+  const Clause* clause = ClauseOfTestName(name);
+  RecordProperty("backend", info().name);
+  if (clause == nullptr) {
+    RecordProperty("clause", "none");
+    GTEST_FAIL() << "suite bug: case " << name << " does not start with a clause of clauses.h";
+  }
+  RecordProperty("clause", std::string(clause->name));
+}
+
+std::optional<uint32_t> ClauseTest::FirstUndeclared(std::initializer_list<uint32_t> codes) const {
+  for (uint32_t code : codes) {
+    if (!declares(code)) return code;
+  }
+  return std::nullopt;
+}
+
+// ---- ConformanceTest: set-up -----------------------------------------------
+
+void ConformanceTest::SetUp() {
+  ClauseTest::SetUp();
+  if (HasFatalFailure()) return;
+  if (!probe().ok()) {
+    GTEST_SKIP() << "backend " << info().name << " cannot run here (probe: " << probe().why << ")";
+  }
+  ASSERT_TRUE(Reopen({.capacity = kDefaultCapacity}));
+}
+
+void ConformanceTest::TearDown() {
+  if (backend_ && !in_flight_.empty() && !HasFailure()) {
+    ADD_FAILURE() << "suite bug: the case left " << in_flight_.size() << " operation(s) in flight:"
+                  << DescribeIds(in_flight_);
+  }
+  DestroyBackend();
+  for (lio_handle h : owned_handles_) platform::CloseHandle(h);
+  owned_handles_.clear();
+  temp_dir_.reset();
+  kept_.clear();
+}
+
+bool ConformanceTest::Reopen(const BackendOptions& options) {
+  DestroyBackend();
+  completed_.clear();
+  auto created = Backend::Create(info(), options);
+  if (!created) {
+    ADD_FAILURE() << "create(capacity " << options.capacity << ") failed: " << created.error().message;
+    return false;
+  }
+  backend_.emplace(std::move(created).value());
+  return true;
+}
+
+void ConformanceTest::DestroyBackend() {
+  backend_.reset();
+  in_flight_.clear();
+}
+
+lio_handle ConformanceTest::Own(lio_handle h) {
+  if (h >= 0) owned_handles_.push_back(h);
+  return h;
+}
+
+// ---- files and sockets ------------------------------------------------------
+
+const std::filesystem::path& ConformanceTest::TempPath() {
+  if (!temp_dir_) temp_dir_.emplace();
+  return temp_dir_->path();
+}
+
+std::filesystem::path ConformanceTest::WriteFile(std::string_view name, std::string_view content) {
+  std::filesystem::path path = TempPath() / name;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  EXPECT_TRUE(out.good()) << "cannot write " << path;
+  return path;
+}
+
+std::string ConformanceTest::ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+lio_handle ConformanceTest::OpenOwned(const std::filesystem::path& path, platform::Access access) {
+  lio_handle h = platform::OpenFile(path, access);
+  EXPECT_GE(h, 0) << "cannot open " << path;
+  return Own(h);
+}
+
+Listener ConformanceTest::OwnedListener() {
+  Listener listener = LoopbackListener();
+  EXPECT_GE(listener.handle, 0) << "cannot listen on loopback";
+  Own(listener.handle);
+  return listener;
+}
+
+TcpPair ConformanceTest::OwnedTcpPair() {
+  TcpPair pair = ConnectedTcpPair();
+  EXPECT_TRUE(pair.ok()) << "cannot connect a TCP pair over loopback";
+  Own(pair.near);
+  Own(pair.far);
+  return pair;
+}
+
+UdpSocket ConformanceTest::OwnedUdpSocket() {
+  UdpSocket socket = BoundUdpSocket();
+  EXPECT_GE(socket.handle, 0) << "cannot bind a UDP socket on loopback";
+  Own(socket.handle);
+  return socket;
+}
+
+// ---- submitting ------------------------------------------------------------
+
+Result ConformanceTest::Push(uint64_t id, const lio_op& op) {
+  std::error_code error = backend_->push(id, op);
+  if (error) return Result{-error.value()};
+  in_flight_.insert(id);
+  completed_.erase(id);
+  return Result{0};
+}
+
+uint64_t ConformanceTest::PushNew(const lio_op& op) {
+  uint64_t id = NextId();
+  Result pushed = Push(id, op);
+  EXPECT_EQ(pushed, 0) << "push of " << op_name(op.code) << " refused";
+  return id;
+}
+
+int ConformanceTest::Flush() {
+  Expected<int> flushed = backend_->flush();
+  if (!flushed) {
+    ADD_FAILURE() << "flush failed: " << flushed.error().message();
+    return -1;
+  }
+  return *flushed;
+}
+
+Result ConformanceTest::Complete(const lio_op& op) {
+  uint64_t id = NextId();
+  Result pushed = Push(id, op);
+  if (pushed != 0) {
+    ADD_FAILURE() << "push of " << op_name(op.code) << " refused: " << ::testing::PrintToString(pushed);
+    return kNoCompletion;
+  }
+  Flush();
+  return WaitForId(id);
+}
+
+Result ConformanceTest::Cancel(uint64_t id) {
+  std::error_code error = backend_->cancel(id);
+  return Result{error ? -error.value() : 0};
+}
+
+// ---- reaping ---------------------------------------------------------------
+
+void ConformanceTest::Observe(const lio_completion& c) {
+  if (in_flight_.erase(c.id) == 1) {
+    completed_[c.id] = c.result;
+  } else if (completed_.contains(c.id)) {
+    ADD_FAILURE() << "[exactly_once] id 0x" << std::hex << c.id << std::dec << " completed a second time (result "
+                  << ::testing::PrintToString(Result{c.result}) << ")";
+  } else {
+    ADD_FAILURE() << "[known_ids_only] completion for id 0x" << std::hex << c.id << std::dec
+                  << ", which was never pushed (result " << ::testing::PrintToString(Result{c.result}) << ")";
+  }
+  EXPECT_EQ(c.flags, 0u) << "lio_completion::flags is reserved and must be 0 (id 0x" << std::hex << c.id << ")";
+}
+
+std::vector<lio_completion> ConformanceTest::WaitOnce(Backend::Timeout timeout) {
+  auto batch = backend_->wait(timeout);
+  if (!batch) {
+    ADD_FAILURE() << "wait failed: " << batch.error().message();
+    return {};
+  }
+  std::vector<lio_completion> copy(batch->begin(), batch->end());
+  for (const lio_completion& c : copy) Observe(c);
+  return copy;
+}
+
+std::vector<lio_completion> ConformanceTest::WaitFor(size_t n, nanoseconds deadline) {
+  std::vector<lio_completion> got;
+  Clock::time_point end = Clock::now() + deadline;
+  while (got.size() < n) {
+    nanoseconds left = end - Clock::now();
+    if (left <= nanoseconds(0)) break;
+    std::vector<lio_completion> batch = WaitOnce(left);
+    got.insert(got.end(), batch.begin(), batch.end());
+    if (HasFatalFailure()) break;
+  }
+  if (got.size() < n) {
+    ADD_FAILURE() << "[exactly_once] expected " << n << " completion(s) within "
+                  << std::chrono::duration_cast<milliseconds>(deadline).count() << " ms, got " << got.size()
+                  << "; still in flight:" << DescribeIds(in_flight_);
+  }
+  return got;
+}
+
+Result ConformanceTest::WaitForId(uint64_t id, nanoseconds deadline) {
+  Clock::time_point end = Clock::now() + deadline;
+  while (in_flight_.contains(id)) {
+    nanoseconds left = end - Clock::now();
+    if (left <= nanoseconds(0)) {
+      ADD_FAILURE() << "[exactly_once] id 0x" << std::hex << id << std::dec << " did not complete within "
+                    << std::chrono::duration_cast<milliseconds>(deadline).count() << " ms";
+      return kNoCompletion;
+    }
+    WaitOnce(left);
+  }
+  std::optional<Result> result = result_of(id);
+  if (!result) {
+    ADD_FAILURE() << "suite bug: waited for id 0x" << std::hex << id << ", which was not pushed";
+    return kNoCompletion;
+  }
+  return *result;
+}
+
+std::vector<lio_completion> ConformanceTest::ReapFor(nanoseconds duration) {
+  std::vector<lio_completion> got;
+  Clock::time_point end = Clock::now() + duration;
+  for (nanoseconds left = duration; left > nanoseconds(0); left = end - Clock::now()) {
+    std::vector<lio_completion> batch = WaitOnce(left);
+    got.insert(got.end(), batch.begin(), batch.end());
+  }
+  return got;
+}
+
+std::optional<Result> ConformanceTest::result_of(uint64_t id) const {
+  auto it = completed_.find(id);
+  if (it == completed_.end()) return std::nullopt;
+  return Result{it->second};
+}
+
+}  // namespace lio::testing

@@ -1,0 +1,88 @@
+// The OS-specific helpers of the conformance suite: native handles for files
+// and sockets, and the blocking system calls whose results the backend's
+// completions are compared against.
+//
+// One implementation per OS family: platform_posix.cc here, a
+// platform_windows.cc twin later. Everything else in lio/testing is portable
+// C++ over this header. Results follow the plugin ABI: >= 0 success, or a
+// negative LIO_E* code (Linux errno numbering on every OS).
+//
+// Calls that wait for a peer (accept, recv, recvmsg, poll) are bounded by
+// kBlockingBound and answer -LIO_ETIMEDOUT past it, so a backend that never
+// sends what it should fails a case instead of hanging it.
+#ifndef LIO_TESTING_PLATFORM_H_
+#define LIO_TESTING_PLATFORM_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+
+#include "lio/core/plugin_abi.h"
+
+#if defined(_WIN32)
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#endif
+
+namespace lio::testing::platform {
+
+inline constexpr std::chrono::seconds kBlockingBound{5};
+
+// Once per process, before any test: ignore SIGPIPE (a send to a closed peer
+// must be an -EPIPE result, not a dead test), start Winsock, ...
+void InitProcess();
+
+// ---- handles -------------------------------------------------------------
+void CloseHandle(lio_handle h);
+bool IsOpen(lio_handle h);
+// A handle value that is certainly not open now and that the OS will not hand
+// out again while the test runs.
+lio_handle KnownClosedHandle();
+// Whether a child process would inherit `h`: false = close-on-exec.
+bool IsInheritable(lio_handle h);
+// Whether calls on `h` block (false: O_NONBLOCK / FIONBIO is set).
+bool IsBlocking(lio_handle h);
+
+// ---- files ---------------------------------------------------------------
+enum class Access { kReadOnly, kWriteOnly, kReadWrite };
+// An existing file, or LIO_INVALID_HANDLE.
+lio_handle OpenFile(const std::filesystem::path& path, Access access);
+// A handle to a directory usable as openat's `dir`, or LIO_INVALID_HANDLE
+// when this OS has none.
+lio_handle OpenDirectory(const std::filesystem::path& path);
+int64_t PositionedRead(lio_handle h, void* buf, size_t len, int64_t offset);   // pread
+int64_t PositionedWrite(lio_handle h, const void* buf, size_t len, int64_t offset);  // pwrite
+int64_t Write(lio_handle h, const void* buf, size_t len);  // write at the file position
+int64_t FilePosition(lio_handle h);                        // or -LIO_E*
+int64_t Fsync(lio_handle h, bool data_only);
+int64_t Close(lio_handle h);  // close(2) itself, for comparing results
+// openat(2) with LIO_OPEN_* flags; `dir` may be LIO_AT_FDCWD.
+int64_t Openat(lio_handle dir, const char* path, uint32_t lio_open_flags, uint32_t mode);
+
+// ---- sockets -------------------------------------------------------------
+int64_t Socket(int domain, int type, int protocol);
+int64_t Bind(lio_handle h, const sockaddr* addr, uint32_t addrlen);
+int64_t Listen(lio_handle h);
+int64_t Connect(lio_handle h, const sockaddr* addr, uint32_t addrlen);
+int64_t Accept(lio_handle h, sockaddr* addr, uint32_t* addrlen);  // bounded
+int64_t Send(lio_handle h, const void* buf, size_t len, int flags);
+int64_t Recv(lio_handle h, void* buf, size_t len, int flags);  // bounded
+int64_t Sendmsg(lio_handle h, lio_msghdr* msg, int flags);
+int64_t Recvmsg(lio_handle h, lio_msghdr* msg, int flags);  // bounded
+int64_t Shutdown(lio_handle h, int how);                    // 0 read, 1 write, 2 both
+// The bound local address of `h` into *addr (IPv4).
+int64_t LocalAddress(lio_handle h, sockaddr_in* addr);
+// Ready LIO_POLL_* events of `h` within `timeout` (0 when none are).
+int64_t Poll(lio_handle h, uint32_t lio_events, std::chrono::milliseconds timeout);
+
+// MSG_TRUNC in lio_msghdr::flags after a truncated datagram.
+int MessageTruncatedFlag();
+
+}  // namespace lio::testing::platform
+
+#endif  // LIO_TESTING_PLATFORM_H_

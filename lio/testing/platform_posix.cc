@@ -1,0 +1,198 @@
+// POSIX implementation of lio/testing/platform.h (Linux, macOS, BSD).
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+#include "lio/testing/platform.h"
+
+namespace lio::testing::platform {
+namespace {
+
+// errno numbering is Linux's on Linux; other POSIX systems would map here.
+int64_t Result(long long syscall_result) { return syscall_result < 0 ? -static_cast<int64_t>(errno) : syscall_result; }
+
+int Fd(lio_handle h) { return static_cast<int>(h); }
+
+// Waits until `fd` has one of `events` or kBlockingBound passes.
+bool WaitFor(int fd, short events) {
+  pollfd p{fd, events, 0};
+  int timeout_ms = static_cast<int>(std::chrono::milliseconds(kBlockingBound).count());
+  int n;
+  do {
+    n = ::poll(&p, 1, timeout_ms);
+  } while (n < 0 && errno == EINTR);
+  return n > 0;
+}
+
+msghdr NativeMessage(lio_msghdr* m) {
+  static_assert(sizeof(lio_iovec) == sizeof(iovec), "lio_iovec has struct iovec's layout");
+  msghdr native{};
+  native.msg_name = m->name;
+  native.msg_namelen = m->namelen;
+  native.msg_iov = reinterpret_cast<iovec*>(const_cast<lio_iovec*>(m->iov));
+  native.msg_iovlen = m->iovcnt;
+  native.msg_control = m->control;
+  native.msg_controllen = static_cast<decltype(native.msg_controllen)>(m->controllen);
+  return native;
+}
+
+int NativeOpenFlags(uint32_t lio_flags) {
+  int flags = O_CLOEXEC;
+  switch (lio_flags & LIO_OPEN_ACCMODE) {
+    case LIO_OPEN_WRONLY: flags |= O_WRONLY; break;
+    case LIO_OPEN_RDWR: flags |= O_RDWR; break;
+    default: flags |= O_RDONLY; break;
+  }
+  if (lio_flags & LIO_OPEN_CREATE) flags |= O_CREAT;
+  if (lio_flags & LIO_OPEN_EXCL) flags |= O_EXCL;
+  if (lio_flags & LIO_OPEN_TRUNC) flags |= O_TRUNC;
+  if (lio_flags & LIO_OPEN_APPEND) flags |= O_APPEND;
+  if (lio_flags & LIO_OPEN_DIRECTORY) flags |= O_DIRECTORY;
+#ifdef O_DIRECT
+  if (lio_flags & LIO_OPEN_DIRECT) flags |= O_DIRECT;
+#endif
+  return flags;
+}
+
+}  // namespace
+
+void InitProcess() { std::signal(SIGPIPE, SIG_IGN); }
+
+void CloseHandle(lio_handle h) {
+  if (h >= 0) ::close(Fd(h));
+}
+
+bool IsOpen(lio_handle h) { return ::fcntl(Fd(h), F_GETFD) != -1; }
+
+lio_handle KnownClosedHandle() {
+  // The kernel hands out the lowest free descriptor, so a descriptor near the
+  // top of the table stays free unless the process opens thousands of files.
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  rlim_t top = limit.rlim_cur < 4096 ? limit.rlim_cur : 4096;
+  int probe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int high = ::fcntl(probe, F_DUPFD_CLOEXEC, static_cast<int>(top) - 1);
+  ::close(probe);
+  if (high >= 0) ::close(high);
+  return high >= 0 ? high : static_cast<int>(top) - 1;
+}
+
+bool IsInheritable(lio_handle h) { return (::fcntl(Fd(h), F_GETFD) & FD_CLOEXEC) == 0; }
+
+bool IsBlocking(lio_handle h) { return (::fcntl(Fd(h), F_GETFL) & O_NONBLOCK) == 0; }
+
+lio_handle OpenFile(const std::filesystem::path& path, Access access) {
+  int mode = access == Access::kReadOnly ? O_RDONLY : access == Access::kWriteOnly ? O_WRONLY : O_RDWR;
+  int fd = ::open(path.c_str(), mode | O_CLOEXEC);
+  return fd < 0 ? LIO_INVALID_HANDLE : fd;
+}
+
+lio_handle OpenDirectory(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  return fd < 0 ? LIO_INVALID_HANDLE : fd;
+}
+
+int64_t PositionedRead(lio_handle h, void* buf, size_t len, int64_t offset) {
+  return Result(::pread(Fd(h), buf, len, offset));
+}
+
+int64_t PositionedWrite(lio_handle h, const void* buf, size_t len, int64_t offset) {
+  return Result(::pwrite(Fd(h), buf, len, offset));
+}
+
+int64_t Write(lio_handle h, const void* buf, size_t len) { return Result(::write(Fd(h), buf, len)); }
+
+int64_t FilePosition(lio_handle h) { return Result(::lseek(Fd(h), 0, SEEK_CUR)); }
+
+int64_t Fsync(lio_handle h, bool data_only) {
+#if defined(__APPLE__)
+  (void)data_only;
+  return Result(::fsync(Fd(h)));
+#else
+  return Result(data_only ? ::fdatasync(Fd(h)) : ::fsync(Fd(h)));
+#endif
+}
+
+int64_t Close(lio_handle h) { return Result(::close(Fd(h))); }
+
+int64_t Openat(lio_handle dir, const char* path, uint32_t lio_open_flags, uint32_t mode) {
+  int dirfd = dir == LIO_AT_FDCWD ? AT_FDCWD : Fd(dir);
+  return Result(::openat(dirfd, path, NativeOpenFlags(lio_open_flags), mode));
+}
+
+int64_t Socket(int domain, int type, int protocol) {
+#ifdef SOCK_CLOEXEC
+  type |= SOCK_CLOEXEC;
+#endif
+  return Result(::socket(domain, type, protocol));
+}
+
+int64_t Bind(lio_handle h, const sockaddr* addr, uint32_t addrlen) { return Result(::bind(Fd(h), addr, addrlen)); }
+
+int64_t Listen(lio_handle h) { return Result(::listen(Fd(h), 64)); }
+
+int64_t Connect(lio_handle h, const sockaddr* addr, uint32_t addrlen) {
+  return Result(::connect(Fd(h), addr, addrlen));
+}
+
+int64_t Accept(lio_handle h, sockaddr* addr, uint32_t* addrlen) {
+  if (!WaitFor(Fd(h), POLLIN)) return -LIO_ETIMEDOUT;
+  socklen_t len = addrlen ? *addrlen : 0;
+  int64_t result = Result(::accept4(Fd(h), addr, addrlen ? &len : nullptr, SOCK_CLOEXEC));
+  if (addrlen) *addrlen = len;
+  return result;
+}
+
+int64_t Send(lio_handle h, const void* buf, size_t len, int flags) {
+  return Result(::send(Fd(h), buf, len, flags | MSG_NOSIGNAL));
+}
+
+int64_t Recv(lio_handle h, void* buf, size_t len, int flags) {
+  if (!WaitFor(Fd(h), POLLIN)) return -LIO_ETIMEDOUT;
+  return Result(::recv(Fd(h), buf, len, flags));
+}
+
+int64_t Sendmsg(lio_handle h, lio_msghdr* msg, int flags) {
+  msghdr native = NativeMessage(msg);
+  return Result(::sendmsg(Fd(h), &native, flags | MSG_NOSIGNAL));
+}
+
+int64_t Recvmsg(lio_handle h, lio_msghdr* msg, int flags) {
+  if (!WaitFor(Fd(h), POLLIN)) return -LIO_ETIMEDOUT;
+  msghdr native = NativeMessage(msg);
+  int64_t result = Result(::recvmsg(Fd(h), &native, flags));
+  if (result >= 0) {
+    msg->namelen = native.msg_namelen;
+    msg->controllen = native.msg_controllen;
+    msg->flags = native.msg_flags;
+  }
+  return result;
+}
+
+int64_t Shutdown(lio_handle h, int how) {
+  int native = how == 0 ? SHUT_RD : how == 1 ? SHUT_WR : SHUT_RDWR;
+  return Result(::shutdown(Fd(h), native));
+}
+
+int64_t LocalAddress(lio_handle h, sockaddr_in* addr) {
+  socklen_t len = sizeof *addr;
+  return Result(::getsockname(Fd(h), reinterpret_cast<sockaddr*>(addr), &len));
+}
+
+int64_t Poll(lio_handle h, uint32_t lio_events, std::chrono::milliseconds timeout) {
+  static_assert(POLLIN == LIO_POLL_IN && POLLOUT == LIO_POLL_OUT && POLLERR == LIO_POLL_ERR && POLLHUP == LIO_POLL_HUP,
+                "LIO_POLL_* are Linux's poll bits");
+  pollfd p{Fd(h), static_cast<short>(lio_events), 0};
+  int64_t n = Result(::poll(&p, 1, static_cast<int>(timeout.count())));
+  return n <= 0 ? n : p.revents;
+}
+
+int MessageTruncatedFlag() { return MSG_TRUNC; }
+
+}  // namespace lio::testing::platform

@@ -1,0 +1,136 @@
+// push: the caller's mistakes are refused at push (-EEXIST, -EOPNOTSUPP,
+// -EINVAL) and queue nothing; the operation's own errors arrive as its
+// completion. Also: ops of other minor versions, and flush.
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+#include "lio/testing/conformance_test.h"
+
+namespace lio::testing {
+namespace {
+
+class PushTest : public ConformanceTest {};
+LIO_INSTANTIATE_CONFORMANCE_SUITE(PushTest);
+
+// An op with `code` and nothing else filled in.
+Op OpWithCode(uint32_t code) {
+  Op op;
+  op.code = code;
+  op.handle = LIO_INVALID_HANDLE;
+  return op;
+}
+
+LIO_CONFORMANCE_CASE(PushTest, push_errors, DuplicateQueuedIdIsEexist) {
+  LIO_REQUIRE_OPS(LIO_OP_NOP);
+  uint64_t id = PushNew(Op::Nop());
+  EXPECT_EQ(Push(id, Op::Nop()), -LIO_EEXIST) << "id pushed and not yet flushed is in flight";
+  Flush();
+  EXPECT_EQ(WaitForId(id), 0);
+  EXPECT_TRUE(ReapFor(milliseconds(50)).empty()) << "the refused duplicate completed anyway";
+}
+
+LIO_CONFORMANCE_CASE(PushTest, push_errors, DuplicateSubmittedIdIsEexist) {
+  LIO_REQUIRE_OPS(LIO_OP_TIMEOUT, LIO_OP_NOP);
+  uint64_t id = PushNew(Op::Timeout(Ns(seconds(10))));
+  Flush();
+  EXPECT_EQ(Push(id, Op::Nop()), -LIO_EEXIST) << "id flushed and not yet reaped is in flight";
+  EXPECT_EQ(Cancel(id), 0);
+  EXPECT_EQ(WaitForId(id), -LIO_ECANCELED);
+}
+
+LIO_CONFORMANCE_CASE(PushTest, push_errors, UndeclaredOpIsEopnotsupp) {
+  std::vector<uint32_t> undeclared;
+  for (uint32_t code = 0; code < LIO_OP_COUNT; ++code) {
+    if (!declares(code)) undeclared.push_back(code);
+  }
+  if (undeclared.empty()) GTEST_SKIP() << "backend declares every op";
+  for (uint32_t code : undeclared) {
+    EXPECT_EQ(Push(NextId(), OpWithCode(code)), -LIO_EOPNOTSUPP) << "undeclared op " << op_name(code);
+  }
+  EXPECT_TRUE(ReapFor(milliseconds(50)).empty());
+}
+
+LIO_CONFORMANCE_CASE(PushTest, push_errors, BadCodeIsEinval) {
+  for (uint32_t code : {uint32_t{LIO_OP_COUNT}, uint32_t{0xFFFF}, UINT32_MAX}) {
+    EXPECT_EQ(Push(NextId(), OpWithCode(code)), -LIO_EINVAL) << "op code " << code;
+  }
+  EXPECT_TRUE(ReapFor(milliseconds(50)).empty());
+}
+
+LIO_CONFORMANCE_CASE(PushTest, push_errors, StructTooSmallForItsHeaderIsEinval) {
+  for (uint32_t size : {0u, 4u}) {
+    Op op = Op::Nop();
+    op.struct_size = size;
+    EXPECT_EQ(Push(NextId(), op), -LIO_EINVAL) << "struct_size " << size;
+  }
+  EXPECT_TRUE(ReapFor(milliseconds(50)).empty());
+}
+
+LIO_CONFORMANCE_CASE(PushTest, push_errors, OtherAbiMajorIsEinval) {
+  for (uint32_t version : {uint32_t{(LIO_ABI_VERSION_MAJOR + 1) << 16}, uint32_t{0}}) {
+    Op op = Op::Nop();
+    op.abi_version = version;
+    EXPECT_EQ(Push(NextId(), op), -LIO_EINVAL) << "abi_version 0x" << std::hex << version;
+  }
+  EXPECT_TRUE(ReapFor(milliseconds(50)).empty());
+}
+
+LIO_CONFORMANCE_CASE(PushTest, push_errors, OperationErrorArrivesAsCompletion) {
+  LIO_REQUIRE_OPS(LIO_OP_READ);
+  char* buf = Buffer(16).data();
+  lio_handle closed = platform::KnownClosedHandle();
+  uint64_t id = NextId();
+  ASSERT_EQ(Push(id, Op::Read(closed, buf, 16, 0)), 0) << "a bad handle is the op's error, not push's";
+  Flush();
+  EXPECT_EQ(WaitForId(id), platform::PositionedRead(closed, buf, 16, 0));
+}
+
+// A caller built against a newer minor passes a longer op; the backend reads
+// the fields it knows.
+LIO_CONFORMANCE_CASE(PushTest, struct_versioning, LongerOpOfNewerMinorIsAccepted) {
+  LIO_REQUIRE_OPS(LIO_OP_NOP);
+  constexpr size_t kGrowth = 32;
+  auto& bytes = Keep<std::vector<std::byte>>(sizeof(lio_op) + kGrowth, std::byte{0xAB});
+  Op nop = Op::Nop();
+  nop.struct_size = sizeof(lio_op) + kGrowth;
+  nop.abi_version = (LIO_ABI_VERSION_MAJOR << 16) | (LIO_ABI_VERSION_MINOR + 1);
+  std::memcpy(bytes.data(), &nop, sizeof(lio_op));
+  uint64_t id = NextId();
+  ASSERT_EQ(Push(id, *reinterpret_cast<const lio_op*>(bytes.data())), 0);
+  Flush();
+  EXPECT_EQ(WaitForId(id), 0);
+}
+
+// A caller built against an older minor passes a shorter op; what it lacks
+// reads as zero.
+LIO_CONFORMANCE_CASE(PushTest, struct_versioning, ShorterOpIsReadUpToItsSize) {
+  LIO_REQUIRE_OPS(LIO_OP_NOP);
+  Op nop = Op::Nop();
+  nop.struct_size = offsetof(lio_op, u);
+  std::memset(&nop.u, 0xAB, sizeof nop.u);  // beyond struct_size: must not be read
+  uint64_t id = NextId();
+  ASSERT_EQ(Push(id, nop), 0);
+  Flush();
+  EXPECT_EQ(WaitForId(id), 0);
+}
+
+LIO_CONFORMANCE_CASE(PushTest, flush_semantics, FlushSaysHowManyWereQueued) {
+  LIO_REQUIRE_OPS(LIO_OP_NOP);
+  for (int i = 0; i < 3; ++i) PushNew(Op::Nop());
+  EXPECT_EQ(Flush(), 3);
+  EXPECT_EQ(Flush(), 0) << "nothing is queued any more";
+  WaitFor(3);
+}
+
+LIO_CONFORMANCE_CASE(PushTest, flush_semantics, FlushOfNothingIsZero) { EXPECT_EQ(Flush(), 0); }
+
+LIO_CONFORMANCE_CASE(PushTest, flush_semantics, WaitFlushesWhatWasPushed) {
+  LIO_REQUIRE_OPS(LIO_OP_NOP);
+  uint64_t id = PushNew(Op::Nop());
+  // No flush: wait must hand it over itself.
+  EXPECT_EQ(WaitForId(id), 0);
+}
+
+}  // namespace
+}  // namespace lio::testing

@@ -1,0 +1,311 @@
+// Sockets over loopback TCP and UDP: socket, accept, connect, send, recv,
+// sendmsg, recvmsg, shutdown — each result compared with the blocking call.
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lio/testing/conformance_test.h"
+
+namespace lio::testing {
+namespace {
+
+class SocketTest : public ConformanceTest {
+ protected:
+  // An owned TCP socket, not connected.
+  lio_handle NewTcpSocket() {
+    int64_t h = platform::Socket(AF_INET, SOCK_STREAM, 0);
+    EXPECT_GE(h, 0);
+    return Own(static_cast<lio_handle>(h));
+  }
+
+  // Bytes the far end receives (bounded by platform::kBlockingBound).
+  std::string ReceiveAtFar(lio_handle far, size_t max = 256) {
+    std::string bytes(max, '\0');
+    int64_t n = platform::Recv(far, bytes.data(), bytes.size(), 0);
+    EXPECT_GE(n, 0) << "blocking recv at the far end";
+    bytes.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    return bytes;
+  }
+
+  lio_msghdr& Message(std::vector<lio_iovec>& iov, void* name, uint32_t namelen) {
+    lio_msghdr& msg = Keep<lio_msghdr>();
+    msg.name = name;
+    msg.namelen = namelen;
+    msg.iov = iov.data();
+    msg.iovcnt = static_cast<uint32_t>(iov.size());
+    return msg;
+  }
+};
+LIO_INSTANTIATE_CONFORMANCE_SUITE(SocketTest);
+
+std::string_view View(std::span<const char> bytes, int64_t n) { return {bytes.data(), static_cast<size_t>(n)}; }
+
+// ---- socket ----
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SocketCreatesTcpSocket) {
+  LIO_REQUIRE_OPS(LIO_OP_SOCKET);
+  Result created = Complete(Op::Socket(AF_INET, SOCK_STREAM, 0));
+  ASSERT_GE(created, 0);
+  lio_handle s = Own(created);
+  sockaddr_in any = LoopbackAddress(0);
+  EXPECT_EQ(platform::Bind(s, AsSockaddr(any), sizeof any), 0) << "the new handle is a usable socket";
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SocketOfUnknownFamilyMatchesSyscall) {
+  LIO_REQUIRE_OPS(LIO_OP_SOCKET);
+  constexpr int kNoSuchFamily = 4000;
+  int64_t expected = platform::Socket(kNoSuchFamily, SOCK_STREAM, 0);
+  ASSERT_LT(expected, 0);
+  EXPECT_EQ(Complete(Op::Socket(kNoSuchFamily, SOCK_STREAM, 0)), expected);
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, handle_modes, SocketHandleIsCloseOnExecAndBlocking) {
+  LIO_REQUIRE_OPS(LIO_OP_SOCKET);
+  Result created = Complete(Op::Socket(AF_INET, SOCK_STREAM, 0));
+  ASSERT_GE(created, 0);
+  lio_handle s = Own(created);
+  EXPECT_FALSE(platform::IsInheritable(s)) << "handles the backend creates are close-on-exec";
+  EXPECT_TRUE(platform::IsBlocking(s)) << "handles the backend creates are in blocking mode";
+}
+
+// ---- accept / connect ----
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, AcceptReturnsPeerAddress) {
+  LIO_REQUIRE_OPS(LIO_OP_ACCEPT);
+  Listener listener = OwnedListener();
+  auto& peer = Keep<sockaddr_storage>();
+  uint32_t& peer_len = Keep<uint32_t>(static_cast<uint32_t>(sizeof peer));
+  uint64_t id = PushNew(Op::Accept(listener.handle, &peer, &peer_len));
+  Flush();
+  lio_handle client = NewTcpSocket();
+  ASSERT_EQ(platform::Connect(client, AsSockaddr(listener.address), sizeof listener.address), 0);
+  sockaddr_in client_address{};
+  ASSERT_EQ(platform::LocalAddress(client, &client_address), 0);
+
+  Result accepted = WaitForId(id);
+  ASSERT_GE(accepted, 0);
+  lio_handle server = Own(accepted);
+  ASSERT_EQ(peer_len, sizeof(sockaddr_in));
+  EXPECT_TRUE(SameAddress(reinterpret_cast<const sockaddr_in&>(peer), client_address))
+      << "accept's address is the client's";
+  EXPECT_EQ(platform::Send(client, "hi", 2, 0), 2);
+  char got[2] = {};
+  EXPECT_EQ(platform::Recv(server, got, 2, 0), 2) << "the accepted handle is the connection";
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, AcceptWithoutAddressBuffer) {
+  LIO_REQUIRE_OPS(LIO_OP_ACCEPT);
+  Listener listener = OwnedListener();
+  lio_handle client = NewTcpSocket();
+  ASSERT_EQ(platform::Connect(client, AsSockaddr(listener.address), sizeof listener.address), 0);
+  Result accepted = Complete(Op::Accept(listener.handle));
+  ASSERT_GE(accepted, 0);
+  Own(accepted);
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, handle_modes, AcceptedHandleIsCloseOnExecAndBlocking) {
+  LIO_REQUIRE_OPS(LIO_OP_ACCEPT);
+  Listener listener = OwnedListener();
+  lio_handle client = NewTcpSocket();
+  ASSERT_EQ(platform::Connect(client, AsSockaddr(listener.address), sizeof listener.address), 0);
+  Result accepted = Complete(Op::Accept(listener.handle));
+  ASSERT_GE(accepted, 0);
+  lio_handle server = Own(accepted);
+  EXPECT_FALSE(platform::IsInheritable(server)) << "handles the backend creates are close-on-exec";
+  EXPECT_TRUE(platform::IsBlocking(server)) << "handles the backend creates are in blocking mode";
+  EXPECT_TRUE(platform::IsBlocking(listener.handle)) << "the caller's listener keeps its mode";
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, ConnectReachesListener) {
+  LIO_REQUIRE_OPS(LIO_OP_CONNECT);
+  Listener listener = OwnedListener();
+  lio_handle client = NewTcpSocket();
+  const sockaddr_in& address = Keep<sockaddr_in>(listener.address);
+  EXPECT_EQ(Complete(Op::Connect(client, &address, sizeof address)), 0);
+  int64_t server = platform::Accept(listener.handle, nullptr, nullptr);
+  ASSERT_GE(server, 0) << "the listener sees the connection";
+  Own(static_cast<lio_handle>(server));
+  EXPECT_TRUE(platform::IsBlocking(client)) << "the caller's socket keeps its mode";
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, ConnectToClosedPortIsEconnrefused) {
+  LIO_REQUIRE_OPS(LIO_OP_CONNECT);
+  const sockaddr_in& nobody = Keep<sockaddr_in>(LoopbackAddress(UnusedLoopbackPort()));
+  int64_t expected = platform::Connect(NewTcpSocket(), AsSockaddr(nobody), sizeof nobody);
+  ASSERT_EQ(Result{expected}, -LIO_ECONNREFUSED);
+  EXPECT_EQ(Complete(Op::Connect(NewTcpSocket(), &nobody, sizeof nobody)), expected);
+}
+
+// ---- send / recv ----
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SendDeliversBytes) {
+  LIO_REQUIRE_OPS(LIO_OP_SEND);
+  TcpPair pair = OwnedTcpPair();
+  ASSERT_TRUE(pair.ok());
+  const std::string& text = Keep<std::string>("ping");
+  EXPECT_EQ(Complete(Op::Send(pair.near, text.data(), text.size())), 4);
+  EXPECT_EQ(ReceiveAtFar(pair.far), "ping");
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvReturnsArrivedBytes) {
+  LIO_REQUIRE_OPS(LIO_OP_RECV);
+  TcpPair pair = OwnedTcpPair();
+  ASSERT_TRUE(pair.ok());
+  ASSERT_EQ(platform::Send(pair.far, "pong", 4, 0), 4);
+  ASSERT_GT(platform::Poll(pair.near, LIO_POLL_IN, seconds(5)), 0);
+  std::span<char> buf = Buffer(64);
+  Result n = Complete(Op::Recv(pair.near, buf.data(), buf.size()));
+  ASSERT_EQ(n, 4);
+  EXPECT_EQ(View(buf, 4), "pong");
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvWaitsForData) {
+  LIO_REQUIRE_OPS(LIO_OP_RECV);
+  TcpPair pair = OwnedTcpPair();
+  ASSERT_TRUE(pair.ok());
+  std::span<char> buf = Buffer(64);
+  uint64_t id = PushNew(Op::Recv(pair.near, buf.data(), buf.size()));
+  Flush();
+  EXPECT_TRUE(ReapFor(milliseconds(50)).empty()) << "recv completed before any data was sent";
+  ASSERT_EQ(platform::Send(pair.far, "later", 5, 0), 5);
+  ASSERT_EQ(WaitForId(id), 5);
+  EXPECT_EQ(View(buf, 5), "later");
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvAfterPeerShutdownIsZero) {
+  LIO_REQUIRE_OPS(LIO_OP_RECV);
+  TcpPair pair = OwnedTcpPair();
+  ASSERT_TRUE(pair.ok());
+  ASSERT_EQ(platform::Shutdown(pair.far, 1), 0);
+  std::span<char> buf = Buffer(64);
+  EXPECT_EQ(Complete(Op::Recv(pair.near, buf.data(), buf.size())), 0) << "orderly shutdown reads as 0";
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvWithPeekLeavesData) {
+  LIO_REQUIRE_OPS(LIO_OP_RECV);
+  TcpPair pair = OwnedTcpPair();
+  ASSERT_TRUE(pair.ok());
+  ASSERT_EQ(platform::Send(pair.far, "peek", 4, 0), 4);
+  ASSERT_GT(platform::Poll(pair.near, LIO_POLL_IN, seconds(5)), 0);
+  std::span<char> buf = Buffer(64);
+  EXPECT_EQ(Complete(Op::Recv(pair.near, buf.data(), buf.size(), MSG_PEEK)), 4);
+  EXPECT_EQ(Complete(Op::Recv(pair.near, buf.data(), buf.size())), 4) << "MSG_PEEK left the bytes queued";
+  EXPECT_EQ(View(buf, 4), "peek");
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvOnNonSocketMatchesSyscall) {
+  LIO_REQUIRE_OPS(LIO_OP_RECV);
+  lio_handle file = OpenOwned(WriteFile("not_a_socket", "x"), platform::Access::kReadOnly);
+  std::span<char> buf = Buffer(8);
+  int64_t expected = platform::Recv(file, buf.data(), buf.size(), 0);
+  ASSERT_EQ(Result{expected}, -LIO_ENOTSOCK);
+  EXPECT_EQ(Complete(Op::Recv(file, buf.data(), buf.size())), expected);
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SendOnUnconnectedSocketMatchesSyscall) {
+  LIO_REQUIRE_OPS(LIO_OP_SEND);
+  const std::string& text = Keep<std::string>("lost");
+  int64_t expected = platform::Send(NewTcpSocket(), text.data(), text.size(), 0);
+  ASSERT_LT(expected, 0);
+  EXPECT_EQ(Complete(Op::Send(NewTcpSocket(), text.data(), text.size())), expected);
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, handle_modes, CallerSocketKeepsItsMode) {
+  LIO_REQUIRE_OPS(LIO_OP_RECV);
+  TcpPair pair = OwnedTcpPair();
+  ASSERT_TRUE(pair.ok());
+  ASSERT_TRUE(platform::IsBlocking(pair.near));
+  std::span<char> buf = Buffer(8);
+  uint64_t id = PushNew(Op::Recv(pair.near, buf.data(), buf.size()));
+  Flush();
+  ReapFor(milliseconds(20));  // the backend has had to wait for readiness
+  ASSERT_EQ(platform::Send(pair.far, "x", 1, 0), 1);
+  EXPECT_EQ(WaitForId(id), 1);
+  EXPECT_TRUE(platform::IsBlocking(pair.near)) << "the backend left the caller's socket non-blocking";
+}
+
+// ---- shutdown ----
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, ShutdownOfWriteSideGivesPeerEof) {
+  LIO_REQUIRE_OPS(LIO_OP_SHUTDOWN);
+  TcpPair pair = OwnedTcpPair();
+  ASSERT_TRUE(pair.ok());
+  EXPECT_EQ(Complete(Op::Shutdown(pair.near, 1)), 0);
+  char byte = 0;
+  EXPECT_EQ(platform::Recv(pair.far, &byte, 1, 0), 0) << "the peer reads end of stream";
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, ShutdownOfUnconnectedSocketMatchesSyscall) {
+  LIO_REQUIRE_OPS(LIO_OP_SHUTDOWN);
+  int64_t expected = platform::Shutdown(NewTcpSocket(), 2);
+  ASSERT_EQ(Result{expected}, -LIO_ENOTCONN);
+  EXPECT_EQ(Complete(Op::Shutdown(NewTcpSocket(), 2)), expected);
+}
+
+// ---- UDP: sendmsg / recvmsg / send / recv ----
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SendmsgRecvmsgCarryPeerAddress) {
+  LIO_REQUIRE_OPS(LIO_OP_SENDMSG, LIO_OP_RECVMSG);
+  UdpSocket a = OwnedUdpSocket(), b = OwnedUdpSocket();
+  ASSERT_GE(a.handle, 0);
+  ASSERT_GE(b.handle, 0);
+
+  const std::string& head = Keep<std::string>("dat");
+  const std::string& tail = Keep<std::string>("agram");
+  auto& out_iov = Keep<std::vector<lio_iovec>>(std::vector<lio_iovec>{
+      {const_cast<char*>(head.data()), head.size()}, {const_cast<char*>(tail.data()), tail.size()}});
+  sockaddr_in& to = Keep<sockaddr_in>(b.address);
+  EXPECT_EQ(Complete(Op::Sendmsg(a.handle, &Message(out_iov, &to, sizeof to))), 8);
+
+  std::span<char> first = Buffer(4), rest = Buffer(60);
+  auto& in_iov = Keep<std::vector<lio_iovec>>(
+      std::vector<lio_iovec>{{first.data(), first.size()}, {rest.data(), rest.size()}});
+  auto& from = Keep<sockaddr_storage>();
+  lio_msghdr& in = Message(in_iov, &from, sizeof from);
+  ASSERT_EQ(Complete(Op::Recvmsg(b.handle, &in)), 8);
+  EXPECT_EQ(std::string(View(first, 4)) + std::string(View(rest, 4)), "datagram");
+  ASSERT_EQ(in.namelen, sizeof(sockaddr_in)) << "recvmsg writes back the address size";
+  EXPECT_TRUE(SameAddress(reinterpret_cast<const sockaddr_in&>(from), a.address)) << "the sender's address";
+  EXPECT_EQ(in.flags, 0);
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvmsgOfTruncatedDatagramMatchesSyscall) {
+  LIO_REQUIRE_OPS(LIO_OP_RECVMSG);
+  UdpSocket a = OwnedUdpSocket(), b = OwnedUdpSocket();
+  ASSERT_GE(a.handle, 0);
+  ASSERT_GE(b.handle, 0);
+  std::string datagram(32, 'd');
+  for (int i = 0; i < 2; ++i) {
+    std::vector<lio_iovec> iov{{datagram.data(), datagram.size()}};
+    lio_msghdr to{&b.address, sizeof b.address, 1, iov.data(), nullptr, 0, 0, 0};
+    ASSERT_EQ(platform::Sendmsg(a.handle, &to, 0), 32);
+  }
+  std::span<char> small = Buffer(10);
+  auto& iov = Keep<std::vector<lio_iovec>>(std::vector<lio_iovec>{{small.data(), small.size()}});
+  lio_msghdr& expected_msg = Message(iov, nullptr, 0);
+  int64_t expected = platform::Recvmsg(b.handle, &expected_msg, 0);
+  ASSERT_EQ(expected, 10);
+  ASSERT_EQ(expected_msg.flags & platform::MessageTruncatedFlag(), platform::MessageTruncatedFlag());
+
+  lio_msghdr& msg = Message(iov, nullptr, 0);
+  EXPECT_EQ(Complete(Op::Recvmsg(b.handle, &msg)), expected);
+  EXPECT_EQ(msg.flags, expected_msg.flags) << "recvmsg writes back MSG_TRUNC";
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SendRecvOnConnectedUdpSockets) {
+  LIO_REQUIRE_OPS(LIO_OP_SEND, LIO_OP_RECV);
+  UdpSocket a = OwnedUdpSocket(), b = OwnedUdpSocket();
+  ASSERT_GE(a.handle, 0);
+  ASSERT_GE(b.handle, 0);
+  ASSERT_EQ(platform::Connect(a.handle, AsSockaddr(b.address), sizeof b.address), 0);
+  ASSERT_EQ(platform::Connect(b.handle, AsSockaddr(a.address), sizeof a.address), 0);
+  const std::string& text = Keep<std::string>("udp!");
+  EXPECT_EQ(Complete(Op::Send(a.handle, text.data(), text.size())), 4);
+  std::span<char> buf = Buffer(16);
+  ASSERT_EQ(Complete(Op::Recv(b.handle, buf.data(), buf.size())), 4);
+  EXPECT_EQ(View(buf, 4), "udp!");
+}
+
+}  // namespace
+}  // namespace lio::testing
