@@ -12,6 +12,8 @@ std::vector<BackendUnderTest>& Storage() {
 
 }  // namespace
 
+void PrintTo(const BackendUnderTest* backend, std::ostream* os) { *os << backend->info->name; }
+
 void SetBackendsUnderTest(std::vector<BackendUnderTest> backends) { Storage() = std::move(backends); }
 
 std::vector<const BackendUnderTest*> BackendsUnderTest() {

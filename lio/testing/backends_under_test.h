@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,9 @@ struct BackendUnderTest {
   const BackendInfo* info = nullptr;
   ProbeResult probe;  // taken once at start-up
 };
+
+// Prints the backend's name where gtest shows GetParam().
+void PrintTo(const BackendUnderTest* backend, std::ostream* os);
 
 // Sets the list; call before ::testing::InitGoogleTest.
 void SetBackendsUnderTest(std::vector<BackendUnderTest> backends);

@@ -22,14 +22,10 @@ bool AllCanary(std::span<const char> bytes) {
 
 void FillCanary(std::span<char> bytes) { std::fill(bytes.begin(), bytes.end(), kCanary); }
 
+// The bytes of a struct the backend writes (an address).
 template <class T>
-void FillCanary(T& object) {
-  std::memset(&object, kCanary, sizeof object);
-}
-
-template <class T>
-bool AllCanary(const T& object) {
-  return AllCanary(std::span<const char>(reinterpret_cast<const char*>(&object), sizeof object));
+std::span<char> BytesOf(T& object) {
+  return {reinterpret_cast<char*>(&object), sizeof object};
 }
 
 class BufferTest : public ConformanceTest {
@@ -93,7 +89,7 @@ LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, CancelledRec
   ASSERT_EQ(Cancel(id), 0);
   ASSERT_EQ(WaitForId(id), -LIO_ECANCELED);
   FillCanary(buf);
-  FillCanary(from);
+  FillCanary(BytesOf(from));
   const lio_msghdr kept_msg{&from, 0xCAFE, 1, &iov, nullptr, 0, 0x5A5A, 0};
   msg = kept_msg;
   std::vector<lio_iovec> out{{const_cast<char*>("datagram"), 8}};
@@ -101,7 +97,7 @@ LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, CancelledRec
   ASSERT_EQ(platform::Sendmsg(a.handle, &to, 0), 8);
   EXPECT_TRUE(ReapFor(kZombieWindow).empty());
   EXPECT_TRUE(AllCanary(buf)) << "the cancelled recvmsg wrote its buffer";
-  EXPECT_TRUE(AllCanary(from)) << "the cancelled recvmsg wrote its address";
+  EXPECT_TRUE(AllCanary(BytesOf(from))) << "the cancelled recvmsg wrote its address";
   EXPECT_EQ(msg.namelen, kept_msg.namelen) << "the cancelled recvmsg wrote namelen";
   EXPECT_EQ(msg.flags, kept_msg.flags) << "the cancelled recvmsg wrote flags";
   EXPECT_EQ(Drain(b.handle), "datagram") << "the cancelled recvmsg consumed the datagram";
@@ -117,14 +113,14 @@ LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, CancelledAcc
   ASSERT_TRUE(ReapFor(milliseconds(30)).empty());
   ASSERT_EQ(Cancel(id), 0);
   ASSERT_EQ(WaitForId(id), -LIO_ECANCELED);
-  FillCanary(peer);
+  FillCanary(BytesOf(peer));
   peer_len = 0xCAFE;
   int64_t client = platform::Socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(client, 0);
   Own(static_cast<lio_handle>(client));
   ASSERT_EQ(platform::Connect(client, AsSockaddr(listener.address), sizeof listener.address), 0);
   EXPECT_TRUE(ReapFor(kZombieWindow).empty());
-  EXPECT_TRUE(AllCanary(peer)) << "the cancelled accept wrote its address";
+  EXPECT_TRUE(AllCanary(BytesOf(peer))) << "the cancelled accept wrote its address";
   EXPECT_EQ(peer_len, 0xCAFEu) << "the cancelled accept wrote addrlen";
   int64_t server = platform::Accept(listener.handle, nullptr, nullptr);
   EXPECT_GE(server, 0) << "the cancelled accept took the connection";
@@ -172,13 +168,13 @@ LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, RecvmsgHeade
   ASSERT_EQ(platform::Sendmsg(a.handle, &to, 0), 3);
   ASSERT_EQ(WaitForId(id), 3);
   FillCanary(buf);
-  FillCanary(from);
+  FillCanary(BytesOf(from));
   msg.namelen = 0xCAFE;
   msg.flags = 0x5A5A;
   ASSERT_EQ(platform::Sendmsg(a.handle, &to, 0), 3);
   EXPECT_TRUE(ReapFor(kZombieWindow).empty());
   EXPECT_TRUE(AllCanary(buf));
-  EXPECT_TRUE(AllCanary(from));
+  EXPECT_TRUE(AllCanary(BytesOf(from)));
   EXPECT_EQ(msg.namelen, 0xCAFEu);
   EXPECT_EQ(msg.flags, 0x5A5A);
 }

@@ -21,7 +21,8 @@ LIO_CONFORMANCE_CASE(PollTest, result_matches_syscall, PollReadableAfterDataArri
   Result ready = WaitForId(id);
   ASSERT_GT(ready, 0);
   EXPECT_EQ(ready, platform::Poll(pair.near, LIO_POLL_IN, milliseconds(0)));
-  EXPECT_EQ(ready.value & ~(LIO_POLL_IN | kAlwaysReportable), 0) << "events that were not asked for";
+  EXPECT_EQ(ready.value & ~(LIO_POLL_IN | kAlwaysReportable), 0)
+      << "events that were not asked for, and are not LIO_POLL_ERR/HUP";
 }
 
 LIO_CONFORMANCE_CASE(PollTest, result_matches_syscall, PollWritableAtOnce) {
@@ -40,6 +41,9 @@ LIO_CONFORMANCE_CASE(PollTest, result_matches_syscall, PollReadableAtPeerShutdow
   ASSERT_EQ(platform::Shutdown(pair.far, 2), 0);
   Result ready = Complete(Op::Poll(pair.near, LIO_POLL_IN));
   EXPECT_EQ(ready.value & LIO_POLL_IN, LIO_POLL_IN) << "end of stream is readable";
+  EXPECT_EQ(ready.value & ~(LIO_POLL_IN | kAlwaysReportable), 0)
+      << "events that were not asked for, and are not LIO_POLL_ERR/HUP: 0x" << std::hex
+      << (ready.value & ~(LIO_POLL_IN | kAlwaysReportable));
   EXPECT_EQ(ready, platform::Poll(pair.near, LIO_POLL_IN, milliseconds(0)));
 }
 
