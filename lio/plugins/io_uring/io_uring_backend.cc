@@ -97,12 +97,14 @@ bool interrupted(int result) {
          result == -kErestartRestartBlock;
 }
 
-// The result as the caller sees it. An op that was running in a worker when
-// cancelled is interrupted by a signal rather than removed: that is the
-// cancel taking effect, so it reads -ECANCELED like any other cancelled op.
-int64_t delivered_result(int result, bool cancel_asked) {
+// The result as the caller sees it. A poll reports what poll(2) would. An op
+// that was running in a worker when cancelled is interrupted by a signal
+// rather than removed: that is the cancel taking effect, so it reads
+// -ECANCELED like any other cancelled op.
+int64_t delivered_result(int result, const OpStorage& op) {
+  if (result >= 0 && op.poll_reportable != 0) return result & op.poll_reportable;
   if (!interrupted(result)) return result;
-  return cancel_asked ? -LIO_ECANCELED : -LIO_EINTR;
+  return op.cancel_asked ? -LIO_ECANCELED : -LIO_EINTR;
 }
 
 // The config with every field past its struct_size read as zero.
@@ -347,7 +349,7 @@ bool IoUringBackend::complete(const io_uring_cqe& cqe, lio_completion& out) {
     storage.recvmsg_out->flags = msg.msg_flags;
   }
   out = lio_completion{
-      .id = ops_.id(slot), .result = delivered_result(cqe.res, storage.cancel_asked), .flags = 0, .reserved = 0};
+      .id = ops_.id(slot), .result = delivered_result(cqe.res, storage), .flags = 0, .reserved = 0};
   storage.user_data = 0;
   ops_.erase(slot);
   return true;

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -227,6 +228,27 @@ TEST(IoUringPlugin, FileWriteThenReadAtAnOffset) {
   EXPECT_EQ(b.run_one(3, read), 2);
   EXPECT_STREQ(back, "el");
   EXPECT_EQ(lseek(fd, 0, SEEK_CUR), 103);
+  close(fd);
+}
+
+TEST(IoUringPlugin, CompletedReadLeavesItsBufferAlone) {
+  std::string path = std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") + "/smoke_XXXXXX";
+  int fd = mkstemp(path.data());
+  ASSERT_GE(fd, 0);
+  unlink(path.c_str());
+  std::vector<char> content(4096, 'r');
+  ASSERT_EQ(write(fd, content.data(), content.size()), 4096);
+  Backend b;
+  ASSERT_EQ(b.created(), 0);
+  std::vector<char> buf(4096);
+  lio_op read = MakeOp(LIO_OP_READ);
+  read.handle = fd;
+  read.u.rw = {buf.data(), buf.size(), 0};
+  EXPECT_EQ(b.run_one(1, read), 4096);
+  std::fill(buf.begin(), buf.end(), '#');
+  EXPECT_TRUE(b.wait(std::chrono::nanoseconds(std::chrono::milliseconds(50)).count()).empty());
+  size_t changed = std::count_if(buf.begin(), buf.end(), [](char c) { return c != '#'; });
+  EXPECT_EQ(changed, 0u) << "first changed byte at " << (std::find_if(buf.begin(), buf.end(), [](char c) { return c != '#'; }) - buf.begin());
   close(fd);
 }
 

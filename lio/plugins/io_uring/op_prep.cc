@@ -170,6 +170,9 @@ void prep_sqe(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe) {
       break;
     case LIO_OP_POLL:  // single-shot; the result is the ready events
       io_uring_prep_poll_add(sqe, fd, op.u.poll.events);
+      // io_uring reports more than was asked (POLLRDHUP at a peer's
+      // shutdown); poll(2) reports what was asked plus ERR, HUP and NVAL.
+      storage.poll_reportable = op.u.poll.events | POLLERR | POLLHUP | POLLNVAL;
       break;
   }
 }

@@ -22,6 +22,7 @@ struct OpStorage {
   bool cancel_pending = false;  // a cancel SQE for this op is queued or running
   bool cancel_asked = false;    // cancel was called for this op (stays set)
   lio_msghdr* recvmsg_out = nullptr;  // recvmsg: where namelen/controllen/flags go back
+  uint32_t poll_reportable = 0;  // poll: the events poll(2) would report, else 0
   union {
     msghdr msg;              // SENDMSG, RECVMSG
     __kernel_timespec time;  // TIMEOUT
