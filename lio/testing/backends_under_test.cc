@@ -22,13 +22,27 @@ std::vector<const BackendUnderTest*> BackendsUnderTest() {
   return pointers;
 }
 
-std::string BackendParamName(const ::testing::TestParamInfo<const BackendUnderTest*>& param) {
-  std::string name = param.param->info->name;
+namespace {
+
+std::string Sanitized(std::string name) {
   for (char& c : name) {
     bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!allowed) c = '_';
   }
   return name;
+}
+
+}  // namespace
+
+std::string BackendParamName(const ::testing::TestParamInfo<const BackendUnderTest*>& param) {
+  return Sanitized(param.param->info->name);
+}
+
+std::string BackendNameOfSuffix(const std::string& suffix) {
+  for (const BackendUnderTest& backend : Storage()) {
+    if (Sanitized(backend.info->name) == suffix) return backend.info->name;
+  }
+  return suffix;
 }
 
 }  // namespace lio::testing

@@ -30,6 +30,9 @@ std::vector<const BackendUnderTest*> BackendsUnderTest();
 // "io_uring": the backend's name as a gtest name suffix ([A-Za-z0-9_] only).
 std::string BackendParamName(const ::testing::TestParamInfo<const BackendUnderTest*>& param);
 
+// The backend whose BackendParamName is `suffix` (its real name), or `suffix`.
+std::string BackendNameOfSuffix(const std::string& suffix);
+
 }  // namespace lio::testing
 
 // Instantiates the conformance cases of `Suite` once per backend under test.

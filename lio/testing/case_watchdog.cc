@@ -2,10 +2,12 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 namespace lio::testing {
 
-CaseWatchdog::CaseWatchdog(std::chrono::seconds limit) : limit_(limit), thread_([this] { Watch(); }) {}
+CaseWatchdog::CaseWatchdog(std::chrono::seconds limit, std::function<void(const std::string&)> on_hang)
+    : limit_(limit), on_hang_(std::move(on_hang)), thread_([this] { Watch(); }) {}
 
 CaseWatchdog::~CaseWatchdog() { Stop(); }
 
@@ -47,6 +49,8 @@ void CaseWatchdog::Watch() {
                    "\nlio conformance: case %s has run for %lld s, far past the suite's own bounds: the backend "
                    "is stuck (in wait, cancel or destroy). Aborting the run.\n",
                    current_case_.c_str(), static_cast<long long>(limit_.count()));
+      std::fflush(stderr);
+      if (on_hang_) on_hang_(current_case_);
       std::fflush(stdout);
       std::fflush(stderr);
       std::_Exit(3);

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -16,7 +17,9 @@ namespace lio::testing {
 
 class CaseWatchdog : public ::testing::EmptyTestEventListener {
  public:
-  explicit CaseWatchdog(std::chrono::seconds limit);
+  // `on_hang(full case name)` runs on the watchdog's thread just before the
+  // process ends (to write what the report has so far).
+  CaseWatchdog(std::chrono::seconds limit, std::function<void(const std::string&)> on_hang);
   ~CaseWatchdog() override;
 
   // Joins the watching thread; call after RUN_ALL_TESTS.
@@ -29,6 +32,7 @@ class CaseWatchdog : public ::testing::EmptyTestEventListener {
   void Watch();
 
   const std::chrono::seconds limit_;
+  const std::function<void(const std::string&)> on_hang_;
   std::mutex mutex_;
   std::condition_variable changed_;
   bool stopping_ = false;

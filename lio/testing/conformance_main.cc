@@ -1,7 +1,12 @@
-// The conformance suite's main: choose the backends, then run gtest.
+// The conformance suite's main: choose the backends, run gtest, print the
+// per-clause table.
 //
-//   conformance_runner --lio_plugin=PATH [--lio_backend=NAME] [gtest flags]
-//   conformance_runner --lio_backend=NAME [gtest flags]
+//   conformance_runner --lio_plugin=PATH [--lio_backend=NAME] [options] [gtest flags]
+//   conformance_runner --lio_backend=NAME [options] [gtest flags]
+//
+// Options:
+//   --lio_json=FILE   also write the clause report as JSON (clause_report.h)
+//   --lio_isolate     run each case in its own process (a crash fails one case)
 //
 // --lio_plugin loads that plugin file and tests every backend it registers
 // (or only NAME). --lio_backend alone finds NAME through the registry's search
@@ -12,6 +17,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -22,17 +28,23 @@
 #include "lio/core/registry.h"
 #include "lio/testing/backends_under_test.h"
 #include "lio/testing/case_watchdog.h"
+#include "lio/testing/clause_report.h"
+#include "lio/testing/isolate.h"
 #include "lio/testing/platform.h"
+#include "lio/testing/report_listener.h"
 
 namespace {
 
 constexpr int kUsageError = 2;
 // Far past kDeadline and every wait the suite makes.
-constexpr std::chrono::seconds kCaseLimit{120};
+constexpr std::chrono::seconds kCaseLimit{60};
 
 struct Choice {
   std::string plugin_path;
   std::string backend_name;
+  std::string json_path;
+  bool isolate = false;
+  std::string case_outcome_path;  // internal: an isolated case reports here
 };
 
 std::string Env(const char* name) {
@@ -40,16 +52,31 @@ std::string Env(const char* name) {
   return value ? value : "";
 }
 
-// Takes --lio_plugin=/--lio_backend= out of argv (gtest sees the rest).
+[[noreturn]] void UsageError(const std::string& message) {
+  std::cerr << "lio conformance: " << message << "\n";
+  std::exit(kUsageError);
+}
+
+// Takes the --lio_* flags out of argv (gtest sees the rest).
 Choice TakeFlags(int* argc, char** argv) {
   Choice choice{Env("LIO_CONFORMANCE_PLUGIN"), Env("LIO_CONFORMANCE_BACKEND")};
   int kept = 1;
   for (int i = 1; i < *argc; ++i) {
     std::string_view arg = argv[i];
+    std::string_view value = arg.substr(arg.find('=') + 1);
     if (arg.starts_with("--lio_plugin=")) {
-      choice.plugin_path = arg.substr(arg.find('=') + 1);
+      choice.plugin_path = value;
     } else if (arg.starts_with("--lio_backend=")) {
-      choice.backend_name = arg.substr(arg.find('=') + 1);
+      choice.backend_name = value;
+    } else if (arg.starts_with("--lio_json=")) {
+      choice.json_path = value;
+    } else if (arg == "--lio_isolate") {
+      choice.isolate = true;
+    } else if (arg.starts_with("--lio_case_outcome=")) {
+      choice.case_outcome_path = value;
+    } else if (arg.starts_with("--lio_")) {
+      UsageError("unknown flag " + std::string(arg) +
+                 " (known: --lio_plugin=PATH, --lio_backend=NAME, --lio_json=FILE, --lio_isolate)");
     } else {
       argv[kept++] = argv[i];
     }
@@ -57,11 +84,6 @@ Choice TakeFlags(int* argc, char** argv) {
   *argc = kept;
   argv[kept] = nullptr;
   return choice;
-}
-
-[[noreturn]] void UsageError(const std::string& message) {
-  std::cerr << "lio conformance: " << message << "\n";
-  std::exit(kUsageError);
 }
 
 std::vector<const lio::BackendInfo*> ChooseBackends(const Choice& choice) {
@@ -102,6 +124,24 @@ void Describe(const lio::testing::BackendUnderTest& backend) {
             << "\n";
 }
 
+std::vector<std::string> BackendArgs(const Choice& choice) {
+  std::vector<std::string> args;
+  if (!choice.plugin_path.empty()) args.push_back("--lio_plugin=" + choice.plugin_path);
+  if (!choice.backend_name.empty()) args.push_back("--lio_backend=" + choice.backend_name);
+  return args;
+}
+
+// The table on stdout and --lio_json; an isolated case only writes its outcome.
+void Publish(const lio::testing::ClauseReport& report, const Choice& choice) {
+  if (!choice.case_outcome_path.empty()) {
+    std::ofstream out(choice.case_outcome_path, std::ios::trunc);
+    for (const lio::testing::CaseOutcome& outcome : report.outcomes()) out << ToLine(outcome) << "\n";
+    return;
+  }
+  report.PrintTable(std::cout);
+  if (!choice.json_path.empty()) report.WriteJson(choice.json_path);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,18 +152,36 @@ int main(int argc, char** argv) {
         "--lio_backend=NAME (found through $LIO_PLUGIN_PATH), or set $LIO_CONFORMANCE_PLUGIN / "
         "$LIO_CONFORMANCE_BACKEND.");
   }
+  bool quiet = !choice.case_outcome_path.empty();
   std::vector<lio::testing::BackendUnderTest> backends;
   for (const lio::BackendInfo* info : ChooseBackends(choice)) {
     backends.push_back({info, lio::Backend::Probe(*info)});
-    Describe(backends.back());
+    if (!quiet) Describe(backends.back());
   }
   lio::testing::SetBackendsUnderTest(std::move(backends));
   lio::testing::platform::InitProcess();
-
   ::testing::InitGoogleTest(&argc, argv);
-  auto* watchdog = new lio::testing::CaseWatchdog(kCaseLimit);
-  ::testing::UnitTest::GetInstance()->listeners().Append(watchdog);  // gtest owns it
+
+  lio::testing::ClauseReport report;
+  if (choice.isolate) {
+    lio::testing::RunIsolated({lio::testing::platform::SelfExecutable(argv[0]), BackendArgs(choice),
+                               GTEST_FLAG_GET(filter)},
+                              report);
+    Publish(report, choice);
+    return report.any_failed() ? 1 : 0;
+  }
+
+  ::testing::TestEventListeners& listeners = ::testing::UnitTest::GetInstance()->listeners();
+  listeners.Append(new lio::testing::ReportListener(report));  // gtest owns its listeners
+  auto* watchdog = new lio::testing::CaseWatchdog(kCaseLimit, [&](const std::string& hung_case) {
+    report.Add(lio::testing::UnfinishedOutcome(
+        hung_case, "the case hung: it ran past the suite's own bounds (the backend is stuck in wait, cancel or "
+                   "destroy)"));
+    Publish(report, choice);
+  });
+  listeners.Append(watchdog);
   int status = RUN_ALL_TESTS();
   watchdog->Stop();
+  Publish(report, choice);
   return status;
 }

@@ -210,7 +210,18 @@ void ConformanceTest::Observe(const lio_completion& c) {
 }
 
 std::vector<lio_completion> ConformanceTest::WaitOnce(Backend::Timeout timeout) {
+  nanoseconds bound = (timeout ? *timeout : kDeadline) + kLateSlack;
+  wait_guard_.Arm(*backend_, Clock::now() + bound);
   auto batch = backend_->wait(timeout);
+  if (wait_guard_.Disarm()) {
+    if (timeout) {
+      ADD_FAILURE() << "[wait_timeout_semantics] wait(" << Ms(*timeout) << " ms) had not returned after " << Ms(bound)
+                    << " ms; the suite woke it";
+    } else {
+      ADD_FAILURE() << "wait() with no timeout had returned nothing after " << Ms(bound)
+                    << " ms; the suite woke it (an operation never completed)";
+    }
+  }
   if (!batch) {
     ADD_FAILURE() << "wait failed: " << batch.error().message();
     return {};

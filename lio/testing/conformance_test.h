@@ -46,6 +46,7 @@
 #include "lio/testing/platform.h"
 #include "lio/testing/sockets.h"
 #include "lio/testing/temp_dir.h"
+#include "lio/testing/wait_guard.h"
 
 namespace lio::testing {
 
@@ -108,7 +109,9 @@ class ConformanceTest : public ClauseTest {
   Result Cancel(uint64_t id);
 
   // ---- reaping (each completion is checked against the invariants) ----
-  // One wait(timeout); the batch it returned.
+  // One wait(timeout); the batch it returned. Bounded: a wait that overstays
+  // its timeout by kLateSlack (or, without one, blocks past kDeadline +
+  // kLateSlack) is woken by the suite and fails the case.
   std::vector<lio_completion> WaitOnce(Backend::Timeout timeout);
   // Completions until `n` arrived or kDeadline passed (a failure then).
   std::vector<lio_completion> WaitFor(size_t n, nanoseconds deadline = kDeadline);
@@ -153,6 +156,7 @@ class ConformanceTest : public ClauseTest {
   std::optional<TempDir> temp_dir_;
   std::vector<lio_handle> owned_handles_;
   std::optional<Backend> backend_;
+  WaitGuard wait_guard_;
   std::unordered_set<uint64_t> in_flight_;
   std::unordered_map<uint64_t, int64_t> completed_;  // id -> result
   // Ids with high bits set, so a backend that keeps only 32 bits is caught.

@@ -17,6 +17,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "lio/core/plugin_abi.h"
 
@@ -82,6 +84,19 @@ int64_t Poll(lio_handle h, uint32_t lio_events, std::chrono::milliseconds timeou
 
 // MSG_TRUNC in lio_msghdr::flags after a truncated datagram.
 int MessageTruncatedFlag();
+
+// ---- processes (the runner's --lio_isolate) --------------------------------
+// This program's own executable (`argv0` when the OS cannot say).
+std::filesystem::path SelfExecutable(const char* argv0);
+
+struct ProcessExit {
+  bool crashed = false;  // killed by a signal / an unhandled exception
+  int code = 0;          // the exit status, or the signal / exception code
+  std::string description;  // "exit status 1", "signal 11 (Segmentation fault)"
+};
+// Runs `argv` (argv[0] a path) and waits for it; its stdout goes to
+// `stdout_path` when given, else to ours.
+ProcessExit RunProcess(const std::vector<std::string>& argv, const std::filesystem::path* stdout_path = nullptr);
 
 }  // namespace lio::testing::platform
 

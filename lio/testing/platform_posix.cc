@@ -4,10 +4,14 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <system_error>
 
 #include "lio/testing/platform.h"
 
@@ -194,5 +198,37 @@ int64_t Poll(lio_handle h, uint32_t lio_events, std::chrono::milliseconds timeou
 }
 
 int MessageTruncatedFlag() { return MSG_TRUNC; }
+
+std::filesystem::path SelfExecutable(const char* argv0) {
+  std::error_code error;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? std::filesystem::path(argv0) : self;
+}
+
+ProcessExit RunProcess(const std::vector<std::string>& argv, const std::filesystem::path* stdout_path) {
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  pid_t pid = ::fork();
+  if (pid < 0) return {true, errno, std::string("fork failed: ") + std::strerror(errno)};
+  if (pid == 0) {
+    if (stdout_path != nullptr) {
+      int out = ::open(stdout_path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (out < 0 || ::dup2(out, STDOUT_FILENO) < 0) ::_exit(127);
+    }
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status)) {
+    int signal = WTERMSIG(status);
+    return {true, signal, "signal " + std::to_string(signal) + " (" + ::strsignal(signal) + ")"};
+  }
+  return {false, WEXITSTATUS(status), "exit status " + std::to_string(WEXITSTATUS(status))};
+}
 
 }  // namespace lio::testing::platform
