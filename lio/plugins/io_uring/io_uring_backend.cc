@@ -13,15 +13,23 @@
 // entries: every user op, a cancel for each, and the eventfd read behind
 // wake; the CQ twice that, so it cannot overflow.
 //
-// Options: none; any "key=value" is -LIO_EINVAL (NULL and "" are fine).
+// Options ("key=value,..."; NULL and "" mean the defaults; any other key is
+// -LIO_EINVAL):
+//   single_issuer=1  (default) SINGLE_ISSUER | DEFER_TASKRUN: completions are
+//                    processed only when this thread waits, the cheapest way.
+//   single_issuer=0  neither flag (as on kernels before 6.1): the ring may be
+//                    driven from a thread other than the one that created it
+//                    (one thread at a time, as every backend requires).
 //
 // Environment: LIO_IO_URING_FORCE_PROBE_FAILURE, set non-empty, makes probe
 // fail with -LIO_ENOSYS and say so (for testing hosts' fallback paths).
 //
 // Beyond plugin_abi.h, and where it bends:
-// - Thread: the ring belongs to the thread that called create (SINGLE_ISSUER,
-//   DEFER_TASKRUN). Every call but wake — destroy included — must come from
-//   it; from another thread the kernel answers flush and wait with -EEXIST.
+// - Thread: by default the ring belongs to the thread that called create
+//   (SINGLE_ISSUER, DEFER_TASKRUN). Every call but wake — destroy included —
+//   must come from it; from another thread the kernel answers flush and wait
+//   with -EEXIST, and destroy cannot wait for in-flight ops. single_issuer=0
+//   lifts this.
 // - capacity > 16383: the SQ (at most 32768 entries) can no longer hold a
 //   cancel for every op. cancel then calls io_uring_submit when the SQ is full
 //   (its one system call, handing over queued ops too; the next flush counts
@@ -49,6 +57,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -65,11 +74,15 @@ namespace {
 constexpr uint32_t kMaxSqEntries = 32768;  // the kernel's IORING_MAX_ENTRIES
 constexpr uint32_t kMaxCapacity = kMaxSqEntries - 1;  // room for the wake read
 // Setup flag sets from best to plainest; the next is tried when the kernel
-// answers -EINVAL (it predates a flag).
+// answers -EINVAL (it predates a flag). single_issuer=0 starts at the second.
 constexpr unsigned kSetupFlagSets[] = {
     IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
     IORING_SETUP_SUBMIT_ALL,
     0,
+};
+
+struct Options {
+  bool single_issuer = true;
 };
 // How long destroy waits for cancelled ops before asking again.
 constexpr int64_t kDrainRetryNs = 1'000'000'000;
@@ -115,9 +128,14 @@ bool read_config(const lio_backend_config* config, lio_backend_config* out) {
   return LIO_ABI_MAJOR(out->abi_version) == LIO_ABI_VERSION_MAJOR;
 }
 
-// This backend has no options, so any key is a typo to report.
-bool options_valid(const char* options) {
-  return plugin::for_each_option(options, [](std::string_view, std::string_view) { return false; });
+// False for an unknown key or a bad value: a typo to report.
+bool parse_options(const char* text, Options* out) {
+  return plugin::for_each_option(text, [out](std::string_view key, std::string_view value) {
+    uint64_t number = 0;
+    if (key != "single_issuer" || !plugin::parse_uint(value, 0, 1, &number)) return false;
+    out->single_issuer = number == 1;
+    return true;
+  });
 }
 
 class IoUringBackend {
@@ -129,7 +147,7 @@ class IoUringBackend {
 
   // Everything the submit/complete path needs, for `capacity` ops. Throws
   // std::bad_alloc; other failures are a negative error.
-  int init(uint32_t capacity);
+  int init(uint32_t capacity, const Options& options);
 
   int push(uint64_t id, const lio_op* raw_op);
   int flush();
@@ -138,7 +156,7 @@ class IoUringBackend {
   int wake();
 
  private:
-  int setup_ring(uint32_t capacity);
+  int setup_ring(uint32_t capacity, const Options& options);
   void arm_wake_read();
   io_uring_sqe* internal_sqe(int* error);
   int enter(int64_t timeout_ns, int64_t deadline_ns);
@@ -163,23 +181,24 @@ class IoUringBackend {
   std::vector<lio_completion> completions_;
 };
 
-int IoUringBackend::init(uint32_t capacity) {
+int IoUringBackend::init(uint32_t capacity, const Options& options) {
   ops_.init(capacity);
   completions_.assign(capacity, lio_completion{});
   // Non-blocking so wake never blocks on a saturated counter; the ring's read
   // of it waits by polling either way.
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) return -errno;
-  if (int error = setup_ring(capacity); error < 0) return error;
+  if (int error = setup_ring(capacity, options); error < 0) return error;
   arm_wake_read();
   int submitted = io_uring_submit(&ring_);
   return submitted < 0 ? submitted : 0;
 }
 
-int IoUringBackend::setup_ring(uint32_t capacity) {
+int IoUringBackend::setup_ring(uint32_t capacity, const Options& options) {
   const uint32_t sq_entries = std::bit_ceil(std::min(2 * capacity + 1, kMaxSqEntries));
+  const std::span<const unsigned> flag_sets = std::span(kSetupFlagSets).subspan(options.single_issuer ? 0 : 1);
   int error = -EINVAL;
-  for (unsigned flags : kSetupFlagSets) {
+  for (unsigned flags : flag_sets) {
     io_uring_params params{};
     params.flags = flags | IORING_SETUP_CQSIZE;
     params.cq_entries = 2 * sq_entries;
@@ -415,10 +434,11 @@ int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
   lio_backend_config settings;
   if (out == nullptr || !read_config(config, &settings)) return -LIO_EINVAL;
   if (settings.capacity == 0 || settings.capacity > kMaxCapacity) return -LIO_EINVAL;
-  if (!options_valid(settings.options)) return -LIO_EINVAL;
+  Options options;
+  if (!parse_options(settings.options, &options)) return -LIO_EINVAL;
   try {
     auto backend = std::make_unique<IoUringBackend>();
-    if (int error = backend->init(settings.capacity); error < 0) return error;
+    if (int error = backend->init(settings.capacity, options); error < 0) return error;
     *out = reinterpret_cast<lio_backend*>(backend.release());
     return 0;
   } catch (const std::bad_alloc&) {

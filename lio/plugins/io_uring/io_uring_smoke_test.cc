@@ -137,6 +137,14 @@ struct SocketPair {
   }
 };
 
+// Ring behaviour, with the default setup flags and with the plain ones that
+// kernels before 6.1 get (single_issuer=0 selects the same code path).
+class IoUringRing : public ::testing::TestWithParam<const char*> {};
+INSTANTIATE_TEST_SUITE_P(SetupFlags, IoUringRing, ::testing::Values("", "single_issuer=0"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           return std::string(info.param[0] == '\0' ? "Default" : "PlainFlags");
+                         });
+
 TEST(IoUringPlugin, RegistersOneBackendWithEveryOp) {
   const lio_backend_vtable* vt = Vtable();
   ASSERT_NE(vt, nullptr);
@@ -169,12 +177,16 @@ TEST(IoUringPlugin, CreateChecksConfig) {
   EXPECT_EQ(Backend(8, nullptr).created(), 0);
   EXPECT_EQ(Backend(8, "bogus=1").created(), -LIO_EINVAL);
   EXPECT_EQ(Backend(8, "bogus").created(), -LIO_EINVAL);
+  EXPECT_EQ(Backend(8, "single_issuer=0").created(), 0);
+  EXPECT_EQ(Backend(8, "single_issuer=1").created(), 0);
+  EXPECT_EQ(Backend(8, "single_issuer=2").created(), -LIO_EINVAL);
+  EXPECT_EQ(Backend(8, "single_issuer=0,bogus=1").created(), -LIO_EINVAL);
   EXPECT_EQ(Backend(0).created(), -LIO_EINVAL);
   EXPECT_EQ(Backend(32768).created(), -LIO_EINVAL);
 }
 
-TEST(IoUringPlugin, NopCompletesWithZero) {
-  Backend b;
+TEST_P(IoUringRing, NopCompletesWithZero) {
+  Backend b(64, GetParam());
   ASSERT_EQ(b.created(), 0);
   ASSERT_EQ(b.push(7, MakeOp(LIO_OP_NOP)), 0);
   EXPECT_EQ(b.flush(), 1);
@@ -200,12 +212,12 @@ TEST(IoUringPlugin, PushRejectsMalformedOps) {
   EXPECT_EQ(b.flush(), 0);
 }
 
-TEST(IoUringPlugin, FileWriteThenReadAtAnOffset) {
+TEST_P(IoUringRing, FileWriteThenReadAtAnOffset) {
   std::string path = std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") + "/smoke_XXXXXX";
   int fd = mkstemp(path.data());
   ASSERT_GE(fd, 0);
   unlink(path.c_str());
-  Backend b;
+  Backend b(64, GetParam());
   ASSERT_EQ(b.created(), 0);
 
   char text[] = "hello";
@@ -231,14 +243,14 @@ TEST(IoUringPlugin, FileWriteThenReadAtAnOffset) {
   close(fd);
 }
 
-TEST(IoUringPlugin, CompletedReadLeavesItsBufferAlone) {
+TEST_P(IoUringRing, CompletedReadLeavesItsBufferAlone) {
   std::string path = std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") + "/smoke_XXXXXX";
   int fd = mkstemp(path.data());
   ASSERT_GE(fd, 0);
   unlink(path.c_str());
   std::vector<char> content(4096, 'r');
   ASSERT_EQ(write(fd, content.data(), content.size()), 4096);
-  Backend b;
+  Backend b(64, GetParam());
   ASSERT_EQ(b.created(), 0);
   std::vector<char> buf(4096);
   lio_op read = MakeOp(LIO_OP_READ);
@@ -252,8 +264,8 @@ TEST(IoUringPlugin, CompletedReadLeavesItsBufferAlone) {
   close(fd);
 }
 
-TEST(IoUringPlugin, OpenatAndSocketHandlesAreCloseOnExec) {
-  Backend b;
+TEST_P(IoUringRing, OpenatAndSocketHandlesAreCloseOnExec) {
+  Backend b(64, GetParam());
   ASSERT_EQ(b.created(), 0);
   std::string path = std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") + "/smoke_open";
   lio_op open = MakeOp(LIO_OP_OPENAT);
@@ -275,8 +287,8 @@ TEST(IoUringPlugin, OpenatAndSocketHandlesAreCloseOnExec) {
   close(static_cast<int>(sock));
 }
 
-TEST(IoUringPlugin, TimeoutExpiresWithEtime) {
-  Backend b;
+TEST_P(IoUringRing, TimeoutExpiresWithEtime) {
+  Backend b(64, GetParam());
   ASSERT_EQ(b.created(), 0);
   auto start = Clock::now();
   EXPECT_EQ(b.run_one(1, Timeout(std::chrono::milliseconds(20))), -LIO_ETIME);
@@ -289,8 +301,8 @@ TEST(IoUringPlugin, TimeoutExpiresWithEtime) {
   EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(5));
 }
 
-TEST(IoUringPlugin, WaitWithTimeoutReturnsEmptyInTime) {
-  Backend b;
+TEST_P(IoUringRing, WaitWithTimeoutReturnsEmptyInTime) {
+  Backend b(64, GetParam());
   ASSERT_EQ(b.created(), 0);
   EXPECT_TRUE(b.wait(0).empty());
   auto start = Clock::now();
@@ -300,8 +312,8 @@ TEST(IoUringPlugin, WaitWithTimeoutReturnsEmptyInTime) {
   EXPECT_LT(waited, std::chrono::seconds(2));
 }
 
-TEST(IoUringPlugin, CancelOfAPendingRecvCompletesItOnce) {
-  Backend b;
+TEST_P(IoUringRing, CancelOfAPendingRecvCompletesItOnce) {
+  Backend b(64, GetParam());
   ASSERT_EQ(b.created(), 0);
   SocketPair pair;
   char buf[16];
@@ -316,8 +328,8 @@ TEST(IoUringPlugin, CancelOfAPendingRecvCompletesItOnce) {
   EXPECT_EQ(b.cancel(1), -LIO_ENOENT);
 }
 
-TEST(IoUringPlugin, CancelBeforeFlushStillCancels) {
-  Backend b;
+TEST_P(IoUringRing, CancelBeforeFlushStillCancels) {
+  Backend b(64, GetParam());
   ASSERT_EQ(b.created(), 0);
   SocketPair pair;
   char buf[16];
@@ -330,8 +342,8 @@ TEST(IoUringPlugin, CancelBeforeFlushStillCancels) {
   EXPECT_EQ(done[2], -LIO_ECANCELED);
 }
 
-TEST(IoUringPlugin, RecvSeesDataSentLater) {
-  Backend b;
+TEST_P(IoUringRing, RecvSeesDataSentLater) {
+  Backend b(64, GetParam());
   ASSERT_EQ(b.created(), 0);
   SocketPair pair;
   char buf[16] = {};
@@ -343,8 +355,8 @@ TEST(IoUringPlugin, RecvSeesDataSentLater) {
   EXPECT_STREQ(buf, "abc");
 }
 
-TEST(IoUringPlugin, PollReportsReadiness) {
-  Backend b;
+TEST_P(IoUringRing, PollReportsReadiness) {
+  Backend b(64, GetParam());
   ASSERT_EQ(b.created(), 0);
   SocketPair pair;
   ASSERT_EQ(write(pair.fd[1], "x", 1), 1);
@@ -355,8 +367,8 @@ TEST(IoUringPlugin, PollReportsReadiness) {
   EXPECT_TRUE(events & LIO_POLL_IN) << events;
 }
 
-TEST(IoUringPlugin, RecvmsgWritesBackNameAndFlags) {
-  Backend b;
+TEST_P(IoUringRing, RecvmsgWritesBackNameAndFlags) {
+  Backend b(64, GetParam());
   ASSERT_EQ(b.created(), 0);
   int receiver = socket(AF_INET, SOCK_DGRAM, 0);
   int sender = socket(AF_INET, SOCK_DGRAM, 0);
@@ -389,8 +401,8 @@ TEST(IoUringPlugin, RecvmsgWritesBackNameAndFlags) {
   close(sender);
 }
 
-TEST(IoUringPlugin, WakeFromAnotherThreadEndsABlockedWait) {
-  Backend b;
+TEST_P(IoUringRing, WakeFromAnotherThreadEndsABlockedWait) {
+  Backend b(64, GetParam());
   ASSERT_EQ(b.created(), 0);
   std::thread waker([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -404,16 +416,16 @@ TEST(IoUringPlugin, WakeFromAnotherThreadEndsABlockedWait) {
   EXPECT_TRUE(b.wait(std::chrono::nanoseconds(std::chrono::milliseconds(10)).count()).empty());
 }
 
-TEST(IoUringPlugin, WakeBeforeWaitMakesTheNextWaitReturn) {
-  Backend b;
+TEST_P(IoUringRing, WakeBeforeWaitMakesTheNextWaitReturn) {
+  Backend b(64, GetParam());
   ASSERT_EQ(b.created(), 0);
   EXPECT_EQ(b.wake(), 0);
   EXPECT_EQ(b.wake(), 0);
   EXPECT_TRUE(b.wait(-1).empty());
 }
 
-TEST(IoUringPlugin, CapacityIsHonoured) {
-  Backend b(2);
+TEST_P(IoUringRing, CapacityIsHonoured) {
+  Backend b(2, GetParam());
   ASSERT_EQ(b.created(), 0);
   SocketPair pair;
   char buf[2][8];
@@ -431,11 +443,11 @@ TEST(IoUringPlugin, CapacityIsHonoured) {
   EXPECT_EQ(b.collect(1)[3], 0);
 }
 
-TEST(IoUringPlugin, DestroyWithOpsInFlightReturns) {
+TEST_P(IoUringRing, DestroyWithOpsInFlightReturns) {
   SocketPair pair;
   char buf[3][8];
   {
-    Backend b(8);
+    Backend b(8, GetParam());
     ASSERT_EQ(b.created(), 0);
     ASSERT_EQ(b.push(1, Recv(pair.fd[0], buf[0], 8)), 0);
     ASSERT_EQ(b.push(2, Timeout(std::chrono::hours(1))), 0);
@@ -451,13 +463,13 @@ TEST(IoUringPlugin, DestroyWithOpsInFlightReturns) {
 // openat of a FIFO waits for the other end, as open(2) does. The wait sits in
 // an io-wq worker: cancel and destroy must interrupt it, and the interrupted
 // open reads -ECANCELED (not the kernel-internal -ERESTARTSYS).
-TEST(IoUringPlugin, OpenOfAFifoWaitsAndCancelInterruptsIt) {
+TEST_P(IoUringRing, OpenOfAFifoWaitsAndCancelInterruptsIt) {
   std::string path = std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") + "/smoke_fifo";
   unlink(path.c_str());
   ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
   Clock::time_point start;
   {
-    Backend b;
+    Backend b(64, GetParam());
     ASSERT_EQ(b.created(), 0);
     lio_op open = MakeOp(LIO_OP_OPENAT);
     open.handle = LIO_AT_FDCWD;
@@ -475,6 +487,22 @@ TEST(IoUringPlugin, OpenOfAFifoWaitsAndCancelInterruptsIt) {
   }
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(3)) << "destroy interrupts the open";
   unlink(path.c_str());
+}
+
+// single_issuer=0: created here, driven by another thread, destroyed here.
+TEST(IoUringPlugin, PlainRingCanBeDrivenFromAnotherThread) {
+  Backend b(8, "single_issuer=0");
+  ASSERT_EQ(b.created(), 0);
+  SocketPair pair;
+  char buf[8];
+  std::thread worker([&] {
+    ASSERT_EQ(b.push(1, MakeOp(LIO_OP_NOP)), 0);
+    EXPECT_EQ(b.collect(1)[1], 0);
+    ASSERT_EQ(b.push(2, Recv(pair.fd[0], buf, sizeof buf)), 0);
+    EXPECT_EQ(b.flush(), 1);
+  });
+  worker.join();
+  // Destroyed on this thread with the recv still in flight.
 }
 
 // With capacity > 16383 the SQ cannot hold a cancel for every op: cancel has
