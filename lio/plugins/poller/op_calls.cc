@@ -1,0 +1,553 @@
+#include "lio/plugins/poller/op_calls.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstddef>
+#include <cstring>
+
+#include "lio/plugins/poller/errno_map.h"
+
+namespace lio::poller {
+namespace {
+
+// lio_iovec is documented to have struct iovec's layout; the casts rely on it.
+static_assert(sizeof(lio_iovec) == sizeof(iovec));
+static_assert(offsetof(lio_iovec, base) == offsetof(iovec, iov_base));
+static_assert(offsetof(lio_iovec, len) == offsetof(iovec, iov_len));
+static_assert(sizeof(socklen_t) == sizeof(uint32_t));
+static_assert(LIO_POLL_IN == POLLIN && LIO_POLL_OUT == POLLOUT && LIO_POLL_ERR == POLLERR &&
+              LIO_POLL_HUP == POLLHUP);
+
+constexpr uint32_t kKnownOpenFlags = LIO_OPEN_ACCMODE | LIO_OPEN_CREATE | LIO_OPEN_EXCL | LIO_OPEN_TRUNC |
+                                     LIO_OPEN_APPEND | LIO_OPEN_DIRECT | LIO_OPEN_DIRECTORY;
+
+// Continuation rounds of a partial transfer pass at most this many iovecs.
+constexpr int kIovWindow = 64;
+
+uint32_t known_op_flags(uint32_t code) {
+  switch (code) {
+    case LIO_OP_FSYNC: return LIO_FSYNC_DATASYNC;
+    case LIO_OP_TIMEOUT: return LIO_TIMEOUT_ABSOLUTE;
+    default: return 0;
+  }
+}
+
+bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
+
+// Repeats a call interrupted by a signal before it did anything.
+template <class Call>
+auto retry_on_eintr(Call&& call) {
+  for (;;) {
+    auto r = call();
+    if (r >= 0 || errno != EINTR) return r;
+  }
+}
+
+const iovec* to_iovec(const lio_iovec* iov) { return reinterpret_cast<const iovec*>(iov); }
+iovec* mutable_iovec(const lio_iovec* iov) { return const_cast<iovec*>(to_iovec(iov)); }
+
+size_t clamp_len(uint64_t len) { return static_cast<size_t>(std::min(len, kMaxTransfer)); }
+
+uint64_t iov_total(const iovec* iov, size_t iovcnt) {
+  uint64_t total = 0;
+  for (size_t i = 0; i < iovcnt && total < kMaxTransfer; ++i) total += iov[i].iov_len;
+  return std::min(total, kMaxTransfer);
+}
+
+// The bytes of `iov` after the first `skip`, at most `budget` of them, as up
+// to kIovWindow entries of `window`. Returns the entry count.
+int iov_window(const iovec* iov, size_t iovcnt, uint64_t skip, uint64_t budget, iovec* window) {
+  int n = 0;
+  for (size_t i = 0; i < iovcnt && n < kIovWindow && budget > 0; ++i) {
+    uint64_t len = iov[i].iov_len;
+    if (skip >= len) {
+      skip -= len;
+      continue;
+    }
+    uint64_t take = std::min(len - skip, budget);
+    window[n++] = iovec{static_cast<char*>(iov[i].iov_base) + skip, static_cast<size_t>(take)};
+    budget -= take;
+    skip = 0;
+  }
+  return n;
+}
+
+// O_NONBLOCK on `fd` for this scope, when it is in blocking mode; the old
+// flags come back when the scope ends. A non-blocking fd is left alone.
+class NonblockingScope {
+ public:
+  explicit NonblockingScope(int fd) : fd_(fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) {
+      error_ = last_lio_error();
+      return;
+    }
+    if (flags & O_NONBLOCK) return;
+    if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+      error_ = last_lio_error();
+      return;
+    }
+    saved_flags_ = flags;
+  }
+  ~NonblockingScope() {
+    if (saved_flags_ < 0) return;
+    int saved_errno = errno;
+    fcntl(fd_, F_SETFL, saved_flags_);
+    errno = saved_errno;
+  }
+  NonblockingScope(const NonblockingScope&) = delete;
+  NonblockingScope& operator=(const NonblockingScope&) = delete;
+
+  int error() const { return error_; }
+
+ private:
+  int fd_;
+  int saved_flags_ = -1;
+  int error_ = 0;
+};
+
+// The error of a failed round: kWouldBlock to wait, else the bytes already
+// moved (the kernel reports those rather than a later error), else -errno.
+int64_t failed_round(const Progress& progress) {
+  if (would_block(errno)) return kWouldBlock;
+  if (progress.transferred > 0) return static_cast<int64_t>(progress.transferred);
+  return last_lio_error();
+}
+
+// Writes every byte of iov[0..iovcnt), as a blocking write does, across as
+// many rounds as readiness takes. call(iov, count, first) makes one system
+// call; `first` is true until some bytes went out (sendmsg passes its
+// address and ancillary data only then).
+template <class Call>
+int64_t write_fully(const iovec* iov, size_t iovcnt, Progress& progress, Call&& call) {
+  for (;;) {
+    ssize_t n;
+    if (progress.transferred == 0) {
+      n = call(iov, iovcnt, true);
+    } else {
+      iovec window[kIovWindow];
+      int count = iov_window(iov, iovcnt, progress.transferred, progress.total - progress.transferred, window);
+      n = call(window, static_cast<size_t>(count), false);
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return failed_round(progress);
+    }
+    if (progress.transferred == 0) progress.total = iov_total(iov, iovcnt);
+    progress.transferred += static_cast<uint64_t>(n);
+    if (n == 0 || progress.transferred >= progress.total) return static_cast<int64_t>(progress.transferred);
+  }
+}
+
+// Reads once, or — `wait_all`, MSG_WAITALL on a stream socket — until the
+// buffers are full or the peer stopped sending.
+template <class Call>
+int64_t read_some(const iovec* iov, size_t iovcnt, bool wait_all, Progress& progress, Call&& call) {
+  for (;;) {
+    ssize_t n;
+    if (progress.transferred == 0) {
+      n = call(iov, iovcnt, true);
+    } else {
+      iovec window[kIovWindow];
+      int count = iov_window(iov, iovcnt, progress.transferred, progress.total - progress.transferred, window);
+      n = call(window, static_cast<size_t>(count), false);
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return failed_round(progress);
+    }
+    if (!wait_all) return n;
+    if (progress.transferred == 0) progress.total = iov_total(iov, iovcnt);
+    progress.transferred += static_cast<uint64_t>(n);
+    if (n == 0 || progress.transferred >= progress.total) return static_cast<int64_t>(progress.transferred);
+  }
+}
+
+// MSG_WAITALL is honoured by the kernel on stream sockets only.
+bool waits_for_all(int fd, int flags, Progress& progress) {
+  if (!(flags & MSG_WAITALL) || (flags & MSG_PEEK)) return false;
+  if (progress.stream < 0) {
+    int type = 0;
+    socklen_t len = sizeof type;
+    progress.stream = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+  }
+  return progress.stream == 1;
+}
+
+msghdr data_only_message(const iovec* iov, size_t iovcnt) {
+  msghdr msg{};
+  msg.msg_iov = const_cast<iovec*>(iov);
+  msg.msg_iovlen = iovcnt;
+  return msg;
+}
+
+int64_t send_buffer(int fd, const void* buf, uint64_t len, int flags, Progress& progress) {
+  iovec whole{const_cast<void*>(buf), clamp_len(len)};
+  return write_fully(&whole, 1, progress, [&](const iovec* iov, size_t, bool) {
+    return send(fd, iov[0].iov_base, iov[0].iov_len, flags | MSG_DONTWAIT);
+  });
+}
+
+int64_t recv_buffer(int fd, void* buf, uint64_t len, int flags, Progress& progress) {
+  iovec whole{buf, clamp_len(len)};
+  bool wait_all = waits_for_all(fd, flags, progress);
+  return read_some(&whole, 1, wait_all, progress, [&](const iovec* iov, size_t, bool) {
+    return recv(fd, iov[0].iov_base, iov[0].iov_len, flags | MSG_DONTWAIT);
+  });
+}
+
+// sendmsg; `message` may be null (data-only writev on a socket).
+int64_t send_message(int fd, const lio_msghdr* message, const iovec* iov, size_t iovcnt, int flags,
+                     Progress& progress) {
+  return write_fully(iov, iovcnt, progress, [&](const iovec* part, size_t count, bool first) {
+    msghdr msg = data_only_message(part, count);
+    if (first && message != nullptr) {  // address and ancillary data go with the first bytes only
+      msg.msg_name = message->name;
+      msg.msg_namelen = message->namelen;
+      msg.msg_control = message->control;
+      msg.msg_controllen = static_cast<size_t>(message->controllen);
+    }
+    return sendmsg(fd, &msg, flags | MSG_DONTWAIT);
+  });
+}
+
+// recvmsg; `message` (may be null: data-only readv on a socket) gets
+// namelen, controllen and flags back.
+int64_t recv_message(int fd, lio_msghdr* message, const iovec* iov, size_t iovcnt, int flags, Progress& progress) {
+  bool wait_all = waits_for_all(fd, flags, progress);
+  return read_some(iov, iovcnt, wait_all, progress, [&](const iovec* part, size_t count, bool first) {
+    msghdr msg = data_only_message(part, count);
+    if (first && message != nullptr) {
+      msg.msg_name = message->name;
+      msg.msg_namelen = message->namelen;
+      msg.msg_control = message->control;
+      msg.msg_controllen = static_cast<size_t>(message->controllen);
+    }
+    ssize_t n = recvmsg(fd, &msg, flags | MSG_DONTWAIT);
+    if (n >= 0 && message != nullptr) {
+      if (first) {
+        message->namelen = msg.msg_namelen;
+        message->controllen = msg.msg_controllen;
+        message->flags = msg.msg_flags;
+      } else {
+        message->flags |= msg.msg_flags;
+      }
+    }
+    return n;
+  });
+}
+
+int64_t read_pollable(int fd, const iovec* iov, size_t iovcnt) {
+  NonblockingScope nonblocking(fd);
+  if (nonblocking.error() != 0) return nonblocking.error();
+  Progress single_round;
+  return read_some(iov, iovcnt, false, single_round, [&](const iovec* part, size_t count, bool) {
+    return readv(fd, part, static_cast<int>(count));
+  });
+}
+
+int64_t write_pollable(int fd, const iovec* iov, size_t iovcnt, Progress& progress) {
+  NonblockingScope nonblocking(fd);
+  if (nonblocking.error() != 0) return nonblocking.error();
+  return write_fully(iov, iovcnt, progress, [&](const iovec* part, size_t count, bool) {
+    return writev(fd, part, static_cast<int>(count));
+  });
+}
+
+int64_t attempt_accept(int fd, const lio_op& op) {
+  NonblockingScope nonblocking(fd);
+  if (nonblocking.error() != 0) return nonblocking.error();
+  auto* addr = static_cast<sockaddr*>(op.u.accept.addr);
+  auto* addrlen = reinterpret_cast<socklen_t*>(op.u.accept.addrlen);
+#if defined(__APPLE__)
+  // No accept4; the new socket inherits O_NONBLOCK from the listener there.
+  int client = retry_on_eintr([&] { return accept(fd, addr, addrlen); });
+  if (client >= 0) {
+    fcntl(client, F_SETFD, FD_CLOEXEC);
+    fcntl(client, F_SETFL, fcntl(client, F_GETFL) & ~O_NONBLOCK);
+  }
+#else
+  int client = retry_on_eintr([&] { return accept4(fd, addr, addrlen, SOCK_CLOEXEC); });
+#endif
+  if (client >= 0) return client;
+  return would_block(errno) ? kWouldBlock : last_lio_error();
+}
+
+int64_t finish_connect(int fd) {
+  int error = 0;
+  socklen_t len = sizeof error;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0) return last_lio_error();
+  return error == 0 ? 0 : lio_error(error);
+}
+
+int64_t attempt_connect(int fd, const lio_op& op, Progress& progress) {
+  if (progress.connecting) return finish_connect(fd);
+  NonblockingScope nonblocking(fd);
+  if (nonblocking.error() != 0) return nonblocking.error();
+  if (connect(fd, static_cast<const sockaddr*>(op.u.connect.addr), op.u.connect.addrlen) == 0) return 0;
+  // EINTR: the connection goes on in the background, like EINPROGRESS.
+  if (errno == EINPROGRESS || errno == EINTR) {
+    progress.connecting = true;
+    return kWouldBlock;
+  }
+  // EAGAIN: an AF_UNIX listener's backlog is full; connect again when writable.
+  return would_block(errno) ? kWouldBlock : last_lio_error();
+}
+
+int64_t attempt_poll(int fd, uint32_t events) {
+  pollfd p{fd, static_cast<short>(events), 0};
+  int n = retry_on_eintr([&] { return poll(&p, 1, 0); });
+  if (n < 0) return last_lio_error();
+  if (n == 0) return kWouldBlock;
+  if (p.revents & POLLNVAL) return -LIO_EBADF;
+  return static_cast<uint16_t>(p.revents);
+}
+
+int open_flags(uint32_t lio_flags) {
+  int flags = O_CLOEXEC;
+  switch (lio_flags & LIO_OPEN_ACCMODE) {
+    case LIO_OPEN_RDONLY: flags |= O_RDONLY; break;
+    case LIO_OPEN_WRONLY: flags |= O_WRONLY; break;
+    case LIO_OPEN_RDWR: flags |= O_RDWR; break;
+    default: flags |= O_ACCMODE; break;  // open(2) answers EINVAL for it, as it would be asked
+  }
+  if (lio_flags & LIO_OPEN_CREATE) flags |= O_CREAT;
+  if (lio_flags & LIO_OPEN_EXCL) flags |= O_EXCL;
+  if (lio_flags & LIO_OPEN_TRUNC) flags |= O_TRUNC;
+  if (lio_flags & LIO_OPEN_APPEND) flags |= O_APPEND;
+#ifdef O_DIRECT
+  if (lio_flags & LIO_OPEN_DIRECT) flags |= O_DIRECT;
+#endif
+  if (lio_flags & LIO_OPEN_DIRECTORY) flags |= O_DIRECTORY;
+  return flags;
+}
+
+int64_t open_at(const lio_op& op) {
+  int dir = op.handle == LIO_AT_FDCWD ? AT_FDCWD : to_fd(op.handle);
+  int fd = retry_on_eintr([&] { return openat(dir, op.u.open.path, open_flags(op.u.open.flags), op.u.open.mode); });
+  if (fd < 0) return last_lio_error();
+#if defined(__APPLE__)
+  if (op.u.open.flags & LIO_OPEN_DIRECT) fcntl(fd, F_NOCACHE, 1);  // macOS has no O_DIRECT
+#endif
+  return fd;
+}
+
+int64_t sync_file(int fd, bool data_only) {
+#if defined(__APPLE__)
+  (void)data_only;  // macOS has no fdatasync(2)
+  return fsync(fd) == 0 ? 0 : last_lio_error();
+#else
+  return (data_only ? fdatasync(fd) : fsync(fd)) == 0 ? 0 : last_lio_error();
+#endif
+}
+
+// read/write/readv/writev at an offset, or at the file position when -1.
+int64_t transfer_blocking(const lio_op& op, int fd) {
+  ssize_t n = -1;
+  switch (op.code) {
+    case LIO_OP_READ: {
+      size_t len = clamp_len(op.u.rw.len);
+      n = op.u.rw.offset == LIO_OFFSET_CURRENT ? read(fd, op.u.rw.buf, len)
+                                                : pread(fd, op.u.rw.buf, len, op.u.rw.offset);
+      break;
+    }
+    case LIO_OP_WRITE: {
+      size_t len = clamp_len(op.u.rw.len);
+      n = op.u.rw.offset == LIO_OFFSET_CURRENT ? write(fd, op.u.rw.buf, len)
+                                                : pwrite(fd, op.u.rw.buf, len, op.u.rw.offset);
+      break;
+    }
+    case LIO_OP_READV: {
+      int count = static_cast<int>(std::min<uint32_t>(op.u.rwv.iovcnt, INT_MAX));
+      n = op.u.rwv.offset == LIO_OFFSET_CURRENT ? readv(fd, to_iovec(op.u.rwv.iov), count)
+                                                 : preadv(fd, to_iovec(op.u.rwv.iov), count, op.u.rwv.offset);
+      break;
+    }
+    case LIO_OP_WRITEV: {
+      int count = static_cast<int>(std::min<uint32_t>(op.u.rwv.iovcnt, INT_MAX));
+      n = op.u.rwv.offset == LIO_OFFSET_CURRENT ? writev(fd, to_iovec(op.u.rwv.iov), count)
+                                                 : pwritev(fd, to_iovec(op.u.rwv.iov), count, op.u.rwv.offset);
+      break;
+    }
+  }
+  return n >= 0 ? n : last_lio_error();
+}
+
+}  // namespace
+
+bool read_op(const lio_op* op, lio_op* out) noexcept {
+  if (op == nullptr || op->struct_size < offsetof(lio_op, u)) return false;
+  *out = lio_op{};
+  std::memcpy(out, op, std::min<size_t>(op->struct_size, sizeof(lio_op)));
+  out->struct_size = sizeof(lio_op);
+  return true;
+}
+
+int check_op(const lio_op& op) noexcept {
+  if (LIO_ABI_MAJOR(op.abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
+  if (op.code >= LIO_OP_COUNT) return -LIO_EOPNOTSUPP;
+  if (op.flags & ~known_op_flags(op.code)) return -LIO_EINVAL;
+  if (op.code == LIO_OP_OPENAT && (op.u.open.flags & ~kKnownOpenFlags)) return -LIO_EINVAL;
+  return 0;
+}
+
+int to_fd(lio_handle handle) noexcept {
+  if (handle < 0 || handle > INT_MAX) return -1;
+  return static_cast<int>(handle);
+}
+
+int classify_handle(int fd, HandleKind* kind) noexcept {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return last_lio_error();
+  if (S_ISSOCK(st.st_mode)) {
+    *kind = HandleKind::kSocket;
+  } else if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode)) {
+    *kind = HandleKind::kFile;
+  } else {
+    *kind = HandleKind::kPollable;
+  }
+  return 0;
+}
+
+uint32_t wanted_events(const lio_op& op) noexcept {
+  switch (op.code) {
+    case LIO_OP_ACCEPT:
+    case LIO_OP_RECV:
+    case LIO_OP_RECVMSG:
+    case LIO_OP_READ:
+    case LIO_OP_READV:
+      return LIO_POLL_IN;
+    case LIO_OP_CONNECT:
+    case LIO_OP_SEND:
+    case LIO_OP_SENDMSG:
+    case LIO_OP_WRITE:
+    case LIO_OP_WRITEV:
+      return LIO_POLL_OUT;
+    case LIO_OP_POLL:
+      return op.u.poll.events & (LIO_POLL_IN | LIO_POLL_OUT);
+    default:
+      return 0;
+  }
+}
+
+bool is_readiness_op(uint32_t code) noexcept {
+  switch (code) {
+    case LIO_OP_ACCEPT:
+    case LIO_OP_CONNECT:
+    case LIO_OP_SEND:
+    case LIO_OP_RECV:
+    case LIO_OP_SENDMSG:
+    case LIO_OP_RECVMSG:
+    case LIO_OP_POLL:
+    case LIO_OP_READ:
+    case LIO_OP_WRITE:
+    case LIO_OP_READV:
+    case LIO_OP_WRITEV:
+      return true;
+    default:
+      return false;
+  }
+}
+
+int64_t run_inline(const lio_op& op) noexcept {
+  switch (op.code) {
+    case LIO_OP_NOP:
+      return 0;
+    case LIO_OP_SOCKET: {
+#if defined(__APPLE__)
+      int fd = socket(op.u.socket.domain, op.u.socket.type, op.u.socket.protocol);
+      if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+#else
+      int fd = socket(op.u.socket.domain, op.u.socket.type | SOCK_CLOEXEC, op.u.socket.protocol);
+#endif
+      return fd >= 0 ? fd : last_lio_error();
+    }
+    case LIO_OP_SHUTDOWN:
+      return shutdown(to_fd(op.handle), op.u.shutdown.how) == 0 ? 0 : last_lio_error();
+    default:
+      return -LIO_EINVAL;
+  }
+}
+
+int64_t attempt(const lio_op& op, Progress& progress) noexcept {
+  int fd = to_fd(op.handle);
+  if (fd < 0) return -LIO_EBADF;
+  const bool on_socket = progress.kind == HandleKind::kSocket;
+  switch (op.code) {
+    case LIO_OP_ACCEPT:
+      return attempt_accept(fd, op);
+    case LIO_OP_CONNECT:
+      return attempt_connect(fd, op, progress);
+    case LIO_OP_SEND:
+      return send_buffer(fd, op.u.sr.buf, op.u.sr.len, op.u.sr.flags, progress);
+    case LIO_OP_RECV:
+      return recv_buffer(fd, op.u.sr.buf, op.u.sr.len, op.u.sr.flags, progress);
+    case LIO_OP_SENDMSG: {
+      const lio_msghdr* msg = op.u.msg.msg;
+      if (msg == nullptr) return -LIO_EFAULT;
+      return send_message(fd, msg, to_iovec(msg->iov), msg->iovcnt, op.u.msg.flags, progress);
+    }
+    case LIO_OP_RECVMSG: {
+      lio_msghdr* msg = op.u.msg.msg;
+      if (msg == nullptr) return -LIO_EFAULT;
+      return recv_message(fd, msg, to_iovec(msg->iov), msg->iovcnt, op.u.msg.flags, progress);
+    }
+    case LIO_OP_READ: {
+      if (on_socket) return recv_buffer(fd, op.u.rw.buf, op.u.rw.len, 0, progress);
+      iovec whole{op.u.rw.buf, clamp_len(op.u.rw.len)};
+      return read_pollable(fd, &whole, 1);
+    }
+    case LIO_OP_WRITE: {
+      if (on_socket) return send_buffer(fd, op.u.rw.buf, op.u.rw.len, 0, progress);
+      iovec whole{op.u.rw.buf, clamp_len(op.u.rw.len)};
+      return write_pollable(fd, &whole, 1, progress);
+    }
+    case LIO_OP_READV:
+      // recvmsg/sendmsg would say EMSGSIZE where readv/writev say EINVAL.
+      if (on_socket && op.u.rwv.iovcnt > IOV_MAX) return -LIO_EINVAL;
+      if (on_socket) return recv_message(fd, nullptr, to_iovec(op.u.rwv.iov), op.u.rwv.iovcnt, 0, progress);
+      return read_pollable(fd, mutable_iovec(op.u.rwv.iov), op.u.rwv.iovcnt);
+    case LIO_OP_WRITEV:
+      if (on_socket && op.u.rwv.iovcnt > IOV_MAX) return -LIO_EINVAL;
+      if (on_socket) return send_message(fd, nullptr, to_iovec(op.u.rwv.iov), op.u.rwv.iovcnt, 0, progress);
+      return write_pollable(fd, to_iovec(op.u.rwv.iov), op.u.rwv.iovcnt, progress);
+    case LIO_OP_POLL:
+      return attempt_poll(fd, op.u.poll.events);
+    default:
+      return -LIO_EINVAL;
+  }
+}
+
+int64_t run_blocking(const lio_op& op) noexcept {
+  int fd = to_fd(op.handle);
+  switch (op.code) {
+    case LIO_OP_READ:
+    case LIO_OP_WRITE:
+    case LIO_OP_READV:
+    case LIO_OP_WRITEV:
+      return transfer_blocking(op, fd);
+    case LIO_OP_FSYNC:
+      return sync_file(fd, (op.flags & LIO_FSYNC_DATASYNC) != 0);
+    case LIO_OP_OPENAT:
+      return open_at(op);
+    case LIO_OP_CLOSE:
+      // Not retried on EINTR: the fd is gone either way (and may be reused).
+      return close(fd) == 0 ? 0 : last_lio_error();
+    default:
+      return -LIO_EINVAL;
+  }
+}
+
+bool creates_handle(uint32_t code) noexcept {
+  return code == LIO_OP_OPENAT || code == LIO_OP_SOCKET || code == LIO_OP_ACCEPT;
+}
+
+}  // namespace lio::poller

@@ -1,0 +1,98 @@
+// How one lio_op becomes system calls on a readiness backend.
+//
+// Three ways, chosen per op by the backend (poller_backend.cc):
+//   run_inline()   — calls that never block: socket, shutdown.
+//   attempt()      — one non-blocking round of a socket or other pollable
+//                    op; kWouldBlock means "wait for readiness, then call
+//                    attempt() again". Progress across rounds lives in the
+//                    op's Progress.
+//   run_blocking() — the plain blocking call, on a worker thread: regular
+//                    files, fsync, openat, close.
+//
+// Non-blocking without touching the caller's handle where the OS allows it:
+// send/recv/sendmsg/recvmsg (and read/write/readv/writev on sockets) pass
+// MSG_DONTWAIT per call. accept, connect, and read/write on other pollable
+// handles (pipes, FIFOs, ttys, eventfds) have no per-call flag: if the handle
+// is in blocking mode, O_NONBLOCK is set for the duration of that one call
+// and the previous flags are put back right after it (F_GETFL + 2 F_SETFL). A
+// handle already in non-blocking mode is never touched. The flag lives on the
+// open file description, so another thread or process sharing it sees it set
+// for that call's duration: a listening socket or pipe shared between
+// threads should be made non-blocking by its owner, and the poller then
+// leaves it alone.
+//
+// Results are what the blocking call returns: a write (send, sendmsg, write,
+// writev) completes when every byte is written, as a blocking one does,
+// continuing after short writes; a read completes with the first data, or
+// with all of it under MSG_WAITALL on a stream socket; an error after some
+// bytes moved reports the bytes, as the kernel does.
+#ifndef LIO_PLUGINS_POLLER_OP_CALLS_H_
+#define LIO_PLUGINS_POLLER_OP_CALLS_H_
+
+#include <cstdint>
+
+#include "lio/core/plugin_abi.h"
+
+namespace lio::poller {
+
+// read(2) and friends transfer at most this much per call; longer requests
+// end at the same short count the blocking call would return.
+inline constexpr uint64_t kMaxTransfer = 0x7ffff000;
+
+// attempt()'s "not ready: wait for readiness and call again".
+inline constexpr int64_t kWouldBlock = INT64_MIN;
+
+// The op with every field past its struct_size read as zero, as the ABI
+// prescribes for an older minor version; false when too short to be an op.
+bool read_op(const lio_op* op, lio_op* out) noexcept;
+
+// 0 when push may accept `op` (normalised by read_op), else -LIO_EINVAL
+// (malformed: other ABI major, unknown flag bits) or -LIO_EOPNOTSUPP
+// (an op code this backend does not know).
+int check_op(const lio_op& op) noexcept;
+
+// The fd of a handle; -1 (so the call fails with -EBADF, as the kernel would
+// for a bad number) when the handle does not fit an int.
+int to_fd(lio_handle handle) noexcept;
+
+// What a READ/WRITE/READV/WRITEV at the current position runs on.
+enum class HandleKind : uint8_t {
+  kSocket,    // MSG_DONTWAIT per call
+  kPollable,  // pipe, FIFO, tty, eventfd, ...: O_NONBLOCK for one call
+  kFile,      // regular file, block device, directory: a worker
+};
+
+// fstat-based kind of `fd`, or a negative LIO_E* code (-LIO_EBADF).
+int classify_handle(int fd, HandleKind* kind) noexcept;
+
+// Where a readiness op is between rounds.
+struct Progress {
+  HandleKind kind = HandleKind::kSocket;  // READ/WRITE/READV/WRITEV only
+  bool connecting = false;  // CONNECT: in progress, finish with SO_ERROR
+  int8_t stream = -1;       // MSG_WAITALL reads: 1 stream socket, 0 not, -1 not asked yet
+  uint64_t transferred = 0; // bytes moved by earlier rounds
+  uint64_t total = 0;       // bytes asked for (known after the first round moved some)
+};
+
+// LIO_POLL_IN / LIO_POLL_OUT: the readiness a readiness op waits for.
+uint32_t wanted_events(const lio_op& op) noexcept;
+
+// True for the ops attempt() serves.
+bool is_readiness_op(uint32_t code) noexcept;
+
+// NOP, SOCKET, SHUTDOWN: the result.
+int64_t run_inline(const lio_op& op) noexcept;
+
+// One round of a readiness op: its result, or kWouldBlock.
+int64_t attempt(const lio_op& op, Progress& progress) noexcept;
+
+// The blocking call of READ/WRITE/READV/WRITEV/FSYNC/OPENAT/CLOSE (worker
+// thread): its result.
+int64_t run_blocking(const lio_op& op) noexcept;
+
+// Ops whose successful result is a handle the caller would own.
+bool creates_handle(uint32_t code) noexcept;
+
+}  // namespace lio::poller
+
+#endif  // LIO_PLUGINS_POLLER_OP_CALLS_H_

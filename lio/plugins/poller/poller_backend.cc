@@ -1,0 +1,636 @@
+// The `poller` backend: lio's completion contract on readiness (epoll on
+// Linux, kqueue on macOS/BSD), for where io_uring is missing or disabled.
+//
+// Every op is in one stage at a time (Stage below):
+//   kQueued     pushed, waiting for flush (the submission list);
+//   kReadiness  socket and other pollable ops that would block: on its
+//               handle's wait queue — one FIFO of readers, one of writers —
+//               until the reactor says the handle is ready;
+//   kTimer      TIMEOUT, in the timer heap;
+//   kWorker     regular-file ops, fsync, openat, close, on the worker pool;
+//   kCompleted  result known, on the completed list until wait returns it.
+//
+// push: copies the op into its pre-allocated slot and links it on the
+// submission list. No system call, no allocation.
+//
+// flush: starts each queued op. There is no single system call that hands a
+// batch to epoll, so the honest count per op is:
+//   nop, timeout        0
+//   socket, shutdown    1 (the call itself)
+//   send/recv/sendmsg/
+//   recvmsg/poll        1 (the MSG_DONTWAIT / zero-timeout call); if it would
+//                       block, + 1 epoll_ctl when the handle's interest changes
+//   read/write/readv/
+//   writev at the file
+//   position            + 1 fstat, to tell sockets, pipes and files apart
+//   accept, connect,
+//   read/write on pipes 3 more (F_GETFL, F_SETFL, F_SETFL) when the handle is
+//                       in blocking mode: see op_calls.h
+//   file ops, openat,
+//   fsync, close        0 on this thread: a mutex and, if a worker sleeps, a
+//                       futex wake (positional reads/writes go here directly)
+// An op behind others on the same handle and direction is not tried: it
+// waits its turn, so ops on one handle are served in push order.
+//
+// wait: flushes, then loops — reap the worker pool's done list, expire due
+// timers, stop when there is a completion or a wake — blocking in the reactor
+// until the nearest of: the caller's timeout, the nearest timer, a ready
+// handle, the eventfd (workers and wake write it). A ready handle has its
+// queues served front to back until an op would block again. Completions are
+// copied to a pre-allocated array of `capacity` entries.
+//
+// cancel: a queued, waiting or timer op completes at once with -ECANCELED (a
+// write or MSG_WAITALL read that already moved bytes reports the bytes, as an
+// interrupted blocking call does); a worker op not yet started is dropped and
+// completes at once with -ECANCELED; one already running completes with its
+// real result. Exactly once either way.
+//
+// destroy: stops the pool (each worker finishes its current op; nothing
+// queued is started), closes handles created by ops whose completions will
+// never be delivered (nobody could learn their numbers), and closes the
+// reactor. Nothing touches a caller's buffer after it returns.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <new>
+#include <string_view>
+#include <vector>
+
+#include <unistd.h>
+
+#include "lio/core/plugin_abi.h"
+#include "lio/plugins/common/op_table.h"
+#include "lio/plugins/common/options.h"
+#include "lio/plugins/common/timer_heap.h"
+#include "lio/plugins/poller/op_calls.h"
+#include "lio/plugins/poller/reactor.h"
+#include "lio/plugins/poller/worker_pool.h"
+
+namespace lio::poller {
+namespace {
+
+constexpr uint32_t kNone = UINT32_MAX;
+constexpr uint32_t kDefaultWorkers = 4;
+constexpr uint32_t kMaxWorkers = 256;
+constexpr uint32_t kMaxCapacity = 1u << 24;
+constexpr uint32_t kMaxReadyPerWait = 1024;
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t saturating_add(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
+
+enum class Stage : uint8_t { kQueued, kReadiness, kTimer, kWorker, kCompleted };
+
+struct Links {
+  uint32_t prev = kNone;
+  uint32_t next = kNone;
+};
+
+// A FIFO of slots linked through one of their Links.
+struct SlotList {
+  uint32_t head = kNone;
+  uint32_t tail = kNone;
+  bool empty() const { return head == kNone; }
+};
+
+struct Slot {
+  lio_op op{};
+  Stage stage = Stage::kQueued;
+  bool in_reads = false;   // on its handle's reader queue
+  bool in_writes = false;  // on its handle's writer queue (a poll for IN|OUT is on both)
+  int64_t result = 0;
+  Progress progress;
+  Links list;    // the submission list or the completed list
+  Links reads;   // its handle's readers
+  Links writes;  // its handle's writers
+};
+
+// The ops waiting on one handle, and what the reactor watches it for.
+struct HandleWaiters {
+  SlotList reads;
+  SlotList writes;
+  uint32_t wanting_in = 0;   // ops in `reads` that wait for LIO_POLL_IN
+  uint32_t wanting_out = 0;  // ops in `writes` that wait for LIO_POLL_OUT
+  uint32_t watched = 0;      // the interest the reactor has
+  bool registered = false;
+};
+
+struct Config {
+  uint32_t capacity = 0;
+  uint32_t workers = kDefaultWorkers;
+};
+
+int parse_config(const lio_backend_config* config, Config* out) {
+  if (config == nullptr || config->struct_size < offsetof(lio_backend_config, options)) return -LIO_EINVAL;
+  if (LIO_ABI_MAJOR(config->abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
+  if (config->capacity == 0 || config->capacity > kMaxCapacity) return -LIO_EINVAL;
+  out->capacity = config->capacity;
+  const char* options =
+      config->struct_size >= offsetof(lio_backend_config, options) + sizeof(config->options) ? config->options : nullptr;
+  bool ok = plugin::for_each_option(options, [&](std::string_view key, std::string_view value) {
+    uint64_t workers;
+    if (key != "workers" || !plugin::parse_uint(value, 1, kMaxWorkers, &workers)) return false;
+    out->workers = static_cast<uint32_t>(workers);
+    return true;
+  });
+  return ok ? 0 : -LIO_EINVAL;
+}
+
+class Poller {
+ public:
+  Poller() = default;
+  Poller(const Poller&) = delete;
+  Poller& operator=(const Poller&) = delete;
+
+  ~Poller() {
+    pool_.stop();
+    reap_workers();
+    close_undelivered_handles();
+    reactor_.reset();
+  }
+
+  int init(const Config& config) {
+    try {
+      slots_.init(config.capacity);
+      handles_.init(config.capacity);
+      timers_.init(config.capacity);
+      completions_.resize(config.capacity);
+      ready_.resize(std::min(config.capacity, kMaxReadyPerWait));
+    } catch (const std::bad_alloc&) {
+      return -LIO_ENOMEM;
+    }
+    if (int error = Reactor::Create(static_cast<uint32_t>(ready_.size()), &reactor_); error != 0) return error;
+    return pool_.start(config.capacity, config.workers, &run_blocking, &notify_reactor, reactor_.get());
+  }
+
+  int push(uint64_t id, const lio_op* raw) {
+    lio_op op;
+    if (!read_op(raw, &op)) return -LIO_EINVAL;
+    if (int error = check_op(op); error != 0) return error;
+    uint32_t s = slots_.insert(id);
+    if (s == slots_.kNone) return slots_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
+    Slot& slot = slots_[s];
+    slot.op = op;
+    slot.stage = Stage::kQueued;
+    push_back<&Slot::list>(queued_, s);
+    return 0;
+  }
+
+  int flush() {
+    int started = 0;
+    while (!queued_.empty()) {
+      uint32_t s = queued_.head;
+      unlink<&Slot::list>(queued_, s);
+      start(s);
+      ++started;
+    }
+    return started;
+  }
+
+  int wait(int64_t timeout_ns, const lio_completion** out) {
+    flush();
+    const int64_t give_up_at = timeout_ns > 0 ? saturating_add(now_ns(), timeout_ns) : 0;
+    for (;;) {
+      reap_workers();
+      expire_timers();
+      if (wake_requested_.exchange(false, std::memory_order_acq_rel)) break;
+      if (!completed_.empty() || timeout_ns == 0) {
+        // Look at ready handles once even so: a steady flow of immediate
+        // completions must not starve ops waiting for readiness.
+        if (int error = poll_handles(0); error != 0) return error;
+        break;
+      }
+      const int64_t now = now_ns();
+      if (timeout_ns > 0 && now >= give_up_at) break;
+      if (int error = block_in_reactor(timeout_ns < 0 ? -1 : give_up_at - now, now); error != 0) return error;
+    }
+    return deliver(out);
+  }
+
+  int cancel(uint64_t id) {
+    uint32_t s = slots_.find(id);
+    if (s == slots_.kNone) return -LIO_ENOENT;
+    Slot& slot = slots_[s];
+    switch (slot.stage) {
+      case Stage::kQueued:
+        unlink<&Slot::list>(queued_, s);
+        complete(s, -LIO_ECANCELED);
+        break;
+      case Stage::kReadiness:
+        cancel_waiting(s);
+        break;
+      case Stage::kTimer:
+        timers_.erase(s);
+        complete(s, -LIO_ECANCELED);
+        break;
+      case Stage::kWorker:
+        if (pool_.cancel(s) == WorkerPool::CancelOutcome::kRemoved) {
+          --worker_jobs_;
+          complete(s, -LIO_ECANCELED);
+        }
+        break;
+      case Stage::kCompleted:  // its result won the race; it is delivered as is
+        break;
+    }
+    return 0;
+  }
+
+  int wake() {
+    wake_requested_.store(true, std::memory_order_release);
+    return reactor_->notify();
+  }
+
+ private:
+  // --- intrusive lists over slots -------------------------------------------
+
+  template <Links Slot::*kLinks>
+  void push_back(SlotList& list, uint32_t s) {
+    Links& links = slots_[s].*kLinks;
+    links.prev = list.tail;
+    links.next = kNone;
+    if (list.tail != kNone) {
+      (slots_[list.tail].*kLinks).next = s;
+    } else {
+      list.head = s;
+    }
+    list.tail = s;
+  }
+
+  template <Links Slot::*kLinks>
+  void unlink(SlotList& list, uint32_t s) {
+    Links& links = slots_[s].*kLinks;
+    if (links.prev != kNone) {
+      (slots_[links.prev].*kLinks).next = links.next;
+    } else {
+      list.head = links.next;
+    }
+    if (links.next != kNone) {
+      (slots_[links.next].*kLinks).prev = links.prev;
+    } else {
+      list.tail = links.prev;
+    }
+    links = Links{};
+  }
+
+  // --- starting ops -----------------------------------------------------------
+
+  void start(uint32_t s) {
+    const lio_op& op = slots_[s].op;
+    switch (op.code) {
+      case LIO_OP_NOP:
+      case LIO_OP_SOCKET:
+      case LIO_OP_SHUTDOWN:
+        complete(s, run_inline(op));
+        return;
+      case LIO_OP_TIMEOUT:
+        start_timer(s);
+        return;
+      case LIO_OP_FSYNC:
+      case LIO_OP_OPENAT:
+        to_worker(s);
+        return;
+      case LIO_OP_CLOSE:
+        // Readiness is keyed by descriptor number; once closed, the number
+        // may name another file, so the ops waiting on it end here.
+        drop_waiters(to_fd(op.handle));
+        to_worker(s);
+        return;
+      case LIO_OP_READ:
+      case LIO_OP_WRITE:
+      case LIO_OP_READV:
+      case LIO_OP_WRITEV:
+        start_transfer(s);
+        return;
+      default:
+        start_waiting(s);
+        return;
+    }
+  }
+
+  // read/write/readv/writev: at an offset or on a file, a worker does it;
+  // on a socket or other pollable handle, readiness does.
+  void start_transfer(uint32_t s) {
+    Slot& slot = slots_[s];
+    const lio_op& op = slot.op;
+    bool vectored = op.code == LIO_OP_READV || op.code == LIO_OP_WRITEV;
+    int64_t offset = vectored ? op.u.rwv.offset : op.u.rw.offset;
+    if (offset != LIO_OFFSET_CURRENT) return to_worker(s);
+    int fd = to_fd(op.handle);
+    if (fd < 0) return complete(s, -LIO_EBADF);
+    if (int error = classify_handle(fd, &slot.progress.kind); error != 0) return complete(s, error);
+    if (slot.progress.kind == HandleKind::kFile) return to_worker(s);
+    start_waiting(s);
+  }
+
+  void start_timer(uint32_t s) {
+    const lio_op& op = slots_[s].op;
+    const int64_t now = now_ns();
+    // A negative duration or a deadline in the past expires at once.
+    int64_t deadline = (op.flags & LIO_TIMEOUT_ABSOLUTE) ? op.u.timeout.ns
+                                                         : saturating_add(now, std::max<int64_t>(op.u.timeout.ns, 0));
+    if (deadline <= now) return complete(s, -LIO_ETIME);
+    slots_[s].stage = Stage::kTimer;
+    timers_.push(s, deadline);
+  }
+
+  void to_worker(uint32_t s) {
+    slots_[s].stage = Stage::kWorker;
+    ++worker_jobs_;
+    pool_.submit(s, slots_[s].op);
+  }
+
+  // Tries a readiness op at once unless ops before it on the same handle
+  // and direction still wait (it must not overtake them); if it would
+  // block, queues it on its handle.
+  void start_waiting(uint32_t s) {
+    const lio_op& op = slots_[s].op;
+    int fd = to_fd(op.handle);
+    if (fd < 0) return complete(s, -LIO_EBADF);
+    if (!behind_others(fd, op)) {
+      int64_t result = attempt(op, slots_[s].progress);
+      if (result != kWouldBlock) return complete(s, result);
+    }
+    enqueue(s, fd);
+  }
+
+  bool behind_others(int fd, const lio_op& op) {
+    if (op.code == LIO_OP_POLL) return false;  // a poll consumes nothing: order is moot
+    uint32_t h = handles_.find(static_cast<uint64_t>(fd));
+    if (h == handles_.kNone) return false;
+    const HandleWaiters& waiters = handles_[h];
+    return (wanted_events(op) & LIO_POLL_IN) ? !waiters.reads.empty() : !waiters.writes.empty();
+  }
+
+  // --- per-handle wait queues -------------------------------------------------
+
+  void enqueue(uint32_t s, int fd) {
+    uint32_t h = handles_.find(static_cast<uint64_t>(fd));
+    // Never full: at most `capacity` ops, hence handles, wait at once.
+    if (h == handles_.kNone) h = handles_.insert(static_cast<uint64_t>(fd));
+    HandleWaiters& waiters = handles_[h];
+    Slot& slot = slots_[s];
+    uint32_t wants = wanted_events(slot.op);
+    // A poll for no events (errors and hang-ups only) sits with the readers.
+    if ((wants & LIO_POLL_IN) || wants == 0) {
+      push_back<&Slot::reads>(waiters.reads, s);
+      slot.in_reads = true;
+      if (wants & LIO_POLL_IN) ++waiters.wanting_in;
+    }
+    if (wants & LIO_POLL_OUT) {
+      push_back<&Slot::writes>(waiters.writes, s);
+      slot.in_writes = true;
+      ++waiters.wanting_out;
+    }
+    slot.stage = Stage::kReadiness;
+    if (int error = sync_interest(h, fd); error != 0) {
+      // The reactor refused the handle: this op cannot wait on it.
+      dequeue(s, h);
+      sync_interest(h, fd);
+      complete(s, error);
+    }
+  }
+
+  void dequeue(uint32_t s, uint32_t h) {
+    HandleWaiters& waiters = handles_[h];
+    Slot& slot = slots_[s];
+    uint32_t wants = wanted_events(slot.op);
+    if (slot.in_reads) {
+      unlink<&Slot::reads>(waiters.reads, s);
+      if (wants & LIO_POLL_IN) --waiters.wanting_in;
+      slot.in_reads = false;
+    }
+    if (slot.in_writes) {
+      unlink<&Slot::writes>(waiters.writes, s);
+      --waiters.wanting_out;
+      slot.in_writes = false;
+    }
+  }
+
+  // Brings the reactor's interest in `fd` in line with its queues, and
+  // forgets the handle when nothing waits on it any more.
+  int sync_interest(uint32_t h, int fd) {
+    HandleWaiters& waiters = handles_[h];
+    if (waiters.reads.empty() && waiters.writes.empty()) {
+      if (waiters.registered) reactor_->remove(fd, waiters.watched);
+      handles_.erase(h);
+      return 0;
+    }
+    uint32_t want = (waiters.wanting_in ? LIO_POLL_IN : 0) | (waiters.wanting_out ? LIO_POLL_OUT : 0);
+    if (waiters.registered && want == waiters.watched) return 0;
+    int error = waiters.registered ? reactor_->modify(fd, waiters.watched, want) : reactor_->add(fd, want);
+    if (error != 0) return error;
+    waiters.registered = true;
+    waiters.watched = want;
+    return 0;
+  }
+
+  // The reactor says `fd` is ready for `events`: serve its queues.
+  void serve_handle(int fd, uint32_t events) {
+    uint32_t h = handles_.find(static_cast<uint64_t>(fd));
+    if (h == handles_.kNone) return;  // its last waiter left since
+    if (events & (LIO_POLL_IN | LIO_POLL_ERR | LIO_POLL_HUP)) serve_queue<&Slot::reads>(handles_[h].reads, h);
+    if (events & (LIO_POLL_OUT | LIO_POLL_ERR | LIO_POLL_HUP)) serve_queue<&Slot::writes>(handles_[h].writes, h);
+    if (int error = sync_interest(h, fd); error != 0) fail_waiters(h, fd, error);
+  }
+
+  // Front to back until an op would block again. A poll that is not ready
+  // is passed over (it consumes nothing, so it holds no one up).
+  template <Links Slot::*kLinks>
+  void serve_queue(SlotList& queue, uint32_t h) {
+    for (uint32_t s = queue.head; s != kNone;) {
+      uint32_t next = (slots_[s].*kLinks).next;
+      int64_t result = attempt(slots_[s].op, slots_[s].progress);
+      if (result != kWouldBlock) {
+        dequeue(s, h);
+        complete(s, result);
+      } else if (slots_[s].op.code != LIO_OP_POLL) {
+        return;
+      }
+      s = next;
+    }
+  }
+
+  void cancel_waiting(uint32_t s) {
+    int fd = to_fd(slots_[s].op.handle);
+    uint32_t h = handles_.find(static_cast<uint64_t>(fd));
+    dequeue(s, h);
+    complete(s, cancelled_result(s));
+    if (int error = sync_interest(h, fd); error != 0) fail_waiters(h, fd, error);
+  }
+
+  // Bytes already moved are the result of an interrupted transfer.
+  int64_t cancelled_result(uint32_t s) const {
+    uint64_t moved = slots_[s].progress.transferred;
+    return moved > 0 ? static_cast<int64_t>(moved) : -LIO_ECANCELED;
+  }
+
+  // Completes every op waiting on `fd` — with `error`, or as cancelled when
+  // `error` is 0 — and forgets the handle.
+  void end_all_waiters(int fd, int error) {
+    uint32_t h = handles_.find(static_cast<uint64_t>(fd));
+    if (h == handles_.kNone) return;
+    for (SlotList* queue : {&handles_[h].reads, &handles_[h].writes}) {
+      while (!queue->empty()) {
+        uint32_t s = queue->head;
+        dequeue(s, h);
+        complete(s, error != 0 ? error : cancelled_result(s));
+      }
+    }
+    sync_interest(h, fd);  // nothing waits: unregisters and erases
+  }
+
+  void drop_waiters(int fd) { end_all_waiters(fd, 0); }
+  void fail_waiters(uint32_t /*h*/, int fd, int error) { end_all_waiters(fd, error); }
+
+  // --- waiting ----------------------------------------------------------------
+
+  // A zero-timeout look at ready handles, when any op waits on one.
+  int poll_handles(int64_t timeout_ns) {
+    if (handles_.size() == 0) return 0;
+    return run_reactor(timeout_ns);
+  }
+
+  // Blocks until the caller's limit (`limit_ns`, < 0 none) or the nearest
+  // timer, whichever comes first, or until a handle is ready or a notify.
+  int block_in_reactor(int64_t limit_ns, int64_t now) {
+    int64_t bound = limit_ns;
+    if (!timers_.empty()) {
+      int64_t until_timer = std::max<int64_t>(timers_.top_deadline() - now, 0);
+      bound = bound < 0 ? until_timer : std::min(bound, until_timer);
+    }
+    return run_reactor(bound);
+  }
+
+  int run_reactor(int64_t timeout_ns) {
+    bool notified;  // the loop looks at the pool and the wake flag anyway
+    int n = reactor_->wait(timeout_ns, ready_, &notified);
+    if (n < 0) return n;
+    for (int i = 0; i < n; ++i) serve_handle(ready_[i].fd, ready_[i].events);
+    return 0;
+  }
+
+  void reap_workers() {
+    if (worker_jobs_ == 0) return;
+    pool_.drain([this](uint32_t s, int64_t result) {
+      --worker_jobs_;
+      complete(s, result);
+    });
+  }
+
+  void expire_timers() {
+    if (timers_.empty()) return;
+    const int64_t now = now_ns();
+    while (!timers_.empty() && timers_.top_deadline() <= now) complete(timers_.pop(), -LIO_ETIME);
+  }
+
+  void complete(uint32_t s, int64_t result) {
+    Slot& slot = slots_[s];
+    slot.stage = Stage::kCompleted;
+    slot.result = result;
+    push_back<&Slot::list>(completed_, s);
+  }
+
+  int deliver(const lio_completion** out) {
+    int n = 0;
+    for (uint32_t s = completed_.head; s != kNone;) {
+      uint32_t next = slots_[s].list.next;
+      completions_[n++] = lio_completion{slots_.id(s), slots_[s].result, 0, 0};
+      slots_.erase(s);
+      s = next;
+    }
+    completed_ = SlotList{};
+    *out = completions_.data();
+    return n;
+  }
+
+  void close_undelivered_handles() {
+    for (uint32_t s = completed_.head; s != kNone; s = slots_[s].list.next) {
+      if (creates_handle(slots_[s].op.code) && slots_[s].result >= 0) close(static_cast<int>(slots_[s].result));
+    }
+  }
+
+  static void notify_reactor(void* reactor) { static_cast<Reactor*>(reactor)->notify(); }
+
+  plugin::OpTable<Slot> slots_;             // every op in flight, by id
+  plugin::OpTable<HandleWaiters> handles_;  // handles with waiting ops, by fd
+  plugin::TimerHeap timers_;                // kTimer slots by deadline
+  SlotList queued_;                         // kQueued, push order
+  SlotList completed_;                      // kCompleted, completion order
+  std::vector<lio_completion> completions_; // what wait returns
+  std::vector<ReadyEvent> ready_;           // what the reactor reports
+  uint32_t worker_jobs_ = 0;                // kWorker slots
+  std::atomic<bool> wake_requested_{false};
+  std::unique_ptr<Reactor> reactor_;
+  WorkerPool pool_;  // stopped first thing in ~Poller, before the reactor it notifies goes
+};
+
+Poller* self(lio_backend* b) { return reinterpret_cast<Poller*>(b); }
+
+// --- the vtable: nothing throws across the C boundary -------------------------
+
+int probe(char* why, size_t why_size) noexcept { return Reactor::Probe(why, why_size); }
+
+int create(const lio_backend_config* config, lio_backend** out) noexcept {
+  Config parsed;
+  if (int error = parse_config(config, &parsed); error != 0) return error;
+  if (out == nullptr) return -LIO_EINVAL;
+  std::unique_ptr<Poller> poller(new (std::nothrow) Poller);
+  if (!poller) return -LIO_ENOMEM;
+  if (int error = poller->init(parsed); error != 0) return error;
+  *out = reinterpret_cast<lio_backend*>(poller.release());
+  return 0;
+}
+
+void destroy(lio_backend* b) noexcept { delete self(b); }
+
+int push(lio_backend* b, uint64_t id, const lio_op* op) noexcept { return self(b)->push(id, op); }
+
+int flush(lio_backend* b) noexcept { return self(b)->flush(); }
+
+int wait(lio_backend* b, int64_t timeout_ns, const lio_completion** out) noexcept {
+  return self(b)->wait(timeout_ns, out);
+}
+
+int cancel(lio_backend* b, uint64_t id) noexcept { return self(b)->cancel(id); }
+
+int wake(lio_backend* b) noexcept { return self(b)->wake(); }
+
+constexpr lio_backend_vtable kVtable = {
+    sizeof(lio_backend_vtable),
+    LIO_ABI_VERSION,
+    "poller",
+#if defined(__linux__)
+    "epoll readiness, regular files on a worker pool (options: workers=N, default 4)",
+#else
+    "kqueue readiness, regular files on a worker pool (options: workers=N, default 4)",
+#endif
+    LIO_CAP_ALL_OPS,
+    50,
+    0,
+    &probe,
+    &create,
+    &destroy,
+    &push,
+    &flush,
+    &wait,
+    &cancel,
+    &wake,
+};
+
+}  // namespace
+}  // namespace lio::poller
+
+extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* registrar) {
+  if (registrar == nullptr || registrar->struct_size < offsetof(lio_registrar, host) ||
+      LIO_ABI_MAJOR(registrar->abi_version) != LIO_ABI_VERSION_MAJOR || registrar->register_backend == nullptr) {
+    return -LIO_EINVAL;
+  }
+  return registrar->register_backend(registrar->context, &lio::poller::kVtable);
+}

@@ -1,0 +1,154 @@
+// Reactor on macOS and the BSDs: kqueue, level-triggered (no EV_CLEAR on
+// handles), with EVFILT_USER for notify().
+//
+// Not built on Linux (BUILD.bazel selects it by OS), so it is kept small and
+// mirrors reactor_epoll.cc: IN and OUT interest are the EVFILT_READ and
+// EVFILT_WRITE filters; EV_EOF reads as LIO_POLL_HUP and a pending socket
+// error (EV_EOF with fflags, or EV_ERROR) as LIO_POLL_ERR. kevent's timeout is
+// a timespec, so the nearest deadline bounds the wait to the nanosecond
+// without an EVFILT_TIMER. kqueue has no "errors only" interest: a handle
+// watched with no events registers no filter (see add()).
+#include <fcntl.h>
+#include <sys/event.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+#include <new>
+#include <vector>
+
+#include "lio/core/plugin_abi.h"
+#include "lio/plugins/poller/errno_map.h"
+#include "lio/plugins/poller/reactor.h"
+
+#ifndef EVFILT_USER
+#error "the poller's kqueue reactor needs EVFILT_USER (macOS, FreeBSD, NetBSD 10, DragonFly)"
+#endif
+
+namespace lio::poller {
+namespace {
+
+constexpr uintptr_t kNotifierIdent = 0;  // EVFILT_USER idents are their own namespace
+
+struct kevent change(int fd, int16_t filter, uint16_t flags) {
+  struct kevent ev;
+  EV_SET(&ev, static_cast<uintptr_t>(fd), filter, flags, 0, 0, nullptr);
+  return ev;
+}
+
+class KqueueReactor final : public Reactor {
+ public:
+  ~KqueueReactor() override {
+    if (kq_ >= 0) close(kq_);
+  }
+
+  int init(uint32_t max_events) {
+    events_.resize(max_events + 1);  // + the EVFILT_USER notifier
+    kq_ = kqueue();
+    if (kq_ < 0) return last_lio_error();
+    fcntl(kq_, F_SETFD, FD_CLOEXEC);
+    struct kevent user;
+    EV_SET(&user, kNotifierIdent, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, nullptr);
+    if (kevent(kq_, &user, 1, nullptr, 0, nullptr) < 0) return last_lio_error();
+    return 0;
+  }
+
+  // With no events asked for nothing is registered: kqueue reports errors
+  // and EOF only through a read or write filter.
+  int add(int fd, uint32_t events) noexcept override { return apply(fd, 0, events); }
+
+  int modify(int fd, uint32_t old_events, uint32_t new_events) noexcept override {
+    return apply(fd, old_events, new_events);
+  }
+
+  void remove(int fd, uint32_t old_events) noexcept override { apply(fd, old_events, 0); }
+
+  int wait(int64_t timeout_ns, std::span<ReadyEvent> out, bool* notified) noexcept override {
+    *notified = false;
+    timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000), static_cast<long>(timeout_ns % 1'000'000'000)};
+    int capacity = static_cast<int>(std::min<size_t>(out.size() + 1, events_.size()));
+    int n = kevent(kq_, nullptr, 0, events_.data(), capacity, timeout_ns < 0 ? nullptr : &ts);
+    if (n < 0) return errno == EINTR ? 0 : last_lio_error();
+    int ready = 0;
+    for (int i = 0; i < n; ++i) {
+      const struct kevent& ev = events_[i];
+      if (ev.filter == EVFILT_USER) {
+        *notified = true;  // EV_CLEAR re-arms it
+        continue;
+      }
+      if (static_cast<size_t>(ready) == out.size()) break;  // level-triggered: reported again
+      out[ready++] = ReadyEvent{static_cast<int>(ev.ident), events_of(ev)};
+    }
+    return ready;
+  }
+
+  int notify() noexcept override {
+    struct kevent user;
+    EV_SET(&user, kNotifierIdent, EVFILT_USER, 0, NOTE_TRIGGER, 0, nullptr);
+    if (kevent(kq_, &user, 1, nullptr, 0, nullptr) < 0) return last_lio_error();
+    return 0;
+  }
+
+ private:
+  static uint32_t events_of(const struct kevent& ev) {
+    uint32_t events = ev.filter == EVFILT_READ ? LIO_POLL_IN : LIO_POLL_OUT;
+    if (ev.flags & EV_ERROR) return events | LIO_POLL_ERR;
+    if (ev.flags & EV_EOF) events |= LIO_POLL_HUP | (ev.fflags != 0 ? LIO_POLL_ERR : 0);
+    return events;
+  }
+
+  // (Re-)adds every filter of `new_events` — EV_ADD on a present filter is
+  // a no-op, on one a close() dropped it restores it — then deletes those
+  // only in `old_events`. Adds go first: kevent stops at the first failing
+  // change, and only a delete can fail with ENOENT (the filter went with a
+  // close), which is not an error.
+  int apply(int fd, uint32_t old_events, uint32_t new_events) {
+    struct kevent changes[4];
+    int n = 0;
+    uint32_t removed = old_events & ~new_events;
+    if (new_events & LIO_POLL_IN) changes[n++] = change(fd, EVFILT_READ, EV_ADD);
+    if (new_events & LIO_POLL_OUT) changes[n++] = change(fd, EVFILT_WRITE, EV_ADD);
+    if (removed & LIO_POLL_IN) changes[n++] = change(fd, EVFILT_READ, EV_DELETE);
+    if (removed & LIO_POLL_OUT) changes[n++] = change(fd, EVFILT_WRITE, EV_DELETE);
+    if (n == 0) return 0;
+    if (kevent(kq_, changes, n, nullptr, 0, nullptr) == 0) return 0;
+    if (errno == ENOENT || (new_events == 0 && errno == EBADF)) return 0;
+    return last_lio_error();
+  }
+
+  int kq_ = -1;
+  std::vector<struct kevent> events_;
+};
+
+}  // namespace
+
+int Reactor::Probe(char* why, size_t why_size) noexcept {
+  int kq = kqueue();
+  if (kq < 0) {
+    int error = errno;
+    std::snprintf(why, why_size, "kqueue failed (errno %d): kqueue is unavailable here", error);
+    return lio_error(error);
+  }
+  close(kq);
+  return 0;
+}
+
+int Reactor::Create(uint32_t max_events, std::unique_ptr<Reactor>* out) noexcept {
+  auto reactor = std::unique_ptr<KqueueReactor>(new (std::nothrow) KqueueReactor);
+  if (!reactor) return -LIO_ENOMEM;
+  int error;
+  try {
+    error = reactor->init(max_events);
+  } catch (const std::bad_alloc&) {
+    error = -LIO_ENOMEM;
+  }
+  if (error != 0) return error;
+  *out = std::move(reactor);
+  return 0;
+}
+
+}  // namespace lio::poller
