@@ -54,6 +54,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -91,6 +92,12 @@ int64_t monotonic_ns() {
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC, &now);
   return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+}
+
+// now + timeout, where a timeout of centuries saturates rather than overflows.
+int64_t deadline_after(int64_t timeout_ns) {
+  const int64_t now = monotonic_ns();
+  return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
 }
 
 __kernel_timespec to_kernel_timespec(int64_t ns) {
@@ -242,7 +249,7 @@ int IoUringBackend::wait(int64_t timeout_ns, const lio_completion** out) {
   if (out == nullptr) return -LIO_EINVAL;
   *out = completions_.data();
   woken_ = false;
-  const int64_t deadline_ns = timeout_ns > 0 ? monotonic_ns() + timeout_ns : 0;
+  const int64_t deadline_ns = timeout_ns > 0 ? deadline_after(timeout_ns) : 0;
   for (;;) {
     if (!wake_armed_) arm_wake_read();  // the SQ had no room when it last came back
     const int entered = enter(timeout_ns, deadline_ns);

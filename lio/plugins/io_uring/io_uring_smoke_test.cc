@@ -422,6 +422,8 @@ TEST_P(IoUringRing, WakeBeforeWaitMakesTheNextWaitReturn) {
   EXPECT_EQ(b.wake(), 0);
   EXPECT_EQ(b.wake(), 0);
   EXPECT_TRUE(b.wait(-1).empty());
+  EXPECT_EQ(b.wake(), 0);
+  EXPECT_TRUE(b.wait(INT64_MAX).empty()) << "the longest timeout is no overflow";
 }
 
 TEST_P(IoUringRing, CapacityIsHonoured) {
