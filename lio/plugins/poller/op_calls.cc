@@ -393,7 +393,8 @@ bool read_op(const lio_op* op, lio_op* out) noexcept {
 
 int check_op(const lio_op& op) noexcept {
   if (LIO_ABI_MAJOR(op.abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
-  if (op.code >= LIO_OP_COUNT) return -LIO_EOPNOTSUPP;
+  // Every code below LIO_OP_COUNT is supported; any other is not an op at all.
+  if (op.code >= LIO_OP_COUNT) return -LIO_EINVAL;
   if (op.flags & ~known_op_flags(op.code)) return -LIO_EINVAL;
   if (op.code == LIO_OP_OPENAT && (op.u.open.flags & ~kKnownOpenFlags)) return -LIO_EINVAL;
   return 0;

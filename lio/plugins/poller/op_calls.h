@@ -47,8 +47,8 @@ inline constexpr int64_t kWouldBlock = INT64_MIN;
 bool read_op(const lio_op* op, lio_op* out) noexcept;
 
 // 0 when push may accept `op` (normalised by read_op), else -LIO_EINVAL
-// (malformed: other ABI major, unknown flag bits) or -LIO_EOPNOTSUPP
-// (an op code this backend does not know).
+// (malformed: other ABI major, no such op code, unknown flag bits). Every
+// op code is supported, so -LIO_EOPNOTSUPP never arises.
 int check_op(const lio_op& op) noexcept;
 
 // The fd of a handle; -1 (so the call fails with -EBADF, as the kernel would

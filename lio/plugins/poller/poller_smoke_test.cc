@@ -209,7 +209,7 @@ TEST(Push, RejectsCallerMistakes) {
   Backend backend(4);
   lio::Op bad_code;
   bad_code.code = LIO_OP_COUNT;
-  EXPECT_EQ(backend.push(1, bad_code), -LIO_EOPNOTSUPP);
+  EXPECT_EQ(backend.push(1, bad_code), -LIO_EINVAL);
   lio::Op bad_flags = lio::Op::Nop();
   bad_flags.flags = 0x80;
   EXPECT_EQ(backend.push(1, bad_flags), -LIO_EINVAL);
