@@ -81,16 +81,36 @@ std::string JsonString(std::string_view text) {
   return out + "\"";
 }
 
-// The line of a failure message that says most: one naming a clause, else the first.
+// One line for the table: the failure part that names a clause ("[clause]
+// ..."), else the first part, with its lines joined and "Failure" dropped.
 std::string Headline(std::string_view message) {
-  std::string first;
-  std::istringstream lines{std::string(message)};
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty()) continue;
-    if (line.find("[") == 0 && line.find(']') != std::string::npos) return line;
-    if (first.empty() && line.find(": Failure") == std::string::npos) first = line;
+  std::vector<std::string_view> parts;
+  for (size_t start = 0; start < message.size();) {
+    size_t end = message.find("\n\n", start);
+    if (end == std::string_view::npos) end = message.size();
+    parts.push_back(message.substr(start, end - start));
+    start = end + 2;
   }
-  return first;
+  if (parts.empty()) return "";
+  std::string_view chosen = parts.front();
+  for (std::string_view part : parts) {
+    if (part.find("\n[") != std::string_view::npos || part.find(": [") != std::string_view::npos) {
+      chosen = part;
+      break;
+    }
+  }
+  std::string line;
+  std::istringstream lines{std::string(chosen)};
+  for (std::string piece; std::getline(lines, piece);) {
+    size_t text = piece.find_first_not_of(' ');
+    if (text == std::string::npos || piece == "Failure") continue;
+    if (piece.ends_with(": Failure")) piece.resize(piece.size() - 9);
+    if (!line.empty()) line += piece.ends_with(":") || line.ends_with(":") ? " " : "; ";
+    line += piece.substr(text);
+  }
+  constexpr size_t kWidth = 240;
+  if (line.size() > kWidth) line = line.substr(0, kWidth - 3) + "...";
+  return line;
 }
 
 std::string Escape(std::string_view text) {

@@ -19,7 +19,7 @@ std::string MessagesOf(const ::testing::TestResult& result, bool failures) {
   for (int i = 0; i < result.total_part_count(); ++i) {
     const ::testing::TestPartResult& part = result.GetTestPartResult(i);
     if (failures ? !part.failed() : !part.skipped()) continue;
-    if (!messages.empty()) messages += "\n";
+    if (!messages.empty()) messages += "\n\n";  // parts are separated by a blank line
     if (part.file_name() != nullptr) {
       messages += std::string(part.file_name()) + ":" + std::to_string(part.line_number()) + ": ";
     }
