@@ -1,5 +1,8 @@
 // What a backend says about itself: its vtable (name, description,
 // capabilities, ABI version), its probe, and the options create accepts.
+#include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include "lio/testing/conformance_test.h"
@@ -65,6 +68,87 @@ LIO_CONFORMANCE_CASE(ConfigTest, config_validated, MalformedOptionIsEinval) {
 LIO_CONFORMANCE_CASE(ConfigTest, config_validated, EmptyOptionsAreAccepted) {
   auto created = Backend::Create(info(), {.capacity = 8, .options = ""});
   EXPECT_TRUE(created.has_value()) << created.error().message;
+}
+
+// Every declared op is accepted at push and implemented: pushed well-formed
+// (on harmless targets), none is refused with -EOPNOTSUPP or completes with
+// -ENOSYS / -EOPNOTSUPP.
+class DeclaredOpsTest : public ConformanceTest {
+ protected:
+  // A well-formed op of `code` whose completion harms nothing.
+  Op HarmlessOp(uint32_t code) {
+    if (!file_) {
+      file_ = OpenOwned(WriteFile("declared", "declared ops"), platform::Access::kReadWrite);
+      pair_ = OwnedTcpPair();
+      listener_ = OwnedListener();
+      udp_ = OwnedUdpSocket();
+      buf_ = Buffer(16);
+      iov_ = &Keep<lio_iovec>(lio_iovec{buf_.data(), buf_.size()});
+      msg_ = &Keep<lio_msghdr>(lio_msghdr{&udp_.address, sizeof udp_.address, 1, iov_, nullptr, 0, 0, 0});
+      nobody_ = &Keep<sockaddr_in>(LoopbackAddress(UnusedLoopbackPort()));
+      path_ = Keep<std::string>((TempPath() / "declared").string()).c_str();
+    }
+    switch (code) {
+      case LIO_OP_NOP: return Op::Nop();
+      case LIO_OP_READ: return Op::Read(*file_, buf_.data(), buf_.size(), 0);
+      case LIO_OP_WRITE: return Op::Write(*file_, "x", 1, 100);
+      case LIO_OP_READV: return Op::Readv(*file_, iov_, 1, 0);
+      case LIO_OP_WRITEV: return Op::Writev(*file_, iov_, 1, 200);
+      case LIO_OP_FSYNC: return Op::Fsync(*file_);
+      case LIO_OP_OPENAT: return Op::Openat(LIO_AT_FDCWD, path_, LIO_OPEN_RDONLY);
+      case LIO_OP_CLOSE: return Op::Close(platform::KnownClosedHandle());
+      case LIO_OP_SOCKET: return Op::Socket(AF_INET, SOCK_DGRAM, 0);
+      case LIO_OP_ACCEPT: {
+        int64_t client = platform::Socket(AF_INET, SOCK_STREAM, 0);
+        if (client >= 0) {
+          Own(static_cast<lio_handle>(client));
+          platform::Connect(client, AsSockaddr(listener_.address), sizeof listener_.address);
+        }
+        return Op::Accept(listener_.handle);
+      }
+      case LIO_OP_CONNECT: return Op::Connect(Own(platform::Socket(AF_INET, SOCK_STREAM, 0)), nobody_, sizeof *nobody_);
+      case LIO_OP_SEND: return Op::Send(pair_.near, "x", 1);
+      case LIO_OP_RECV:
+        platform::Send(pair_.far, "y", 1, 0);
+        return Op::Recv(pair_.near, buf_.data(), buf_.size());
+      case LIO_OP_SENDMSG: return Op::Sendmsg(udp_.handle, msg_);
+      case LIO_OP_RECVMSG:  // receives the datagram the socket sent itself
+        if (!declares(LIO_OP_SENDMSG)) platform::Sendmsg(udp_.handle, msg_, 0);
+        return Op::Recvmsg(udp_.handle, msg_);
+      case LIO_OP_SHUTDOWN: return Op::Shutdown(pair_.near, 2);
+      case LIO_OP_TIMEOUT: return Op::Timeout(0);
+      case LIO_OP_POLL: return Op::Poll(pair_.near, LIO_POLL_OUT);
+      default: return Op::Nop();
+    }
+  }
+
+ private:
+  std::optional<lio_handle> file_;
+  TcpPair pair_;
+  Listener listener_;
+  UdpSocket udp_;
+  std::span<char> buf_;
+  lio_iovec* iov_ = nullptr;
+  lio_msghdr* msg_ = nullptr;
+  sockaddr_in* nobody_ = nullptr;
+  const char* path_ = nullptr;
+};
+LIO_INSTANTIATE_CONFORMANCE_SUITE(DeclaredOpsTest);
+
+LIO_CONFORMANCE_CASE(DeclaredOpsTest, capability_declared, DeclaredOpsAreImplemented) {
+  for (uint32_t code = 0; code < LIO_OP_COUNT; ++code) {
+    if (!declares(code)) continue;
+    uint64_t id = NextId();
+    Result pushed = Push(id, HarmlessOp(code));
+    ASSERT_NE(pushed, -LIO_EOPNOTSUPP) << "declared op " << op_name(code) << " refused as unsupported";
+    EXPECT_EQ(pushed, 0) << "well-formed " << op_name(code);
+    if (pushed != 0) continue;
+    Flush();
+    Result result = WaitForId(id);
+    EXPECT_NE(result, -LIO_ENOSYS) << "declared op " << op_name(code) << " is not implemented";
+    EXPECT_NE(result, -LIO_EOPNOTSUPP) << "declared op " << op_name(code) << " is not implemented";
+    if ((code == LIO_OP_OPENAT || code == LIO_OP_SOCKET || code == LIO_OP_ACCEPT) && result >= 0) Own(result);
+  }
 }
 
 }  // namespace
