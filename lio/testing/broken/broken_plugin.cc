@@ -20,6 +20,9 @@
 //                        op never completes                          cancel_semantics
 //   kZeroWaitBlocks      wait(0) is taken as "no timeout" and blocks
 //                        until a completion or a wake                wait_timeout_semantics
+//   kZeroWaitSleeps      wait(0) sleeps up to 500 ms (a poll interval
+//                        where none belongs); no single call is late
+//                        enough for the suite's slack                wait_timeout_semantics
 //   kOverflowDrops       push past capacity answers 0 and drops the op
 //                                                                    capacity_honoured
 //   kWriteAfterCompletion  the buffer of a read/recv is written again (a late
@@ -53,6 +56,7 @@ enum class Kind {
   kSuccessForError,
   kIgnoreCancel,
   kZeroWaitBlocks,
+  kZeroWaitSleeps,
   kOverflowDrops,
   kWriteAfterCompletion,
   kWakeDoesNothing,
@@ -149,6 +153,7 @@ class BrokenBackend {
       late_write_ = nullptr;
     }
     if (kKind == Kind::kZeroWaitBlocks && timeout_ns == 0) timeout_ns = -1;
+    if (kKind == Kind::kZeroWaitSleeps && timeout_ns == 0) timeout_ns = 500'000'000;
     const lio_completion* batch = nullptr;
     int n = inner_.wait(timeout_ns, &batch);
     if (n < 0) return n;
