@@ -45,16 +45,16 @@ LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, RecvBufferAf
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
   std::span<char> buf = Buffer(64);
-  uint64_t id = PushNew(Op::Recv(pair.near, buf.data(), buf.size()));
+  uint64_t id = PushNew(Op::Recv(pair.tested, buf.data(), buf.size()));
   Flush();
-  ASSERT_EQ(platform::Send(pair.far, "first", 5, 0), 5);
+  ASSERT_EQ(platform::Send(pair.peer, "first", 5, 0), 5);
   ASSERT_EQ(WaitForId(id), 5);
   FillCanary(buf);
   EXPECT_EQ(Cancel(id), -LIO_ENOENT);
-  ASSERT_EQ(platform::Send(pair.far, "second", 6, 0), 6);
+  ASSERT_EQ(platform::Send(pair.peer, "second", 6, 0), 6);
   EXPECT_TRUE(ReapFor(kZombieWindow).empty());
   EXPECT_TRUE(AllCanary(buf)) << "the completed recv wrote its buffer again";
-  EXPECT_EQ(Drain(pair.near), "second") << "the completed recv consumed more data";
+  EXPECT_EQ(Drain(pair.tested), "second") << "the completed recv consumed more data";
 }
 
 LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, CancelledRecvBuffer) {
@@ -62,16 +62,16 @@ LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, CancelledRec
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
   std::span<char> buf = Buffer(64);
-  uint64_t id = PushNew(Op::Recv(pair.near, buf.data(), buf.size()));
+  uint64_t id = PushNew(Op::Recv(pair.tested, buf.data(), buf.size()));
   Flush();
   ASSERT_TRUE(ReapFor(milliseconds(30)).empty());
   ASSERT_EQ(Cancel(id), 0);
   ASSERT_EQ(WaitForId(id), -LIO_ECANCELED);
   FillCanary(buf);
-  ASSERT_EQ(platform::Send(pair.far, "after", 5, 0), 5);
+  ASSERT_EQ(platform::Send(pair.peer, "after", 5, 0), 5);
   EXPECT_TRUE(ReapFor(kZombieWindow).empty());
   EXPECT_TRUE(AllCanary(buf)) << "the cancelled recv wrote its buffer";
-  EXPECT_EQ(Drain(pair.near), "after") << "the cancelled recv consumed data";
+  EXPECT_EQ(Drain(pair.tested), "after") << "the cancelled recv consumed data";
 }
 
 LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, CancelledRecvmsgBuffersAndHeader) {

@@ -10,10 +10,10 @@ namespace {
 
 class CancelTest : public ConformanceTest {
  protected:
-  // A recv on `pair.near` that waits for data the case never sends.
+  // A recv on `pair.tested` that waits for data the case never sends.
   uint64_t PushWaitingRecv(const TcpPair& pair) {
     std::span<char> buf = Buffer(64);
-    return PushNew(Op::Recv(pair.near, buf.data(), buf.size()));
+    return PushNew(Op::Recv(pair.tested, buf.data(), buf.size()));
   }
 };
 LIO_INSTANTIATE_CONFORMANCE_SUITE(CancelTest);
@@ -91,7 +91,7 @@ LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, WaitingPollCompletesEcanceled
   LIO_REQUIRE_OPS(LIO_OP_POLL);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
-  uint64_t id = PushNew(Op::Poll(pair.near, LIO_POLL_IN));
+  uint64_t id = PushNew(Op::Poll(pair.tested, LIO_POLL_IN));
   Flush();
   ASSERT_TRUE(ReapFor(milliseconds(30)).empty()) << "poll completed with nothing to read";
   EXPECT_EQ(Cancel(id), 0);
@@ -102,10 +102,10 @@ LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, RacingCompletionCompletesOnce
   LIO_REQUIRE_OPS(LIO_OP_RECV);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
-  ASSERT_EQ(platform::Send(pair.far, "race", 4, 0), 4);
-  ASSERT_GT(platform::Poll(pair.near, LIO_POLL_IN, seconds(5)), 0);
+  ASSERT_EQ(platform::Send(pair.peer, "race", 4, 0), 4);
+  ASSERT_GT(platform::Poll(pair.tested, LIO_POLL_IN, seconds(5)), 0);
   std::span<char> buf = Buffer(64);
-  uint64_t id = PushNew(Op::Recv(pair.near, buf.data(), buf.size()));
+  uint64_t id = PushNew(Op::Recv(pair.tested, buf.data(), buf.size()));
   Flush();
   EXPECT_EQ(Cancel(id), 0) << "in flight until wait returns it, even if already done";
   Result result = WaitForId(id);
@@ -119,12 +119,12 @@ LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, CancelStopsOnlyItsOwnOp) {
   ASSERT_TRUE(first.ok() && second.ok());
   uint64_t cancelled = PushWaitingRecv(first);
   std::span<char> buf = Buffer(64);
-  uint64_t kept = PushNew(Op::Recv(second.near, buf.data(), buf.size()));
+  uint64_t kept = PushNew(Op::Recv(second.tested, buf.data(), buf.size()));
   Flush();
   EXPECT_EQ(Cancel(cancelled), 0);
   EXPECT_EQ(WaitForId(cancelled), -LIO_ECANCELED);
   EXPECT_TRUE(in_flight(kept)) << "cancelling one recv completed another";
-  ASSERT_EQ(platform::Send(second.far, "kept", 4, 0), 4);
+  ASSERT_EQ(platform::Send(second.peer, "kept", 4, 0), 4);
   EXPECT_EQ(WaitForId(kept), 4);
 }
 

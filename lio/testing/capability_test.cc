@@ -107,17 +107,17 @@ class DeclaredOpsTest : public ConformanceTest {
         return Op::Accept(listener_.handle);
       }
       case LIO_OP_CONNECT: return Op::Connect(Own(platform::Socket(AF_INET, SOCK_STREAM, 0)), nobody_, sizeof *nobody_);
-      case LIO_OP_SEND: return Op::Send(pair_.near, "x", 1);
+      case LIO_OP_SEND: return Op::Send(pair_.tested, "x", 1);
       case LIO_OP_RECV:
-        platform::Send(pair_.far, "y", 1, 0);
-        return Op::Recv(pair_.near, buf_.data(), buf_.size());
+        platform::Send(pair_.peer, "y", 1, 0);
+        return Op::Recv(pair_.tested, buf_.data(), buf_.size());
       case LIO_OP_SENDMSG: return Op::Sendmsg(udp_.handle, msg_);
       case LIO_OP_RECVMSG:  // receives the datagram the socket sent itself
         if (!declares(LIO_OP_SENDMSG)) platform::Sendmsg(udp_.handle, msg_, 0);
         return Op::Recvmsg(udp_.handle, msg_);
-      case LIO_OP_SHUTDOWN: return Op::Shutdown(pair_.near, 2);
+      case LIO_OP_SHUTDOWN: return Op::Shutdown(pair_.tested, 2);
       case LIO_OP_TIMEOUT: return Op::Timeout(0);
-      case LIO_OP_POLL: return Op::Poll(pair_.near, LIO_POLL_OUT);
+      case LIO_OP_POLL: return Op::Poll(pair_.tested, LIO_POLL_OUT);
       default: return Op::Nop();
     }
   }

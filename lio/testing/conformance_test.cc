@@ -140,8 +140,8 @@ Listener ConformanceTest::OwnedListener() {
 TcpPair ConformanceTest::OwnedTcpPair() {
   TcpPair pair = ConnectedTcpPair();
   EXPECT_TRUE(pair.ok()) << "cannot connect a TCP pair over loopback";
-  Own(pair.near);
-  Own(pair.far);
+  Own(pair.tested);
+  Own(pair.peer);
   return pair;
 }
 

@@ -25,17 +25,17 @@ LIO_CONFORMANCE_CASE(DestroyTest, destroy_in_flight, WaitingRecvIsCancelledAndIt
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
   std::span<char> buf = Buffer(64, kCanary);
-  PushNew(Op::Recv(pair.near, buf.data(), buf.size()));
+  PushNew(Op::Recv(pair.tested, buf.data(), buf.size()));
   Flush();
   ASSERT_TRUE(ReapFor(milliseconds(30)).empty());
   Clock::time_point start = Clock::now();
   DestroyBackend();
   EXPECT_LE(Ms(Since(start)), Ms(kLateSlack)) << "destroy took long";
-  ASSERT_EQ(platform::Send(pair.far, "after", 5, 0), 5);
+  ASSERT_EQ(platform::Send(pair.peer, "after", 5, 0), 5);
   std::this_thread::sleep_for(milliseconds(100));
   EXPECT_TRUE(AllCanary(buf)) << "a recv wrote its buffer after destroy returned";
   char got[8] = {};
-  EXPECT_EQ(platform::Recv(pair.near, got, sizeof got, 0), 5) << "a recv consumed data after destroy returned";
+  EXPECT_EQ(platform::Recv(pair.tested, got, sizeof got, 0), 5) << "a recv consumed data after destroy returned";
 }
 
 LIO_CONFORMANCE_CASE(DestroyTest, destroy_in_flight, UnflushedOpsAreDropped) {
@@ -44,9 +44,9 @@ LIO_CONFORMANCE_CASE(DestroyTest, destroy_in_flight, UnflushedOpsAreDropped) {
   ASSERT_TRUE(pair.ok());
   std::span<char> buf = Buffer(64, kCanary);
   for (int i = 0; i < 8; ++i) PushNew(Op::Nop());
-  PushNew(Op::Recv(pair.near, buf.data(), buf.size()));
+  PushNew(Op::Recv(pair.tested, buf.data(), buf.size()));
   DestroyBackend();
-  ASSERT_EQ(platform::Send(pair.far, "after", 5, 0), 5);
+  ASSERT_EQ(platform::Send(pair.peer, "after", 5, 0), 5);
   std::this_thread::sleep_for(milliseconds(50));
   EXPECT_TRUE(AllCanary(buf));
 }
@@ -70,7 +70,7 @@ LIO_CONFORMANCE_CASE(DestroyTest, destroy_in_flight, ManyKindsInFlightAreCancell
       TcpPair pair = OwnedTcpPair();
       ASSERT_TRUE(pair.ok());
       std::span<char> buf = Buffer(64, kCanary);
-      PushNew(Op::Recv(pair.near, buf.data(), buf.size()));
+      PushNew(Op::Recv(pair.tested, buf.data(), buf.size()));
       recv_buffers.push_back(buf);
     }
   }

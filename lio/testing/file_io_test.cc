@@ -248,12 +248,27 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatResolvesRelativeT
   EXPECT_TRUE(std::filesystem::exists(TempPath() / "in_dir"));
 }
 
+// The current directory, changed for one scope (the case's own temp dir, so a
+// relative path needs no walk across drives).
+class ScopedCurrentDirectory {
+ public:
+  explicit ScopedCurrentDirectory(const std::filesystem::path& dir) : saved_(std::filesystem::current_path()) {
+    std::filesystem::current_path(dir);
+  }
+  ~ScopedCurrentDirectory() { std::filesystem::current_path(saved_); }
+
+ private:
+  std::filesystem::path saved_;
+};
+
 LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatResolvesRelativeToCurrentDirectory) {
   LIO_REQUIRE_OPS(LIO_OP_OPENAT);
-  std::filesystem::path path = WriteFile("relative", "from the current directory");
-  std::filesystem::path relative = std::filesystem::relative(path, std::filesystem::current_path());
-  ASSERT_TRUE(relative.is_relative()) << relative;
-  Result opened = Complete(Op::Openat(LIO_AT_FDCWD, StablePath(relative), LIO_OPEN_RDONLY));
+  WriteFile("relative", "from the current directory");
+  Result opened = kNoCompletion;
+  {
+    ScopedCurrentDirectory in_temp_dir(TempPath());
+    opened = Complete(Op::Openat(LIO_AT_FDCWD, "relative", LIO_OPEN_RDONLY));
+  }
   ASSERT_GE(opened, 0);
   lio_handle file = Own(opened);
   char text[64] = {};
@@ -304,16 +319,17 @@ LIO_CONFORMANCE_CASE(FileIoTest, handle_modes, OpenedHandleIsCloseOnExecAndBlock
   ASSERT_GE(opened, 0);
   lio_handle file = Own(opened);
   EXPECT_FALSE(platform::IsInheritable(file)) << "handles the backend creates are close-on-exec";
-  EXPECT_TRUE(platform::IsBlocking(file)) << "handles the backend creates are in blocking mode";
+  EXPECT_NE(platform::IsBlocking(file), false) << "handles the backend creates are in blocking mode";
 }
 
 LIO_CONFORMANCE_CASE(FileIoTest, handle_modes, CallerFileKeepsItsMode) {
   LIO_REQUIRE_OPS(LIO_OP_READ);
   lio_handle file = PatternFile();
-  ASSERT_TRUE(platform::IsBlocking(file));
+  if (!platform::IsBlocking(file)) GTEST_SKIP() << "this OS cannot tell whether a handle blocks";
+  ASSERT_TRUE(*platform::IsBlocking(file));
   std::span<char> buf = Buffer(64);
   EXPECT_EQ(Complete(Op::Read(file, buf.data(), buf.size(), 0)), 64);
-  EXPECT_TRUE(platform::IsBlocking(file)) << "the backend left the caller's file non-blocking";
+  EXPECT_NE(platform::IsBlocking(file), false) << "the backend left the caller's file non-blocking";
 }
 
 // ---- close ----

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,8 +48,9 @@ bool IsOpen(lio_handle h);
 lio_handle KnownClosedHandle();
 // Whether a child process would inherit `h`: false = close-on-exec.
 bool IsInheritable(lio_handle h);
-// Whether calls on `h` block (false: O_NONBLOCK / FIONBIO is set).
-bool IsBlocking(lio_handle h);
+// Whether calls on `h` block (false: O_NONBLOCK is set); nullopt where the OS
+// cannot tell (Windows has no query for FIONBIO).
+std::optional<bool> IsBlocking(lio_handle h);
 
 // ---- files ---------------------------------------------------------------
 enum class Access { kReadOnly, kWriteOnly, kReadWrite };

@@ -89,7 +89,7 @@ lio_handle KnownClosedHandle() {
 
 bool IsInheritable(lio_handle h) { return (::fcntl(Fd(h), F_GETFD) & FD_CLOEXEC) == 0; }
 
-bool IsBlocking(lio_handle h) { return (::fcntl(Fd(h), F_GETFL) & O_NONBLOCK) == 0; }
+std::optional<bool> IsBlocking(lio_handle h) { return (::fcntl(Fd(h), F_GETFL) & O_NONBLOCK) == 0; }
 
 lio_handle OpenFile(const std::filesystem::path& path, Access access) {
   int mode = access == Access::kReadOnly ? O_RDONLY : access == Access::kWriteOnly ? O_WRONLY : O_RDWR;

@@ -50,15 +50,15 @@ TcpPair ConnectedTcpPair() {
   TcpPair pair;
   Listener listener = LoopbackListener();
   if (listener.handle < 0) return pair;
-  int64_t near = platform::Socket(AF_INET, SOCK_STREAM, 0);
-  if (near >= 0 && platform::Connect(near, AsSockaddr(listener.address), sizeof listener.address) == 0) {
-    int64_t far = platform::Accept(listener.handle, nullptr, nullptr);
-    if (far >= 0) {
-      pair.near = near;
-      pair.far = far;
+  int64_t tested = platform::Socket(AF_INET, SOCK_STREAM, 0);
+  if (tested >= 0 && platform::Connect(tested, AsSockaddr(listener.address), sizeof listener.address) == 0) {
+    int64_t peer = platform::Accept(listener.handle, nullptr, nullptr);
+    if (peer >= 0) {
+      pair.tested = tested;
+      pair.peer = peer;
     }
   }
-  if (!pair.ok() && near >= 0) platform::CloseHandle(near);
+  if (!pair.ok() && tested >= 0) platform::CloseHandle(tested);
   platform::CloseHandle(listener.handle);
   return pair;
 }

@@ -24,9 +24,9 @@ struct Listener {
 Listener LoopbackListener();
 
 struct TcpPair {
-  lio_handle near = LIO_INVALID_HANDLE;  // the end the backend operates on
-  lio_handle far = LIO_INVALID_HANDLE;   // the peer the case drives with blocking calls
-  bool ok() const { return near >= 0 && far >= 0; }
+  lio_handle tested = LIO_INVALID_HANDLE;  // the end the backend operates on
+  lio_handle peer = LIO_INVALID_HANDLE;    // the end the case drives with blocking calls
+  bool ok() const { return tested >= 0 && peer >= 0; }
 };
 // A connected TCP connection over loopback.
 TcpPair ConnectedTcpPair();
