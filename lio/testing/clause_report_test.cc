@@ -48,6 +48,11 @@ TEST(ClauseReportTest, OneFailedCaseFailsItsClause) {
   EXPECT_NE(json.find(R"("status": "fail", "passed": 1, "failed": 1, "skipped": 0)"), std::string::npos) << json;
 }
 
+TEST(ClauseReportTest, ParsesWindowsLineEndings) {
+  EXPECT_EQ(ParseTestList("Conformance/NopTest.\r\n  exactly_once_A/iocp\r\n"),
+            (std::vector<std::string>{"Conformance/NopTest.exactly_once_A/iocp"}));
+}
+
 TEST(ClauseReportTest, ParsesGtestListing) {
   std::vector<std::string> names = ParseTestList(
       "Conformance/NopTest.\n"

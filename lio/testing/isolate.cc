@@ -31,6 +31,7 @@ std::vector<std::string> ParseTestList(std::string_view listing) {
   std::string suite;
   std::istringstream lines{std::string(listing)};
   for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // Windows text output
     if (line.empty()) continue;
     if (line[0] != ' ') {
       suite = line.substr(0, line.find(' '));  // "Conformance/NopTest." [# TypeParam...]
