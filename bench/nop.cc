@@ -1,0 +1,109 @@
+// nop: the cost of the submit/complete path with nothing else in it. Each
+// round pushes `batch` nops, flushes once and waits until all `batch` are
+// back; figure: nops per second (Mop/s). lio's io_uring backend (through
+// lio::Backend, i.e. the plugin's vtable) against a raw liburing loop doing the
+// same on an identically set-up ring (bench/ref/uring_nop.c). Capacity 256.
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "bench/gbench.h"
+#include "bench/harness.h"
+#include "bench/lio_util.h"
+#include "bench/ref/uring_nop.h"
+#include "lio/core/op.h"
+
+namespace lio::bench {
+namespace {
+
+constexpr int kBatches[] = {1, 32, 128};
+constexpr uint32_t kCapacity = 256;
+
+std::string LioKey(int batch) { return absl::StrFormat("nop io_uring batch=%d", batch); }
+std::string RawKey(int batch) { return absl::StrFormat("nop liburing batch=%d", batch); }
+std::string LoopKey(int batch) { return absl::StrFormat("nop Loop/io_uring batch=%d", batch); }
+
+void LioNop(benchmark::State& state, int batch) {
+  std::string note;
+  auto backend = OpenBackend("io_uring", kCapacity, "", &note);
+  if (!backend) {
+    state.SkipWithError(note.c_str());
+    return;
+  }
+  const lio::Op nop = lio::Op::Nop();
+  uint64_t id = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < batch; ++i) backend->push(++id, nop);
+    backend->flush();
+    int done = 0;
+    while (done < batch) {
+      auto completions = backend->wait();
+      if (!completions) {
+        state.SkipWithError(("wait: " + completions.error().message()).c_str());
+        return;
+      }
+      for (const lio_completion& c : *completions) {
+        if (c.result != 0) {
+          state.SkipWithError(("nop completed with " + ResultText(c.result)).c_str());
+          return;
+        }
+      }
+      done += static_cast<int>(completions->size());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+
+void RawNop(benchmark::State& state, int batch) {
+  ref_uring_nop ring;
+  if (int error = ref_uring_nop_init(&ring, kCapacity); error < 0) {
+    state.SkipWithError(absl::StrFormat("io_uring_queue_init_params: %s", strerror(-error)).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    if (int error = ref_uring_nop_round(&ring, static_cast<unsigned>(batch)); error < 0) {
+      state.SkipWithError(absl::StrFormat("raw liburing round: %s", strerror(-error)).c_str());
+      break;
+    }
+  }
+  ref_uring_nop_exit(&ring);
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+
+class NopWorkload : public Workload {
+ public:
+  int order() const override { return 10; }
+  std::string name() const override { return "nop"; }
+  std::string method(const Settings&) const override {
+    return "nop: Google Benchmark, random interleaving; a round = push batch nops, 1 flush, wait until all "
+           "are back; capacity 256; reference = raw liburing on a ring set up like the plugin's";
+  }
+  std::vector<RowSpec> rows(const Settings&) const override {
+    std::vector<RowSpec> rows;
+    for (int b : kBatches) {
+      Target t = Target::AtLeast(b == 1 ? 0.90 : 0.95);
+      rows.push_back({"nop", "io_uring", absl::StrFormat("batch %d", b), "Mop/s", LioKey(b), RawKey(b),
+                      "raw liburing", t});
+    }
+    for (int b : kBatches) {
+      Target t = Target::AtLeast(b == 1 ? 0.90 : 0.95);
+      rows.push_back({"nop", "Loop/io_uring", absl::StrFormat("batch %d", b), "Mop/s", LoopKey(b), RawKey(b),
+                      "raw liburing", t});
+    }
+    return rows;
+  }
+  void Run(const Settings& s, const std::set<std::string>& needed, Results* out) override {
+    auto mops = [](double per_second) { return per_second / 1e6; };
+    std::vector<GbVariant> variants;
+    for (int b : kBatches) {
+      if (needed.count(LioKey(b))) variants.push_back({LioKey(b), [b](benchmark::State& st) { LioNop(st, b); }, mops});
+      if (needed.count(RawKey(b))) variants.push_back({RawKey(b), [b](benchmark::State& st) { RawNop(st, b); }, mops});
+      if (needed.count(LoopKey(b))) (*out)[LoopKey(b)].note = "lio::Loop has not landed yet (//lio/core:loop)";
+    }
+    RunGoogleBenchmarks(s, variants, out);
+  }
+};
+
+LIO_BENCH_REGISTER_WORKLOAD(NopWorkload)
+
+}  // namespace
+}  // namespace lio::bench

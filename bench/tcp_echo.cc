@@ -1,0 +1,256 @@
+// tcp_echo: ping-pong over loopback TCP. N connections, each with one message
+// of S bytes in flight: the client sends it, the server echoes it, the client
+// reads all S bytes back and sends the next. Figure: round trips per second
+// over all connections (k/s). The client (bench/ref/echo_client.c) is the
+// same program for every server; the server runs on its own thread pinned to
+// the first CPU, the client on a thread pinned to the second, TCP_NODELAY on
+// both ends. Servers: lio::Backend on io_uring and on the poller (the same
+// code: recv → send → recv per connection), a raw epoll loop in C
+// (bench/ref/epoll_echo.c) and libuv (bench/ref/uv_echo.c).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "bench/harness.h"
+#include "bench/lio_util.h"
+#include "bench/ref/echo_client.h"
+#include "bench/ref/epoll_echo.h"
+#include "bench/ref/uv_echo.h"
+#include "lio/core/op.h"
+
+namespace lio::bench {
+namespace {
+
+struct Config {
+  int conns;
+  size_t size;
+};
+constexpr Config kConfigs[] = {{1, 64}, {1, 16384}, {64, 64}, {64, 16384}};
+
+std::string Key(const std::string& server, const Config& c) {
+  return absl::StrFormat("tcp_echo %s conns=%d size=%d", server, c.conns, c.size);
+}
+std::string Params(const Config& c) {
+  return absl::StrFormat("%d conn%s, %s msg", c.conns, c.conns == 1 ? "" : "s",
+                         c.size >= 1024 ? absl::StrFormat("%d KiB", c.size / 1024) : absl::StrFormat("%d B", c.size));
+}
+
+// Calls ready(ok, note) once it can serve (or cannot), then serves until
+// every connection is closed. Owns the fds. Returns 0 or an errno.
+using Server = std::function<int(const std::vector<int>& fds, size_t size,
+                                 const std::function<void(bool, const std::string&)>& ready)>;
+
+// lio's echo server: one op in flight per connection, id = conn * 2 + (0 recv | 1 send).
+int BackendServe(const std::string& backend_name, const std::string& options, const std::vector<int>& fds,
+                 size_t size, const std::function<void(bool, const std::string&)>& ready) {
+  std::string note;
+  auto backend = OpenBackend(backend_name, static_cast<uint32_t>(fds.size() + 8), options, &note);
+  if (!backend) {
+    for (int fd : fds) close(fd);
+    ready(false, note);
+    return EINVAL;
+  }
+  struct Conn {
+    int fd;
+    char* buf;
+    size_t len = 0, off = 0;
+  };
+  std::vector<char> bufs(fds.size() * size);
+  std::vector<Conn> conns;
+  for (size_t i = 0; i < fds.size(); ++i) conns.push_back({fds[i], bufs.data() + i * size});
+  ready(true, "");
+  size_t open = conns.size();
+  int error = 0;
+  auto drop = [&](Conn& c) {
+    close(c.fd);
+    c.fd = -1;
+    --open;
+  };
+  for (size_t i = 0; i < conns.size(); ++i) backend->push(i * 2, lio::Op::Recv(conns[i].fd, conns[i].buf, size));
+  backend->flush();
+  while (open > 0) {
+    auto done = backend->wait();
+    if (!done) {
+      error = done.error().value();
+      break;
+    }
+    for (const lio_completion& c : *done) {
+      Conn& conn = conns[c.id / 2];
+      const bool is_send = c.id & 1;
+      if (c.result <= 0) {  // end of stream, or an error: this connection is over
+        drop(conn);
+        continue;
+      }
+      if (!is_send) {
+        conn.len = static_cast<size_t>(c.result);
+        conn.off = 0;
+      } else {
+        conn.off += static_cast<size_t>(c.result);
+      }
+      std::error_code e;
+      if (conn.off < conn.len) {
+        e = backend->push(c.id | 1, lio::Op::Send(conn.fd, conn.buf + conn.off, conn.len - conn.off, MSG_NOSIGNAL));
+      } else {
+        e = backend->push(c.id & ~uint64_t{1}, lio::Op::Recv(conn.fd, conn.buf, size));
+      }
+      if (e) {
+        error = e.value();
+        open = 0;
+        break;
+      }
+    }
+    backend->flush();
+  }
+  for (Conn& c : conns) {
+    if (c.fd >= 0) close(c.fd);
+  }
+  return error;
+}
+
+// One repetition: connect, accept, serve and drive for warmup + seconds.
+std::optional<double> RunOnce(const Settings& s, const Server& server, const Config& cfg, std::string* note) {
+  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (listener < 0 || bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      listen(listener, 256) != 0 || getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    *note = absl::StrFormat("listen on loopback: %s", strerror(errno));
+    if (listener >= 0) close(listener);
+    return std::nullopt;
+  }
+  std::vector<int> client_fds, server_fds;
+  const int one = 1;
+  for (int i = 0; i < cfg.conns; ++i) {
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (c < 0 || connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      *note = absl::StrFormat("connect: %s", strerror(errno));
+      break;
+    }
+    int a = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    if (a < 0) {
+      close(c);
+      *note = absl::StrFormat("accept: %s", strerror(errno));
+      break;
+    }
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(a, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    client_fds.push_back(c);
+    server_fds.push_back(a);
+  }
+  close(listener);
+  if (static_cast<int>(client_fds.size()) != cfg.conns) {
+    for (int fd : client_fds) close(fd);
+    for (int fd : server_fds) close(fd);
+    return std::nullopt;
+  }
+
+  std::promise<std::pair<bool, std::string>> ready_promise;
+  auto ready_future = ready_promise.get_future();
+  int server_rc = 0;
+  std::thread server_thread([&] {
+    PinThisThreadToCpu(0);
+    server_rc = server(server_fds, cfg.size,
+                       [&](bool ok, const std::string& why) { ready_promise.set_value({ok, why}); });
+  });
+  auto [ok, why] = ready_future.get();
+  if (!ok) {
+    server_thread.join();
+    for (int fd : client_fds) close(fd);
+    *note = why;
+    return std::nullopt;
+  }
+  echo_client_result result{};
+  std::thread client_thread([&] {
+    PinThisThreadToCpu(1);
+    echo_client_run(client_fds.data(), cfg.conns, cfg.size, s.warmup_seconds, s.seconds, &result);
+  });
+  client_thread.join();
+  for (int fd : client_fds) close(fd);
+  server_thread.join();
+  if (result.error != 0) {
+    *note = absl::StrFormat("client: %s", strerror(result.error));
+    return std::nullopt;
+  }
+  if (server_rc != 0) {
+    *note = absl::StrFormat("server: error %d", server_rc);
+    return std::nullopt;
+  }
+  return static_cast<double>(result.round_trips) / result.seconds / 1e3;
+}
+
+class TcpEchoWorkload : public Workload {
+ public:
+  int order() const override { return 30; }
+  std::string name() const override { return "tcp_echo"; }
+  std::string method(const Settings&) const override {
+    return "tcp_echo: ping-pong over 127.0.0.1, one message in flight per connection, round trips/s; the same "
+           "C client for every server; server thread pinned to CPU 0, client to CPU 1; TCP_NODELAY";
+  }
+  std::vector<RowSpec> rows(const Settings&) const override {
+    std::vector<RowSpec> rows;
+    for (const Config& c : kConfigs) {
+      rows.push_back({"tcp_echo", "io_uring", Params(c), "k/s", Key("io_uring", c), Key("epoll", c), "raw epoll",
+                      Target::AtLeast(1.0), 1});
+      rows.push_back({"tcp_echo", "io_uring", Params(c), "k/s", Key("io_uring", c), Key("libuv", c), "libuv",
+                      Target::AtLeast(1.2), 1});
+      rows.push_back({"tcp_echo", "poller", Params(c), "k/s", Key("poller", c), Key("epoll", c), "raw epoll",
+                      Target::AtLeast(0.95), 1});
+      rows.push_back({"tcp_echo", "Loop/io_uring", Params(c), "k/s", Key("Loop/io_uring", c), Key("epoll", c),
+                      "raw epoll", Target::None(), 1});
+    }
+    return rows;
+  }
+  void Run(const Settings& s, const std::set<std::string>& needed, Results* out) override {
+    const std::string poller_options = PollerOptions(s.poller_workers);
+    std::vector<std::pair<std::string, Server>> servers = {
+        {"io_uring",
+         [](const std::vector<int>& fds, size_t size, const auto& ready) {
+           return BackendServe("io_uring", "", fds, size, ready);
+         }},
+        {"poller",
+         [poller_options](const std::vector<int>& fds, size_t size, const auto& ready) {
+           return BackendServe("poller", poller_options, fds, size, ready);
+         }},
+        {"epoll",
+         [](const std::vector<int>& fds, size_t size, const auto& ready) {
+           ready(true, "");
+           return epoll_echo_serve(fds.data(), static_cast<int>(fds.size()), size);
+         }},
+        {"libuv",
+         [](const std::vector<int>& fds, size_t size, const auto& ready) {
+           ready(true, "");
+           int rc = uv_echo_serve(fds.data(), static_cast<int>(fds.size()), size);
+           return rc < 0 ? -rc : rc;
+         }},
+    };
+    for (const Config& c : kConfigs) {
+      std::vector<Variant> variants;
+      for (const auto& [name, server] : servers) {
+        if (!needed.count(Key(name, c))) continue;
+        variants.push_back({Key(name, c), [&s, server = server, c](std::string* note) {
+                              return RunOnce(s, server, c, note);
+                            }});
+      }
+      if (needed.count(Key("Loop/io_uring", c))) {
+        (*out)[Key("Loop/io_uring", c)].note = "lio::Loop has not landed yet (//lio/core:loop)";
+      }
+      RunInterleaved(s, variants, out);
+    }
+  }
+};
+
+LIO_BENCH_REGISTER_WORKLOAD(TcpEchoWorkload)
+
+}  // namespace
+}  // namespace lio::bench
