@@ -49,6 +49,20 @@
 // queued is started), closes handles created by ops whose completions will
 // never be delivered (nobody could learn their numbers), and closes the
 // reactor. Nothing touches a caller's buffer after it returns.
+//
+// Rules particular to this backend:
+//  - Handle modes: a handle in blocking mode is never left non-blocking, but
+//    accept, connect and reads/writes on pipes and ttys set O_NONBLOCK for
+//    the length of one call (op_calls.h). Make a handle shared with other
+//    threads or processes non-blocking yourself; the poller then never
+//    touches its flags.
+//  - Readiness is keyed by descriptor number. A CLOSE pushed here ends the
+//    ops waiting on that handle (-ECANCELED) before the descriptor goes; a
+//    handle closed behind the backend's back with ops still waiting on it
+//    must have them cancelled first, as its number may be reused at once.
+//  - A worker op that is already running cannot be interrupted: an openat
+//    of a FIFO with no peer holds its worker (and destroy) until one comes,
+//    as the blocking call would hold its thread.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
