@@ -1,0 +1,526 @@
+#include "lio/core/loop.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include "lio/core/registry.h"
+
+namespace lio {
+namespace {
+
+thread_local Loop* tls_current_loop = nullptr;
+
+// How long ~Loop waits for the backend to return cancelled operations before
+// leaving the rest to the backend's own destroy (which waits for them too).
+constexpr int64_t kDrainBoundNs = 10'000'000'000;
+constexpr int64_t kDrainStepNs = 100'000'000;
+
+}  // namespace
+
+namespace detail {
+
+Loop* CurrentLoop() noexcept { return tls_current_loop; }
+
+void Fatal(const char* message) noexcept {
+  std::fprintf(stderr, "lio: %s\n", message);
+  std::fflush(stderr);
+  std::abort();
+}
+
+CurrentLoopScope::CurrentLoopScope(Loop* loop) noexcept : previous_(tls_current_loop) { tls_current_loop = loop; }
+CurrentLoopScope::~CurrentLoopScope() { tls_current_loop = previous_; }
+
+void DetachedTaskDone(TaskPromiseBase& promise, std::coroutine_handle<> handle) noexcept {
+  SpawnNode& node = promise.spawn_node;
+  node.prev->next = node.next;
+  node.next->prev = node.prev;
+  node.prev = node.next = nullptr;
+  if (promise.exception && promise.loop != nullptr && !promise.loop->pending_exception_) {
+    promise.loop->pending_exception_ = promise.exception;
+  }
+  handle.destroy();
+}
+
+}  // namespace detail
+
+// ---- creation ------------------------------------------------------------------
+
+Expected<std::unique_ptr<Loop>, Error> Loop::Open(const LoopOptions& options) {
+  Registry& registry = options.registry != nullptr ? *options.registry : Registry::Default();
+  BackendOptions backend_options;
+  backend_options.capacity = options.capacity;
+  backend_options.options = options.backend_options;
+  auto backend = registry.Open(options.backend, backend_options);
+  if (!backend) return Unexpected{std::move(backend).error()};
+  return std::make_unique<Loop>(std::move(*backend));
+}
+
+Loop::Loop(Backend backend)
+    : capacity_(backend.capacity()), slots_(new Slot[backend.capacity()]), backend_(std::move(backend)) {
+  for (uint32_t i = 0; i < capacity_; ++i) slots_[i].next = i + 1 < capacity_ ? i + 1 : detail::kNoSlot;
+  free_head_ = capacity_ > 0 ? 0 : detail::kNoSlot;
+  batch_.reserve(capacity_);
+  timers_.reserve(capacity_);
+  spawned_.prev = spawned_.next = &spawned_;
+  thread_ = std::this_thread::get_id();
+  stats_.capacity = capacity_;
+  if (tls_current_loop == nullptr) tls_current_loop = this;
+}
+
+Loop::~Loop() {
+  Loop* previous = tls_current_loop;
+  tls_current_loop = this;  // for awaiters destroyed below
+  in_turn_ = true;
+  // 1. Spawned tasks that have not finished: destroying them destroys their
+  //    awaiters, which cancel their operations (buffers stay in the slots).
+  while (spawned_.next != &spawned_) {
+    detail::SpawnNode* node = spawned_.next;
+    node->prev->next = node->next;
+    node->next->prev = node->prev;
+    node->prev = node->next = nullptr;
+    node->handle.destroy();
+  }
+  // 2. Nobody is called back any more; cancel what the backend still has.
+  for (uint32_t i = 0; i < capacity_; ++i) {
+    Slot& s = slots_[i];
+    if (s.kind == Slot::Kind::kFree) continue;
+    s.callback.reset();
+    s.waiter = nullptr;
+    if (s.kind == Slot::Kind::kTimer) {
+      if (s.timer.armed()) {
+        timers_.remove(&s.timer);
+        release_slot(s);
+      }
+    } else if (s.in_backend) {
+      (void)backend_.cancel(id_of(s));
+    }
+  }
+  // 3. Wait for every completion, so each owned buffer is released only after
+  //    the kernel is done with it; resources dropped meanwhile are closed.
+  int64_t deadline = detail::LoopAccess::Now() + kDrainBoundNs;
+  while (backend_in_flight_ > 0 || ready_head_ != detail::kNoSlot || waiters_head_ != nullptr) {
+    run_ready_slots();
+    flush_backend();
+    if (backend_in_flight_ == 0) {
+      if (ready_head_ == detail::kNoSlot) break;
+      continue;
+    }
+    if (error_ || detail::LoopAccess::Now() > deadline) break;
+    wait_and_dispatch(kDrainStepNs);
+  }
+  tls_current_loop = previous == this ? nullptr : previous;
+  // Members: backend_ is destroyed first (it cancels and waits for anything
+  // left), then the slots and their buffers.
+}
+
+// ---- the store -----------------------------------------------------------------
+
+uint64_t Loop::id_of(const Slot& s) const noexcept {
+  uint64_t index = static_cast<uint64_t>(&s - slots_.get());
+  return (static_cast<uint64_t>(s.generation) << 32) | index;
+}
+
+Loop::Slot* Loop::lookup(uint64_t id) noexcept {
+  uint64_t index = id & 0xffffffffu;
+  uint32_t generation = static_cast<uint32_t>(id >> 32);
+  if (index >= capacity_) return nullptr;
+  Slot& s = slots_[index];
+  if (s.generation != generation || s.kind == Slot::Kind::kFree) return nullptr;
+  return &s;
+}
+
+Loop::Slot* Loop::take_free_slot() noexcept {
+  if (free_head_ == detail::kNoSlot) return nullptr;
+  Slot& s = slots_[free_head_];
+  free_head_ = s.next;
+  s.next = detail::kNoSlot;
+  s.kind = Slot::Kind::kOp;
+  ++in_use_;
+  return &s;
+}
+
+Loop::Slot* Loop::try_acquire_slot() noexcept {
+  if (waiters_head_ != nullptr) return nullptr;  // first come, first served
+  return take_free_slot();
+}
+
+OpId Loop::start_op(Slot& s, const Op& op) noexcept {
+  s.kind = Slot::Kind::kOp;
+  uint64_t id = id_of(s);
+  std::error_code ec = backend_.push(id, op);
+  if (ec == make_error(-LIO_EAGAIN)) {
+    // The backend's submission queue is full: hand it to the kernel, retry.
+    flush_backend();
+    ec = backend_.push(id, op);
+  }
+  if (ec) {
+    make_ready(s, -static_cast<int64_t>(ec.value()));
+  } else {
+    s.in_backend = true;
+    ++backend_in_flight_;
+    ++pushed_since_flush_;
+  }
+  return OpId{id};
+}
+
+void Loop::make_ready(Slot& s, int64_t result) noexcept {
+  s.ready = true;
+  s.result = result;
+  s.next = detail::kNoSlot;
+  uint32_t index = static_cast<uint32_t>(&s - slots_.get());
+  if (ready_tail_ == detail::kNoSlot) {
+    ready_head_ = ready_tail_ = index;
+  } else {
+    slots_[ready_tail_].next = index;
+    ready_tail_ = index;
+  }
+}
+
+void Loop::complete(Slot& s, int64_t result) {
+  if (s.callback) {
+    Slot::Callback callback = std::move(s.callback);
+    callback(*this, s, result);  // finishes, releases the slot, calls the user
+    return;
+  }
+  if (s.waiter != nullptr) {
+    detail::OpWaiter* waiter = std::exchange(s.waiter, nullptr);
+    waiter->complete(waiter, *this, s.data, result);
+    std::coroutine_handle<> continuation = waiter->continuation;
+    release_slot(s);
+    continuation.resume();
+    return;
+  }
+  // Nobody waits any more (cancelled coroutine, loop shutting down): only
+  // now, with the kernel done, is the slot's memory released.
+  if (s.abandon != nullptr) s.abandon(*this, s.data, result);
+  release_slot(s);
+}
+
+void Loop::release_slot(Slot& s) noexcept {
+  s.callback.reset();
+  s.waiter = nullptr;
+  s.abandon = nullptr;
+  s.ready = false;
+  s.in_backend = false;
+  s.kind = Slot::Kind::kFree;
+  s.data.clear();  // may close a resource: that takes another slot or queues
+  if (++s.generation == 0) s.generation = 1;
+  s.next = free_head_;
+  free_head_ = static_cast<uint32_t>(&s - slots_.get());
+  --in_use_;
+  serve_waiters();
+}
+
+void Loop::enqueue(detail::SlotWaiter* w) noexcept {
+  w->queued = true;
+  w->next = nullptr;
+  w->prev = waiters_tail_;
+  if (waiters_tail_ != nullptr) {
+    waiters_tail_->next = w;
+  } else {
+    waiters_head_ = w;
+  }
+  waiters_tail_ = w;
+  ++waiting_;
+}
+
+void Loop::dequeue(detail::SlotWaiter* w) noexcept {
+  if (!w->queued) return;
+  if (w->prev != nullptr) {
+    w->prev->next = w->next;
+  } else {
+    waiters_head_ = w->next;
+  }
+  if (w->next != nullptr) {
+    w->next->prev = w->prev;
+  } else {
+    waiters_tail_ = w->prev;
+  }
+  w->prev = w->next = nullptr;
+  w->queued = false;
+  --waiting_;
+}
+
+void Loop::serve_waiters() noexcept {
+  while (waiters_head_ != nullptr && free_head_ != detail::kNoSlot) {
+    detail::SlotWaiter* w = waiters_head_;
+    dequeue(w);
+    w->on_slot(w, *this);
+  }
+}
+
+void Loop::abandon(OpId id) noexcept {
+  Slot* s = lookup(id.value);
+  if (s == nullptr) return;
+  s->waiter = nullptr;
+  if (s->in_backend && !s->ready) (void)backend_.cancel(id.value);
+}
+
+std::error_code Loop::cancel(OpId id) noexcept {
+  Slot* s = lookup(id.value);
+  if (s == nullptr) return make_error(-LIO_ENOENT);
+  if (s->ready) return {};  // its completion is already on the way
+  if (s->kind == Slot::Kind::kTimer) {
+    if (s->timer.armed()) {
+      timers_.remove(&s->timer);
+      make_ready(*s, -LIO_ECANCELED);
+    }
+    return {};
+  }
+  if (!s->in_backend) return make_error(-LIO_ENOENT);
+  std::error_code ec = backend_.cancel(id.value);
+  // ENOENT: the backend already returned it; we deliver it this turn.
+  if (ec == make_error(-LIO_ENOENT)) return {};
+  return ec;
+}
+
+// ---- handles ---------------------------------------------------------------------
+
+Handle Handle::Adopt(Loop& loop, lio_handle h) { return Handle(loop.new_handle_state(h)); }
+
+void Handle::reset() noexcept {
+  detail::HandleState* s = std::exchange(state_, nullptr);
+  if (s != nullptr && --s->refs == 0) s->loop->handle_released(s);
+}
+
+lio_handle Handle::release() noexcept {
+  if (state_ == nullptr || state_->refs != 1) return LIO_INVALID_HANDLE;
+  detail::HandleState* s = std::exchange(state_, nullptr);
+  lio_handle h = s->handle;
+  s->loop->free_handle_state(s);
+  return h;
+}
+
+detail::HandleState* Loop::new_handle_state(lio_handle h) {
+  if (free_handles_ == nullptr) {
+    // The pool grows by `capacity` states when more resources are open at
+    // once than ever before.
+    size_t n = std::max<uint32_t>(capacity_, 16);
+    auto chunk = std::make_unique<detail::HandleState[]>(n);
+    for (size_t i = 0; i < n; ++i) {
+      chunk[i].next_free = free_handles_;
+      free_handles_ = &chunk[i];
+    }
+    handle_chunks_.push_back(std::move(chunk));
+  }
+  detail::HandleState* s = free_handles_;
+  free_handles_ = s->next_free;
+  s->next_free = nullptr;
+  s->loop = this;
+  s->handle = h;
+  s->refs = 1;
+  ++handles_open_;
+  return s;
+}
+
+void Loop::free_handle_state(detail::HandleState* s) noexcept {
+  s->handle = LIO_INVALID_HANDLE;
+  s->refs = 0;
+  s->next_free = free_handles_;
+  free_handles_ = s;
+  --handles_open_;
+}
+
+void Loop::handle_released(detail::HandleState* s) noexcept {
+  if (s->handle == LIO_INVALID_HANDLE) {
+    free_handle_state(s);
+    return;
+  }
+  if (Slot* slot = try_acquire_slot()) {
+    close_into(*slot, s);
+    return;
+  }
+  s->close_waiter.context = s;
+  s->close_waiter.on_slot = [](detail::SlotWaiter* w, Loop& loop) {
+    loop.close_into(*loop.take_free_slot(), static_cast<detail::HandleState*>(w->context));
+  };
+  enqueue(&s->close_waiter);
+}
+
+void Loop::close_into(Slot& slot, detail::HandleState* s) noexcept {
+  lio_handle h = s->handle;
+  free_handle_state(s);
+  start_op(slot, Op::Close(h));  // nobody waits: the slot frees itself
+}
+
+// ---- timers ------------------------------------------------------------------------
+
+void Loop::arm_timer(detail::TimerNode* node, int64_t deadline_ns) {
+  timers_.remove(node);
+  timers_.push(node, deadline_ns);
+}
+
+void Loop::fire_due_timers() {
+  if (timers_.empty()) return;
+  int64_t now = detail::LoopAccess::Now();
+  // Timers armed while firing wait for the next turn, so a callback that
+  // re-arms itself with no delay cannot starve the loop.
+  uint64_t limit = timers_.next_sequence();
+  while (detail::TimerNode* t = timers_.top()) {
+    if (t->deadline_ns > now || t->sequence >= limit) break;
+    timers_.remove(t);
+    ++progress_;
+    guarded([&] { t->fire(t, *this); });
+  }
+}
+
+// ---- turns -------------------------------------------------------------------------
+
+template <class Fn>
+void Loop::guarded(Fn&& fn) noexcept {
+  try {
+    fn();
+  } catch (...) {
+    if (!pending_exception_) pending_exception_ = std::current_exception();
+  }
+}
+
+void Loop::post(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lock(post_mutex_);
+    posted_.push_back(std::move(fn));
+  }
+  if (!wake_pending_.exchange(true)) (void)backend_.wake();
+}
+
+void Loop::stop() noexcept {
+  stop_requested_.store(true);
+  if (std::this_thread::get_id() != thread_) (void)backend_.wake();
+}
+
+bool Loop::alive() const {
+  if (in_use_ > 0 || !timers_.empty() || keep_alive_ > 0) return true;
+  std::lock_guard<std::mutex> lock(post_mutex_);
+  return !posted_.empty();
+}
+
+void Loop::run_posted() {
+  {
+    std::lock_guard<std::mutex> lock(post_mutex_);
+    // Reset even when nothing is queued: a wake that already returned must
+    // not leave the flag set, or the next post() would not wake the loop.
+    wake_pending_.store(false);
+    if (posted_.empty()) return;
+    posted_.swap(running_posted_);
+  }
+  for (auto& fn : running_posted_) {
+    ++progress_;
+    guarded([&] { fn(); });
+  }
+  running_posted_.clear();
+}
+
+void Loop::run_ready_slots() {
+  // Only what is ready now: completions made ready while delivering these
+  // wait for the next round, so an operation failing at once and retried at
+  // once by its callback cannot spin inside one turn.
+  uint32_t i = std::exchange(ready_head_, detail::kNoSlot);
+  ready_tail_ = detail::kNoSlot;
+  while (i != detail::kNoSlot) {
+    Slot& s = slots_[i];
+    i = s.next;
+    s.next = detail::kNoSlot;
+    s.ready = false;
+    ++progress_;
+    guarded([&] { complete(s, s.result); });
+  }
+}
+
+void Loop::run_ready_work() {
+  run_posted();
+  fire_due_timers();
+  run_ready_slots();
+}
+
+void Loop::flush_backend() noexcept {
+  if (pushed_since_flush_ == 0) return;
+  pushed_since_flush_ = 0;
+  auto n = backend_.flush();
+  if (!n && !error_) error_ = n.error();
+}
+
+void Loop::wait_and_dispatch(int64_t timeout_ns) {
+  pushed_since_flush_ = 0;  // wait flushes too
+  Backend::Timeout timeout;
+  if (timeout_ns >= 0) timeout = std::chrono::nanoseconds(timeout_ns);
+  auto batch = backend_.wait(timeout);
+  if (!batch) {
+    if (batch.error() != make_error(-LIO_EINTR) && !error_) error_ = batch.error();
+    return;
+  }
+  // Copy first: the backend's array is valid only until the next push, and
+  // delivering a completion usually pushes the next operation.
+  batch_.assign(batch->begin(), batch->end());
+  for (const lio_completion& c : batch_) {
+    Slot* s = lookup(c.id);
+    if (s == nullptr || !s->in_backend) {
+      ++stats_.stale_completions;
+      continue;
+    }
+    s->in_backend = false;
+    --backend_in_flight_;
+    ++stats_.completions;
+    ++progress_;
+    if (s->ready) continue;  // cannot happen: pushed ops are never made ready
+    guarded([&] { complete(*s, c.result); });
+  }
+}
+
+bool Loop::turn(bool may_block) {
+  if (in_turn_) detail::Fatal("Loop::run/run_once/poll called from inside the loop (a callback or coroutine)");
+  in_turn_ = true;
+  struct Leave {
+    Loop* loop;
+    ~Leave() { loop->in_turn_ = false; }
+  } leave{this};
+  detail::CurrentLoopScope scope(this);
+  ++stats_.turns;
+
+  uint64_t before = progress_;
+  run_ready_work();
+  flush_backend();
+
+  bool idle = progress_ == before && ready_head_ == detail::kNoSlot && !stop_requested_.load();
+  int64_t timeout_ns = 0;
+  bool wait = backend_in_flight_ > 0;
+  if (may_block && idle) {
+    if (!timers_.empty()) {
+      timeout_ns = std::max<int64_t>(0, timers_.top()->deadline_ns - detail::LoopAccess::Now());
+      wait = true;
+    } else if (backend_in_flight_ > 0 || keep_alive_ > 0) {
+      timeout_ns = -1;
+      wait = true;
+    }
+  }
+  if (wait && !error_) wait_and_dispatch(timeout_ns);
+
+  run_ready_work();
+  flush_backend();
+
+  if (pending_exception_) std::rethrow_exception(std::exchange(pending_exception_, nullptr));
+  return alive();
+}
+
+std::error_code Loop::run() {
+  while (!stop_requested_.load() && !error_ && alive()) turn(true);
+  stop_requested_.store(false);
+  return error_;
+}
+
+bool Loop::run_once() { return turn(true); }
+
+bool Loop::poll() { return turn(false); }
+
+Loop::Stats Loop::stats() const {
+  Stats s = stats_;
+  s.capacity = capacity_;
+  s.slots_in_use = in_use_;
+  s.in_backend = backend_in_flight_;
+  s.waiting_for_slot = waiting_;
+  s.timers = timers_.size();
+  s.handles_open = handles_open_;
+  return s;
+}
+
+}  // namespace lio

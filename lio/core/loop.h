@@ -1,0 +1,572 @@
+// lio::Loop — the runtime an application writes against: one backend, an
+// operation store, timers, callbacks and coroutines, on one thread.
+//
+//   auto loop = lio::Loop::Open({.backend = "auto"});  // or "io_uring", "poller"
+//   if (!loop) { std::cerr << loop.error().message << "\n"; return 1; }
+//   (*loop)->after(std::chrono::milliseconds(10), [] { std::puts("tick"); });
+//   (*loop)->run();
+//
+// See LOOP.md for a guide from "hello loop" to coroutines.
+//
+// The operation store. The loop allocates `capacity` slots when it is
+// created (LoopOptions::capacity, also the backend's capacity); every
+// operation in flight and every loop.after timer takes one. Starting,
+// completing and cancelling operations allocates nothing after that:
+//   - ids carry the slot's generation, so a stale id never reaches the
+//     operation now using a reused slot (Loop::cancel answers ENOENT);
+//   - callbacks are stored inside the slot when their captures fit in 64
+//     bytes (InlineFunction); a bigger callback costs one heap allocation;
+//   - owned buffers, addresses and paths live in the slot until the backend
+//     returned the completion, also when the caller cancelled or went away.
+// What may allocate: coroutine frames (the compiler allocates each Task),
+// post() (a std::function per call), the first time more resources are open
+// or more timers armed at once than ever before (pools grow), and owned
+// vectored I/O the first time a slot sees that many buffers.
+//
+// When all slots are taken: a coroutine awaiting an operation waits in a FIFO
+// queue (no allocation: the awaiter is the queue node) until a slot frees; a
+// callback-style call answers an empty OpId and does not start (its callback
+// is destroyed uncalled) — size the loop for your peak, or use coroutines.
+//
+// A turn (run_once): run posted functions, fire due timers, deliver
+// completions already known, flush; then wait in the backend — up to the
+// nearest timer, forever if only operations are pending — deliver what it
+// returned, fire timers, and flush again. So operations started by callbacks
+// reach the kernel at the end of the turn at the latest, in one system call.
+//
+// Threads: a Loop belongs to the thread that created it (io_uring rings are
+// single-issuer). Only post() and stop() may be called from other threads.
+// Resources, Tasks and operations must not outlive their loop.
+#ifndef LIO_CORE_LOOP_H_
+#define LIO_CORE_LOOP_H_
+
+#include <atomic>
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "lio/core/backend.h"
+#include "lio/core/buffer.h"
+#include "lio/core/deadline_heap.h"
+#include "lio/core/error.h"
+#include "lio/core/expected.h"
+#include "lio/core/handle.h"
+#include "lio/core/op.h"
+#include "lio/core/ops.h"
+#include "lio/core/resources.h"
+#include "lio/core/slot.h"
+#include "lio/core/socket_address.h"
+#include "lio/core/task.h"
+
+namespace lio {
+
+class Registry;
+
+struct LoopOptions {
+  // "io_uring", "poller", "iocp", "auto" (the best whose probe passes), or ""
+  // for $LIO_BACKEND, else "auto".
+  std::string backend;
+  // Operations (and loop.after timers) in flight at once; slots are
+  // allocated for this many up front. Also the backend's capacity.
+  uint32_t capacity = 1024;
+  // Backend-specific "key=value,..." (see the backend's documentation).
+  std::string backend_options;
+  // Where to find backends; nullptr = Registry::Default() (LIO_PLUGIN_PATH,
+  // then the install directory).
+  Registry* registry = nullptr;
+};
+
+namespace detail {
+class LoopAccess;
+// Prints "lio: <message>" and aborts: for misuse that has no error to return.
+[[noreturn]] void Fatal(const char* message) noexcept;
+// Makes `loop` the thread's current loop for a scope.
+class CurrentLoopScope {
+ public:
+  explicit CurrentLoopScope(Loop* loop) noexcept;
+  ~CurrentLoopScope();
+  CurrentLoopScope(const CurrentLoopScope&) = delete;
+  CurrentLoopScope& operator=(const CurrentLoopScope&) = delete;
+
+ private:
+  Loop* previous_;
+};
+template <class A>
+struct AwaitResultOf;
+}  // namespace detail
+
+class Loop {
+ public:
+  // Opens the backend and creates the loop, on the calling thread.
+  static Expected<std::unique_ptr<Loop>, Error> Open(const LoopOptions& options = {});
+  // A loop over a backend you opened (on this thread); capacity is the
+  // backend's.
+  explicit Loop(Backend backend);
+  // Destroys spawned tasks that have not finished, cancels what is in flight
+  // (callbacks are dropped uncalled), waits for the backend to return every
+  // completion (so no buffer is freed under the kernel), closes resources.
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  // The loop created on (or running on) this thread, if any. Awaitables that
+  // are not given a loop use their task's loop, else this one.
+  static Loop* current() noexcept;
+
+  Backend& backend() noexcept { return backend_; }
+  const std::string& backend_name() const noexcept { return backend_.name(); }
+  uint32_t capacity() const noexcept { return capacity_; }
+
+  // ---- running ------------------------------------------------------------
+
+  // Runs turns until stop() is called or nothing is left to wait for (no
+  // operation in flight, no timer armed, no KeepAlive, nothing posted).
+  // Returns the backend's error if its flush or wait failed (the loop cannot
+  // go on), else {}. A stop() consumed by run is forgotten: run again later.
+  std::error_code run();
+  // One turn, blocking for at least one event when nothing was ready. Returns
+  // whether work is left. Rethrows the first exception a callback, posted
+  // function or spawned task threw during the turn.
+  bool run_once();
+  // One turn that never blocks.
+  bool poll();
+  // Thread-safe: makes run() return after the current turn.
+  void stop() noexcept;
+  // Whether anything is left to wait for.
+  bool alive() const;
+  // The backend error that stopped the loop, if any.
+  std::error_code error() const noexcept { return error_; }
+
+  // Thread-safe: runs `fn` on the loop's thread during its next turn (in
+  // posting order), waking the backend if it is blocked. One std::function
+  // (and possibly a vector growth) per call.
+  void post(std::function<void()> fn);
+
+  // Keeps run() running while held, with nothing else to wait for (a server
+  // waiting for post()s from other threads). Loop thread only.
+  class KeepAlive {
+   public:
+    KeepAlive() noexcept = default;
+    KeepAlive(KeepAlive&& other) noexcept : loop_(std::exchange(other.loop_, nullptr)) {}
+    KeepAlive& operator=(KeepAlive&& other) noexcept {
+      std::swap(loop_, other.loop_);
+      return *this;
+    }
+    ~KeepAlive() {
+      if (loop_ != nullptr) --loop_->keep_alive_;
+    }
+
+   private:
+    friend class Loop;
+    explicit KeepAlive(Loop* loop) noexcept : loop_(loop) { ++loop_->keep_alive_; }
+    Loop* loop_ = nullptr;
+  };
+  KeepAlive keep_alive() noexcept { return KeepAlive(this); }
+
+  // ---- callbacks ----------------------------------------------------------
+  //
+  // Each call starts one operation and calls `callback` exactly once, on the
+  // loop thread during a later turn (never from inside the call), with the
+  // same result co_await would give (ops.h): std::error_code, Expected<T> or
+  // BufResult — the owned buffer comes back in every case. Returns the id for
+  // cancel(), or an empty OpId when all slots are taken (then nothing started
+  // and the callback is destroyed uncalled).
+  //
+  // A Target is a raw lio_handle (you keep it open) or a resource/Handle (kept
+  // open until the operation completed). Offsets: bytes, or
+  // LIO_OFFSET_CURRENT for the file position.
+
+  template <class F>
+  OpId nop(F&& callback) {
+    return start(detail::NopSpec{}, std::forward<F>(callback));
+  }
+  template <class F>
+  OpId read(Target t, Buffer buffer, int64_t offset, F&& callback) {
+    return start(detail::ReadOwnedSpec{{std::move(t)}, std::move(buffer), offset}, std::forward<F>(callback));
+  }
+  template <class F>
+  OpId read(Target t, MutableBytes bytes, int64_t offset, F&& callback) {
+    return start(detail::ReadSpec{{std::move(t)}, bytes, offset}, std::forward<F>(callback));
+  }
+  template <class F>
+  OpId write(Target t, Buffer buffer, int64_t offset, F&& callback) {
+    return start(detail::WriteOwnedSpec{{std::move(t)}, std::move(buffer), offset}, std::forward<F>(callback));
+  }
+  template <class F>
+  OpId write(Target t, ConstBytes bytes, int64_t offset, F&& callback) {
+    return start(detail::WriteSpec{{std::move(t)}, bytes, offset}, std::forward<F>(callback));
+  }
+  template <class F>
+  OpId readv(Target t, std::vector<Buffer> buffers, int64_t offset, F&& callback) {
+    return start(detail::ReadvOwnedSpec{{std::move(t)}, std::move(buffers), offset}, std::forward<F>(callback));
+  }
+  template <class F>
+  OpId readv(Target t, std::span<const lio_iovec> iov, int64_t offset, F&& callback) {
+    return start(detail::ReadvSpec{{std::move(t)}, iov, offset}, std::forward<F>(callback));
+  }
+  template <class F>
+  OpId writev(Target t, std::vector<Buffer> buffers, int64_t offset, F&& callback) {
+    return start(detail::WritevOwnedSpec{{std::move(t)}, std::move(buffers), offset}, std::forward<F>(callback));
+  }
+  template <class F>
+  OpId writev(Target t, std::span<const lio_iovec> iov, int64_t offset, F&& callback) {
+    return start(detail::WritevSpec{{std::move(t)}, iov, offset}, std::forward<F>(callback));
+  }
+  template <class F>
+  OpId fsync(Target t, bool data_only, F&& callback) {
+    return start(detail::FsyncSpec{{std::move(t)}, data_only}, std::forward<F>(callback));
+  }
+  // Callback gets Expected<File>.
+  template <class F>
+  OpId openat(Target dir, std::string path, uint32_t flags, uint32_t mode, F&& callback) {
+    return start(detail::OpenatSpec{{std::move(dir)}, std::move(path), flags, mode}, std::forward<F>(callback));
+  }
+  template <class F>
+  OpId open(std::string path, uint32_t flags, uint32_t mode, F&& callback) {
+    return openat(LIO_AT_FDCWD, std::move(path), flags, mode, std::forward<F>(callback));
+  }
+  // Closes a raw handle (resources close themselves).
+  template <class F>
+  OpId close(lio_handle h, F&& callback) {
+    return start(detail::CloseSpec{{}, h}, std::forward<F>(callback));
+  }
+  // Callback gets Expected<Handle>.
+  template <class F>
+  OpId socket(int domain, int type, int protocol, F&& callback) {
+    return start(detail::SocketSpec{{}, domain, type, protocol}, std::forward<F>(callback));
+  }
+  // Callback gets Expected<TcpStream>.
+  template <class F>
+  OpId accept(Target listener, F&& callback) {
+    return start(detail::AcceptSpec{{std::move(listener)}}, std::forward<F>(callback));
+  }
+  template <class F>
+  OpId connect(Target t, const SocketAddress& address, F&& callback) {
+    return start(detail::ConnectSpec{{std::move(t)}, address}, std::forward<F>(callback));
+  }
+  // Sends buffer's [0, size()) with DefaultSendFlags(); may send less.
+  template <class F>
+  OpId send(Target t, Buffer buffer, F&& callback) {
+    return start(detail::SendOwnedSpec{{std::move(t)}, std::move(buffer), DefaultSendFlags()},
+                 std::forward<F>(callback));
+  }
+  template <class F>
+  OpId send(Target t, ConstBytes bytes, F&& callback) {
+    return start(detail::SendSpec{{std::move(t)}, bytes, DefaultSendFlags()}, std::forward<F>(callback));
+  }
+  template <class F>
+  OpId recv(Target t, Buffer buffer, F&& callback) {
+    return start(detail::RecvOwnedSpec{{std::move(t)}, std::move(buffer), 0}, std::forward<F>(callback));
+  }
+  template <class F>
+  OpId recv(Target t, MutableBytes bytes, F&& callback) {
+    return start(detail::RecvSpec{{std::move(t)}, bytes, 0}, std::forward<F>(callback));
+  }
+  // Borrowed message: msg, its iovecs, name and control stay alive until the
+  // callback.
+  template <class F>
+  OpId sendmsg(Target t, lio_msghdr* msg, int flags, F&& callback) {
+    return start(detail::SendmsgSpec{{std::move(t)}, msg, flags}, std::forward<F>(callback));
+  }
+  template <class F>
+  OpId recvmsg(Target t, lio_msghdr* msg, int flags, F&& callback) {
+    return start(detail::RecvmsgSpec{{std::move(t)}, msg, flags}, std::forward<F>(callback));
+  }
+  // Datagrams with an owned buffer; recv_from's callback gets RecvFromResult.
+  template <class F>
+  OpId send_to(Target t, Buffer buffer, const SocketAddress& to, F&& callback) {
+    return start(detail::SendToSpec{{std::move(t)}, std::move(buffer), to, DefaultSendFlags()},
+                 std::forward<F>(callback));
+  }
+  template <class F>
+  OpId recv_from(Target t, Buffer buffer, F&& callback) {
+    return start(detail::RecvFromSpec{{std::move(t)}, std::move(buffer), 0}, std::forward<F>(callback));
+  }
+  // how: 0 read side, 1 write side, 2 both.
+  template <class F>
+  OpId shutdown(Target t, int how, F&& callback) {
+    return start(detail::ShutdownSpec{{std::move(t)}, how}, std::forward<F>(callback));
+  }
+  // Callback gets Expected<uint32_t>: the ready LIO_POLL_* events.
+  template <class F>
+  OpId poll(Target t, uint32_t events, F&& callback) {
+    return start(detail::PollSpec{{std::move(t)}, events}, std::forward<F>(callback));
+  }
+  // Any lio_op (the caller keeps what it points to alive); callback gets
+  // Expected<int64_t>.
+  template <class F>
+  OpId submit(const Op& op, F&& callback) {
+    return start(detail::RawSpec{{}, op}, std::forward<F>(callback));
+  }
+
+  // A timer in the loop's heap (no backend operation, no system call):
+  // `callback` runs once `delay` has passed. Timers fire in deadline order,
+  // and timers with the same deadline in the order they were set. A callback
+  // taking std::error_code is also called on cancel (operation_canceled); a
+  // callback taking nothing is called only when the timer fires.
+  template <class Rep, class Period, class F>
+  OpId after(std::chrono::duration<Rep, Period> delay, F&& callback);
+
+  // Cancels an operation or timer started with a callback: it still
+  // completes exactly once (operation_canceled, or its real result if it won
+  // the race). no_such_file_or_directory (ENOENT) when `id` is not in flight
+  // — it finished, or the id is stale (its slot has been reused since).
+  std::error_code cancel(OpId id) noexcept;
+
+  // Starts any spec (ops.h) with a callback; the named calls above use it.
+  template <class Spec, class F>
+  OpId start(Spec spec, F&& callback);
+
+  // ---- coroutines ---------------------------------------------------------
+
+  // Runs `task` on this loop, detached: it starts now (runs until its first
+  // suspension) and its frame is destroyed when it finishes, or when the
+  // loop is destroyed. An exception escaping it is rethrown by run().
+  template <class T>
+  void spawn(Task<T> task);
+
+  // Blocking convenience (scripts, tests, main): runs the loop until
+  // `awaitable` (a Task or any lio awaitable) completed and returns its
+  // result. Not from inside the loop (a callback or coroutine): co_await
+  // there; doing so aborts with a message.
+  template <class A>
+  typename detail::AwaitResultOf<std::remove_cvref_t<A>>::type block_on(A&& awaitable);
+
+  // ---- introspection ------------------------------------------------------
+  struct Stats {
+    uint32_t capacity = 0;
+    uint32_t slots_in_use = 0;      // operations + loop.after timers
+    uint32_t in_backend = 0;        // pushed, completion not yet delivered
+    uint32_t waiting_for_slot = 0;  // coroutines queued for a slot
+    size_t timers = 0;              // armed (loop.after and sleeps)
+    uint64_t turns = 0;
+    uint64_t completions = 0;        // delivered from the backend
+    uint64_t stale_completions = 0;  // ids the store did not know (must stay 0)
+    uint32_t handles_open = 0;       // resources owned by this loop
+  };
+  Stats stats() const;
+
+ private:
+  friend class detail::LoopAccess;
+  friend class Handle;
+  friend void detail::DetachedTaskDone(detail::TaskPromiseBase&, std::coroutine_handle<>) noexcept;
+
+  using Slot = detail::Slot;
+
+  // The store.
+  Slot* try_acquire_slot() noexcept;  // nullptr when full or others queue
+  Slot* take_free_slot() noexcept;    // for a queued waiter being served
+  OpId start_op(Slot& s, const Op& op) noexcept;
+  void complete(Slot& s, int64_t result);
+  void release_slot(Slot& s) noexcept;
+  void make_ready(Slot& s, int64_t result) noexcept;
+  Slot* lookup(uint64_t id) noexcept;
+  uint64_t id_of(const Slot& s) const noexcept;
+  void enqueue(detail::SlotWaiter* w) noexcept;
+  void dequeue(detail::SlotWaiter* w) noexcept;
+  void serve_waiters() noexcept;
+  void abandon(OpId id) noexcept;  // a coroutine stopped waiting: detach and cancel
+
+  // Handles.
+  detail::HandleState* new_handle_state(lio_handle h);
+  void handle_released(detail::HandleState* s) noexcept;
+  void close_into(Slot& slot, detail::HandleState* s) noexcept;
+  void free_handle_state(detail::HandleState* s) noexcept;
+
+  // Timers.
+  void arm_timer(detail::TimerNode* node, int64_t deadline_ns);
+  void disarm_timer(detail::TimerNode* node) noexcept { timers_.remove(node); }
+
+  // Turns.
+  bool turn(bool may_block);
+  void run_ready_work();
+  void run_posted();
+  void fire_due_timers();
+  void run_ready_slots();
+  void flush_backend() noexcept;
+  void wait_and_dispatch(int64_t timeout_ns);
+  template <class Fn>
+  void guarded(Fn&& fn) noexcept;
+
+  uint32_t capacity_;
+  std::unique_ptr<Slot[]> slots_;
+  uint32_t free_head_ = detail::kNoSlot;
+  uint32_t ready_head_ = detail::kNoSlot;
+  uint32_t ready_tail_ = detail::kNoSlot;
+  uint32_t in_use_ = 0;
+  uint32_t backend_in_flight_ = 0;
+  uint32_t pushed_since_flush_ = 0;
+  uint32_t waiting_ = 0;
+  detail::SlotWaiter* waiters_head_ = nullptr;
+  detail::SlotWaiter* waiters_tail_ = nullptr;
+  std::vector<lio_completion> batch_;
+  detail::DeadlineHeap timers_;
+
+  std::vector<std::unique_ptr<detail::HandleState[]>> handle_chunks_;
+  detail::HandleState* free_handles_ = nullptr;
+  uint32_t handles_open_ = 0;
+
+  detail::SpawnNode spawned_;  // sentinel of a circular list
+  std::exception_ptr pending_exception_;
+  std::error_code error_;
+  uint32_t keep_alive_ = 0;
+  bool in_turn_ = false;
+  uint64_t progress_ = 0;
+  Stats stats_;
+  std::thread::id thread_;
+
+  mutable std::mutex post_mutex_;
+  std::vector<std::function<void()>> posted_;
+  std::vector<std::function<void()>> running_posted_;
+  std::atomic<bool> wake_pending_{false};
+  std::atomic<bool> stop_requested_{false};
+
+  Backend backend_;  // last: destroyed first, before the slots it may write
+};
+
+// ---- implementation of the templates ----------------------------------------
+
+namespace detail {
+
+// What awaiting an A gives.
+template <class A>
+struct AwaitResultOf {
+  using type = decltype(std::declval<A&>().await_resume());
+};
+template <class T>
+struct AwaitResultOf<Task<T>> {
+  using type = T;
+};
+
+// The internals awaitables (io.h, timeout.h) use.
+class LoopAccess {
+ public:
+  static Slot* TryAcquire(Loop& loop) noexcept { return loop.try_acquire_slot(); }
+  static Slot* TakeFree(Loop& loop) noexcept { return loop.take_free_slot(); }
+  static OpId Start(Loop& loop, Slot& s, const Op& op) noexcept { return loop.start_op(s, op); }
+  static void Enqueue(Loop& loop, SlotWaiter* w) noexcept { loop.enqueue(w); }
+  static void Dequeue(Loop& loop, SlotWaiter* w) noexcept { loop.dequeue(w); }
+  static void Cancel(Loop& loop, OpId id) noexcept { (void)loop.cancel(id); }
+  static void Abandon(Loop& loop, OpId id) noexcept { loop.abandon(id); }
+  static void ArmTimer(Loop& loop, TimerNode* node, int64_t deadline_ns) { loop.arm_timer(node, deadline_ns); }
+  static void DisarmTimer(Loop& loop, TimerNode* node) noexcept { loop.disarm_timer(node); }
+  static int64_t Now() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+template <class R, class A>
+Task<R> DriveAwaitable(A awaitable) {
+  if constexpr (std::is_void_v<R>) {
+    co_await std::move(awaitable);
+  } else {
+    co_return co_await std::move(awaitable);
+  }
+}
+
+}  // namespace detail
+
+template <class Spec, class F>
+OpId Loop::start(Spec spec, F&& callback) {
+  using Result = typename Spec::Result;
+  using D = std::decay_t<F>;
+  static_assert(std::is_invocable_v<D&, Result>,
+                "the callback must be callable with this operation's result type (see ops.h)");
+  Slot* s = try_acquire_slot();
+  if (s == nullptr) return {};
+  s->callback = [cb = D(std::forward<F>(callback))](Loop& loop, Slot& slot, int64_t r) mutable {
+    Result result = Spec::finish(loop, slot.data, r);
+    loop.release_slot(slot);
+    cb(std::move(result));
+  };
+  s->abandon = Spec::kAbandon;
+  Op op = spec.prepare(s->data);
+  return start_op(*s, op);
+}
+
+template <class Rep, class Period, class F>
+OpId Loop::after(std::chrono::duration<Rep, Period> delay, F&& callback) {
+  using D = std::decay_t<F>;
+  static_assert(std::is_invocable_v<D&, std::error_code> || std::is_invocable_v<D&>,
+                "a timer callback takes std::error_code or nothing");
+  Slot* s = try_acquire_slot();
+  if (s == nullptr) return {};
+  s->kind = Slot::Kind::kTimer;
+  s->callback = [cb = D(std::forward<F>(callback))](Loop& loop, Slot& slot, int64_t r) mutable {
+    loop.release_slot(slot);
+    std::error_code ec = r == -LIO_ETIME ? std::error_code{} : make_error(r);
+    if constexpr (std::is_invocable_v<D&, std::error_code>) {
+      cb(ec);
+    } else {
+      if (!ec) cb();
+    }
+  };
+  s->timer.context = s;
+  s->timer.fire = [](detail::TimerNode* node, Loop& loop) { loop.complete(*static_cast<Slot*>(node->context), -LIO_ETIME); };
+  int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(delay).count();
+  arm_timer(&s->timer, detail::LoopAccess::Now() + (ns > 0 ? ns : 0));
+  return OpId{id_of(*s)};
+}
+
+template <class T>
+void Loop::spawn(Task<T> task) {
+  auto h = task.release();
+  if (!h) return;
+  auto& p = h.promise();
+  p.loop = this;
+  p.detached = true;
+  p.spawn_node.handle = h;
+  p.spawn_node.prev = spawned_.prev;
+  p.spawn_node.next = &spawned_;
+  spawned_.prev->next = &p.spawn_node;
+  spawned_.prev = &p.spawn_node;
+  h.resume();
+}
+
+template <class A>
+typename detail::AwaitResultOf<std::remove_cvref_t<A>>::type Loop::block_on(A&& awaitable) {
+  using D = std::remove_cvref_t<A>;
+  using R = typename detail::AwaitResultOf<D>::type;
+  if (in_turn_) detail::Fatal("Loop::block_on (or .wait()) called from inside the loop; co_await instead");
+  Task<R> task;
+  if constexpr (std::is_same_v<D, Task<R>>) {
+    task = std::move(awaitable);
+  } else {
+    task = detail::DriveAwaitable<R, D>(std::forward<A>(awaitable));
+  }
+  auto h = task.handle();
+  if (h.promise().loop == nullptr) h.promise().loop = this;
+  KeepAlive hold = keep_alive();  // wait for posts/wakes even with nothing in flight
+  {
+    detail::CurrentLoopScope scope(this);
+    if (!h.done()) h.resume();
+  }
+  while (!h.done() && !error_) turn(true);
+  if (!h.done()) detail::Fatal("Loop::block_on: the backend failed; the awaited operation cannot finish");
+  return h.promise().take();
+}
+
+template <class T>
+T Task<T>::wait() && {
+  Loop* loop = h_ && h_.promise().loop != nullptr ? h_.promise().loop : detail::CurrentLoop();
+  if (loop == nullptr) detail::Fatal("Task::wait: no loop on this thread (create a lio::Loop first)");
+  return loop->block_on(std::move(*this));
+}
+
+}  // namespace lio
+
+#endif  // LIO_CORE_LOOP_H_

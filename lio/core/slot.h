@@ -1,0 +1,108 @@
+// The loop's operation store: one Slot per operation in flight, allocated
+// once (LoopOptions::capacity of them) when the loop is created.
+//
+// A slot holds everything the kernel may still touch while the operation is
+// in flight — the owned buffer(s), iovec and msghdr arrays, the socket
+// address, the path — plus a reference to the resource operated on. Nothing
+// in it is released before the backend returned the operation's completion,
+// whatever happened to the caller (cancelled, coroutine destroyed, timed
+// out): that is what makes the owned-buffer API safe on io_uring.
+//
+// Ids: an operation's id (the backend's 64-bit token) is the slot's index in
+// the low 32 bits and the slot's generation in the high 32. The generation
+// changes every time the slot is reused, so a stale id (a cancel for an
+// operation that already finished) can never reach the operation now using
+// the slot.
+//
+// Internal to the loop; applications use OpId.
+#ifndef LIO_CORE_SLOT_H_
+#define LIO_CORE_SLOT_H_
+
+#include <coroutine>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lio/core/buffer.h"
+#include "lio/core/deadline_heap.h"
+#include "lio/core/handle.h"
+#include "lio/core/inline_function.h"
+#include "lio/core/plugin_abi.h"
+#include "lio/core/socket_address.h"
+
+namespace lio {
+
+class Loop;
+
+// Names one operation (or timer) started with a callback, for Loop::cancel.
+// Empty (false) when it could not be started.
+struct OpId {
+  uint64_t value = 0;
+  explicit operator bool() const noexcept { return value != 0; }
+  friend bool operator==(OpId, OpId) = default;
+};
+
+namespace detail {
+
+// Memory an operation needs until its completion.
+struct SlotData {
+  Handle owner;                 // the resource operated on, kept open
+  Buffer buffer;                // owned single buffer
+  std::vector<Buffer> buffers;  // owned vectored buffers
+  std::vector<lio_iovec> iov;   // their iovecs (capacity kept across uses)
+  lio_iovec one_iov{};
+  lio_msghdr msg{};
+  SocketAddress address;
+  uint32_t address_size = 0;
+  std::string path;
+
+  // Releases what the operation owned (the buffer is wiped first if asked).
+  void clear() noexcept {
+    owner.reset();
+    buffer.reset();
+    buffers.clear();
+    iov.clear();
+    path.clear();
+  }
+};
+
+// A coroutine waiting for one operation's completion.
+struct OpWaiter {
+  // Moves the result out of the slot; the loop then frees the slot and
+  // resumes `continuation`.
+  void (*complete)(OpWaiter* self, Loop& loop, SlotData& data, int64_t result) = nullptr;
+  std::coroutine_handle<> continuation;
+};
+
+// What to do with a completion nobody waits for any more (close the handle an
+// abandoned accept or open produced). May be null.
+using AbandonFn = void (*)(Loop& loop, SlotData& data, int64_t result);
+
+inline constexpr uint32_t kNoSlot = UINT32_MAX;
+
+struct Slot {
+  enum class Kind : uint8_t { kFree, kOp, kTimer };
+
+  // The callback form: finishes the result from the slot, frees the slot,
+  // then calls the user's callback (stored inline, see InlineFunction).
+  using Callback = InlineFunction<void(Loop&, Slot&, int64_t), 64>;
+
+  uint32_t generation = 1;
+  uint32_t next = kNoSlot;  // free list / ready list
+  Kind kind = Kind::kFree;
+  bool in_backend = false;  // pushed; its completion has not been dispatched
+  bool ready = false;       // on the ready list, completing with `result`
+  int64_t result = 0;
+
+  Callback callback;          // or
+  OpWaiter* waiter = nullptr;  // or neither: abandoned
+  AbandonFn abandon = nullptr;
+
+  TimerNode timer;  // Kind::kTimer (loop.after)
+  SlotData data;
+};
+
+}  // namespace detail
+}  // namespace lio
+
+#endif  // LIO_CORE_SLOT_H_
