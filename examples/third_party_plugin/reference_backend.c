@@ -149,10 +149,22 @@ static void reference_destroy(lio_backend* b) {
   free(b);
 }
 
-static int reference_push(lio_backend* b, uint64_t id, const lio_op* op) {
-  if (op == NULL || op->struct_size < sizeof(lio_op) || LIO_ABI_MAJOR(op->abi_version) != LIO_ABI_VERSION_MAJOR) {
+/* An op from another minor version is read up to its own struct_size; the
+ * fields it lacks are zero. It must at least reach the union. */
+static int read_op(const lio_op* in, lio_op* out) {
+  if (in == NULL || in->struct_size < offsetof(lio_op, u) || LIO_ABI_MAJOR(in->abi_version) != LIO_ABI_VERSION_MAJOR) {
     return -LIO_EINVAL;
   }
+  size_t n = in->struct_size < sizeof *out ? in->struct_size : sizeof *out;
+  memset(out, 0, sizeof *out);
+  memcpy(out, in, n);
+  return 0;
+}
+
+static int reference_push(lio_backend* b, uint64_t id, const lio_op* given) {
+  lio_op copy;
+  if (read_op(given, &copy) != 0) return -LIO_EINVAL;
+  const lio_op* op = &copy;
   if (op->code >= LIO_OP_COUNT) return -LIO_EINVAL;
   if (!(kCapabilities & LIO_CAP(op->code))) return -LIO_EOPNOTSUPP;
   if (find(b, id) != NULL) return -LIO_EEXIST;
