@@ -388,13 +388,13 @@ class ChaosBackend {
       case LIO_OP_READV:
       case LIO_OP_WRITEV: {
         const lio_iovec* iov = op.u.rwv.iov;
-        if (iov == nullptr) return;
+        if (iov == nullptr || !is_stream_socket(op.handle)) return;
         uint64_t total = 0;
         for (uint32_t i = 0; i < op.u.rwv.iovcnt; ++i) {
           if (iov[i].len > UINT64_MAX - total) return;
           total += iov[i].len;
         }
-        if (total <= 1 || !is_stream_socket(op.handle)) return;
+        if (total <= 1) return;
         uint64_t want = 1 + cut % (total - 1);
         uint64_t before = 0;
         for (uint32_t i = 0; i < op.u.rwv.iovcnt && i < kMaxShortIov; ++i) {
