@@ -337,10 +337,12 @@ LIO_CONFORMANCE_CASE(FileIoTest, handle_modes, CallerFileKeepsItsMode) {
 LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, CloseClosesHandle) {
   LIO_REQUIRE_OPS(LIO_OP_CLOSE);
   // Not owned: the close under test is the only one.
-  lio_handle file = platform::OpenFile(WriteFile("to_close", "x"), platform::Access::kReadOnly);
+  std::filesystem::path path = WriteFile("to_close", "x");
+  lio_handle file = platform::OpenFile(path, platform::Access::kReadOnly);
   ASSERT_GE(file, 0);
+  ASSERT_TRUE(platform::IsOpenOn(file, path));
   EXPECT_EQ(Complete(Op::Close(file)), 0);
-  EXPECT_FALSE(platform::IsOpen(file));
+  EXPECT_FALSE(platform::IsOpenOn(file, path)) << "the handle is still open on its file";
 }
 
 LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, CloseOfClosedHandleIsEbadf) {

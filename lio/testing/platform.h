@@ -42,7 +42,9 @@ void InitProcess();
 
 // ---- handles -------------------------------------------------------------
 void CloseHandle(lio_handle h);
-bool IsOpen(lio_handle h);
+// Whether `h` is open on the file at `path` (not merely open: a closed
+// handle's value may already name something another thread opened).
+bool IsOpenOn(lio_handle h, const std::filesystem::path& path);
 // A handle value that is certainly not open now and that the OS will not hand
 // out again while the test runs.
 lio_handle KnownClosedHandle();

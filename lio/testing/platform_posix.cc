@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,8 +73,6 @@ void CloseHandle(lio_handle h) {
   if (h >= 0) ::close(Fd(h));
 }
 
-bool IsOpen(lio_handle h) { return ::fcntl(Fd(h), F_GETFD) != -1; }
-
 lio_handle KnownClosedHandle() {
   // The kernel hands out the lowest free descriptor, so a descriptor near the
   // top of the table stays free unless the process opens thousands of files.
@@ -85,6 +84,12 @@ lio_handle KnownClosedHandle() {
   ::close(probe);
   if (high >= 0) ::close(high);
   return high >= 0 ? high : static_cast<int>(top) - 1;
+}
+
+bool IsOpenOn(lio_handle h, const std::filesystem::path& path) {
+  struct stat of_handle {}, of_path {};
+  return ::fstat(Fd(h), &of_handle) == 0 && ::stat(path.c_str(), &of_path) == 0 &&
+         of_handle.st_dev == of_path.st_dev && of_handle.st_ino == of_path.st_ino;
 }
 
 bool IsInheritable(lio_handle h) { return (::fcntl(Fd(h), F_GETFD) & FD_CLOEXEC) == 0; }

@@ -35,6 +35,11 @@ SOCKET S(lio_handle h) { return static_cast<SOCKET>(h); }
 int64_t WsaError() { return ErrorResult(WSAGetLastError()); }
 int64_t Win32Error() { return ErrorResult(GetLastError()); }
 
+bool IsOpen(lio_handle h) {
+  DWORD flags = 0;
+  return GetHandleInformation(H(h), &flags) != 0;
+}
+
 bool IsSocket(lio_handle h) {
   int type = 0;
   int len = sizeof type;
@@ -136,15 +141,23 @@ void CloseHandle(lio_handle h) {
   if (closesocket(S(h)) != 0) ::CloseHandle(H(h));
 }
 
-bool IsOpen(lio_handle h) {
-  DWORD flags = 0;
-  return GetHandleInformation(H(h), &flags) != 0;
-}
-
 lio_handle KnownClosedHandle() {
   // Handle values are small multiples of 4 handed out from the bottom of the
   // process's handle table; this one would need a quarter-billion handles.
   return static_cast<lio_handle>(0x3FFFFFFC);
+}
+
+bool IsOpenOn(lio_handle h, const std::filesystem::path& path) {
+  BY_HANDLE_FILE_INFORMATION of_handle{}, of_path{};
+  if (!IsOpen(h) || !GetFileInformationByHandle(H(h), &of_handle)) return false;
+  HANDLE file = CreateFileW(path.wstring().c_str(), 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                            OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+  if (file == INVALID_HANDLE_VALUE) return false;
+  bool same = GetFileInformationByHandle(file, &of_path) &&
+              of_handle.dwVolumeSerialNumber == of_path.dwVolumeSerialNumber &&
+              of_handle.nFileIndexHigh == of_path.nFileIndexHigh && of_handle.nFileIndexLow == of_path.nFileIndexLow;
+  ::CloseHandle(file);
+  return same;
 }
 
 bool IsInheritable(lio_handle h) {

@@ -226,6 +226,49 @@ LIO_CONFORMANCE_CASE(SocketTest, handle_modes, CallerSocketKeepsItsMode) {
   EXPECT_NE(platform::IsBlocking(pair.tested), false) << "the backend left the caller's socket non-blocking";
 }
 
+// ---- read / write / readv / writev on a stream socket (at the "current position") ----
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, WriteAndReadOnSocket) {
+  LIO_REQUIRE_OPS(LIO_OP_WRITE, LIO_OP_READ);
+  TcpPair pair = OwnedTcpPair();
+  ASSERT_TRUE(pair.ok());
+  const std::string& text = Keep<std::string>("stream");
+  EXPECT_EQ(Complete(Op::Write(pair.tested, text.data(), text.size(), LIO_OFFSET_CURRENT)), 6);
+  EXPECT_EQ(ReceiveAtPeer(pair.peer), "stream");
+  ASSERT_EQ(platform::Send(pair.peer, "back", 4, 0), 4);
+  std::span<char> buf = Buffer(64);
+  ASSERT_EQ(Complete(Op::Read(pair.tested, buf.data(), buf.size(), LIO_OFFSET_CURRENT)), 4);
+  EXPECT_EQ(View(buf, 4), "back");
+}
+
+LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, WritevAndReadvOnSocket) {
+  LIO_REQUIRE_OPS(LIO_OP_WRITEV, LIO_OP_READV);
+  TcpPair pair = OwnedTcpPair();
+  ASSERT_TRUE(pair.ok());
+  const std::string& head = Keep<std::string>("scatter");
+  const std::string& tail = Keep<std::string>("-gather");
+  auto& out = Keep<std::vector<lio_iovec>>(std::vector<lio_iovec>{
+      {const_cast<char*>(head.data()), head.size()}, {const_cast<char*>(tail.data()), tail.size()}});
+  EXPECT_EQ(Complete(Op::Writev(pair.tested, out.data(), out.size(), LIO_OFFSET_CURRENT)), 14);
+  std::string received;
+  while (received.size() < 14) {
+    std::string more = ReceiveAtPeer(pair.peer);
+    if (more.empty()) break;
+    received += more;
+  }
+  EXPECT_EQ(received, "scatter-gather");
+
+  ASSERT_EQ(platform::Send(pair.peer, "0123456789", 10, 0), 10);
+  ASSERT_GT(platform::Poll(pair.tested, LIO_POLL_IN, seconds(5)), 0);
+  std::span<char> a = Buffer(4), b = Buffer(6);
+  auto& in = Keep<std::vector<lio_iovec>>(std::vector<lio_iovec>{{a.data(), a.size()}, {b.data(), b.size()}});
+  Result n = Complete(Op::Readv(pair.tested, in.data(), in.size(), LIO_OFFSET_CURRENT));
+  ASSERT_GT(n, 0);
+  ASSERT_LE(n, 10);
+  std::string scattered = std::string(View(a, 4)) + std::string(View(b, 6));
+  EXPECT_EQ(scattered.substr(0, static_cast<size_t>(n.value)), std::string("0123456789").substr(0, n.value));
+}
+
 // ---- shutdown ----
 
 LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, ShutdownOfWriteSideGivesPeerEof) {
