@@ -3,7 +3,9 @@
 // that moment (bench/alloc_counter.c), worker threads included — it runs
 // rounds of: 8 nops, a 4 KiB file read, a send and a recv on a connected
 // socket pair, a 1 µs timeout, a poll for readable. Figure: allocations
-// divided by operations; target 0.
+// divided by operations; target 0. Loop/<backend>: the same rounds through
+// lio::Loop's callback API (borrowed buffers, loop.after for the timer),
+// counted from just after Loop::Open.
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 #include "bench/alloc_counter.h"
 #include "bench/harness.h"
 #include "bench/lio_util.h"
+#include "lio/core/loop.h"
 #include "lio/core/op.h"
 
 namespace lio::bench {
@@ -27,16 +30,16 @@ std::string Key(const std::string& backend) { return "allocs " + backend; }
 std::optional<double> AllocsPerOp(const Settings& s, const std::string& backend_name, const std::string& options,
                                   std::string* note) {
   char path[] = "/tmp/lio-bench-allocs-XXXXXX";
-  int file = mkstemp(path);
+  int file = ::mkstemp(path);
   int pair[2] = {-1, -1};
-  if (file < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+  if (file < 0 || ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
     *note = "temp file / socketpair failed";
-    if (file >= 0) close(file);
+    if (file >= 0) ::close(file);
     return std::nullopt;
   }
-  unlink(path);
+  ::unlink(path);
   char block[4096] = {1};
-  if (write(file, block, sizeof block) != sizeof block) {
+  if (::write(file, block, sizeof block) != sizeof block) {
     *note = "write temp file failed";
     return std::nullopt;
   }
@@ -47,9 +50,9 @@ std::optional<double> AllocsPerOp(const Settings& s, const std::string& backend_
   {
     auto backend = OpenBackend(backend_name, 64, options, note);
     if (!backend) {
-      close(file);
-      close(pair[0]);
-      close(pair[1]);
+      ::close(file);
+      ::close(pair[0]);
+      ::close(pair[1]);
       return std::nullopt;
     }
     const uint64_t before = AllocationCount();
@@ -87,9 +90,66 @@ std::optional<double> AllocsPerOp(const Settings& s, const std::string& backend_
     if (!failed) result = static_cast<double>(allocations) / static_cast<double>(ops);
     if (s.verbose) absl::FPrintF(stderr, "  %s: %d allocations in %d ops\n", backend_name, allocations, ops);
   }
-  close(file);
-  close(pair[0]);
-  close(pair[1]);
+  ::close(file);
+  ::close(pair[0]);
+  ::close(pair[1]);
+  return result;
+}
+
+std::optional<double> LoopAllocsPerOp(const Settings& s, const std::string& backend_name, const std::string& options,
+                                      std::string* note) {
+  char path[] = "/tmp/lio-bench-allocs-XXXXXX";
+  int file = ::mkstemp(path);
+  int pair[2] = {-1, -1};
+  if (file < 0 || ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    *note = "temp file / socketpair failed";
+    if (file >= 0) ::close(file);
+    return std::nullopt;
+  }
+  ::unlink(path);
+  char block[4096] = {1};
+  char rbuf[4096], sbuf[64] = {2}, rsbuf[64];
+  std::optional<double> result;
+  if (::write(file, block, sizeof block) == sizeof block) {
+    auto loop = lio::Loop::Open({.backend = backend_name, .capacity = 64, .backend_options = options});
+    if (!loop) {
+      *note = loop.error().message;
+    } else {
+      lio::Loop& l = **loop;
+      const int rounds = s.quick ? 200 : 2000;
+      uint64_t ops = 0;
+      int pending = 0;
+      bool failed = false;
+      auto done = [&](auto&&) { --pending; };
+      const uint64_t before = AllocationCount();
+      for (int r = 0; r < rounds && !failed; ++r) {
+        int started = 0;
+        auto count = [&](lio::OpId id) {
+          if (!id) failed = true;
+          ++started;
+        };
+        for (int i = 0; i < 8; ++i) count(l.nop(done));
+        count(l.read(file, lio::MutableBytes(rbuf, sizeof rbuf), 0, done));
+        count(l.send(pair[0], lio::ConstBytes(sbuf, sizeof sbuf), done));
+        count(l.recv(pair[1], lio::MutableBytes(rsbuf, sizeof rsbuf), done));
+        count(l.after(std::chrono::microseconds(1), [&] { --pending; }));
+        count(l.poll(pair[0], LIO_POLL_OUT, done));
+        pending += started;
+        ops += static_cast<uint64_t>(started);
+        while (pending > 0 && !failed) l.run_once();
+      }
+      const uint64_t allocations = AllocationCount() - before;
+      if (failed) {
+        *note = "the loop refused an operation (no free slot)";
+      } else {
+        result = static_cast<double>(allocations) / static_cast<double>(ops);
+      }
+      if (s.verbose) absl::FPrintF(stderr, "  Loop/%s: %d allocations in %d ops\n", backend_name, allocations, ops);
+    }
+  }
+  ::close(file);
+  ::close(pair[0]);
+  ::close(pair[1]);
   return result;
 }
 
@@ -109,8 +169,11 @@ class AllocsWorkload : public Workload {
       rows.push_back({"allocs", b, "per op after init (nop/read/send/recv/timeout/poll)", "allocs/op", Key(b), "", "",
                       Target::Equal(0), 4});
     }
-    rows.push_back({"allocs", "Loop/io_uring", "per op after init", "allocs/op", Key("Loop/io_uring"), "", "",
-                    Target::Equal(0), 4});
+    for (const char* b : kBackends) {
+      std::string row = std::string("Loop/") + b;
+      rows.push_back({"allocs", row, "per op after Loop::Open (callbacks, same mix)", "allocs/op", Key(row), "", "",
+                      Target::Equal(0), 4});
+    }
     return rows;
   }
   void Run(const Settings& s, const std::set<std::string>& needed, Results* out) override {
@@ -123,7 +186,13 @@ class AllocsWorkload : public Workload {
       std::string options = name == "poller" ? PollerOptions(s.poller_workers) : "";
       variants.push_back({Key(b), [&s, name, options](std::string* note) { return AllocsPerOp(s, name, options, note); }});
     }
-    if (needed.count(Key("Loop/io_uring"))) (*out)[Key("Loop/io_uring")].note = "lio::Loop has not landed yet (//lio/core:loop)";
+    for (const char* b : kBackends) {
+      std::string row = std::string("Loop/") + b;
+      if (!needed.count(Key(row))) continue;
+      std::string name = b;
+      std::string options = name == "poller" ? PollerOptions(s.poller_workers) : "";
+      variants.push_back({Key(row), [&s, name, options](std::string* note) { return LoopAllocsPerOp(s, name, options, note); }});
+    }
     RunInterleaved(once, variants, out);
   }
 };

@@ -50,8 +50,8 @@ std::string FilePath(const Settings& s) {
 bool EnsureFile(const Settings& s, std::string* note) {
   const std::string path = FilePath(s);
   struct stat st {};
-  if (stat(path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) == s.file_bytes) return true;
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (::stat(path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) == s.file_bytes) return true;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     *note = absl::StrFormat("create %s: %s (set --file_dir)", path, strerror(errno));
     return false;
@@ -65,30 +65,30 @@ bool EnsureFile(const Settings& s, std::string* note) {
       x ^= x << 17;
       w = x;
     }
-    if (write(fd, chunk.data(), chunk.size() * sizeof(uint64_t)) != static_cast<ssize_t>(chunk.size() * sizeof(uint64_t))) {
+    if (::write(fd, chunk.data(), chunk.size() * sizeof(uint64_t)) != static_cast<ssize_t>(chunk.size() * sizeof(uint64_t))) {
       *note = absl::StrFormat("write %s: %s", path, strerror(errno));
-      close(fd);
-      unlink(path.c_str());
+      ::close(fd);
+      ::unlink(path.c_str());
       return false;
     }
   }
-  fsync(fd);
-  close(fd);
+  ::fsync(fd);
+  ::close(fd);
   return true;
 }
 
 // Reads the whole file so every page is cached.
 void WarmPageCache(const Settings& s) {
-  int fd = open(FilePath(s).c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::open(FilePath(s).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
   std::vector<char> buf(1 << 20);
-  while (read(fd, buf.data(), buf.size()) > 0) {
+  while (::read(fd, buf.data(), buf.size()) > 0) {
   }
-  close(fd);
+  ::close(fd);
 }
 
 int OpenTestFile(const Settings& s, const Config& c, std::string* note) {
-  int fd = open(FilePath(s).c_str(), O_RDONLY | O_CLOEXEC | (c.direct ? O_DIRECT : 0));
+  int fd = ::open(FilePath(s).c_str(), O_RDONLY | O_CLOEXEC | (c.direct ? O_DIRECT : 0));
   if (fd < 0) *note = absl::StrFormat("open %s%s: %s", FilePath(s), c.direct ? " with O_DIRECT" : "", strerror(errno));
   return fd;
 }
@@ -109,7 +109,7 @@ std::optional<double> LioReads(const Settings& s, const std::string& backend_nam
   if (fd < 0) return std::nullopt;
   auto backend = OpenBackend(backend_name, static_cast<uint32_t>(std::max(c.qd, 8)), options, note);
   if (!backend) {
-    close(fd);
+    ::close(fd);
     return std::nullopt;
   }
   const uint64_t blocks = s.file_bytes / kBlock;
@@ -150,7 +150,7 @@ std::optional<double> LioReads(const Settings& s, const std::string& backend_nam
   }
   backend.reset();
   std::free(bufs);
-  close(fd);
+  ::close(fd);
   if (!note->empty()) return std::nullopt;
   return static_cast<double>(counted) / s.seconds / 1e3;
 }
@@ -160,7 +160,7 @@ std::optional<double> UvReads(const Settings& s, const Config& c, std::string* n
   if (fd < 0) return std::nullopt;
   uv_fs_read_result r{};
   int rc = uv_fs_random_reads(fd, s.file_bytes, c.qd, s.warmup_seconds, s.seconds, kSeed | 1, &r);
-  close(fd);
+  ::close(fd);
   if (rc != 0) {
     *note = absl::StrFormat("libuv uv_fs_read: error %d", rc);
     return std::nullopt;

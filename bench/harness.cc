@@ -300,7 +300,7 @@ void PrintTable(const std::vector<Row>& rows, const Machine& m, const Settings& 
                       ? "-"
                       : absl::StrFormat("%s (%s)", Figure(r.reference, r.spec.decimals, r.spec.unit),
                                         r.spec.ref_name);
-    c.ratio = r.ratio ? absl::StrFormat("%.2f", *r.ratio) : "-";
+    c.ratio = r.ratio ? absl::StrFormat("%.3f", *r.ratio) : "-";
     c.target = r.spec.target.ToString();
     c.met = MetText(r);
     cells.push_back(c);

@@ -62,7 +62,7 @@ struct RowSpec {
   // The target applies to lio ÷ reference, or to the lio figure when there
   // is no reference (allocations per op, syscalls per flush).
   Target target;
-  int decimals = 2;       // for the figures (ratios always get 2)
+  int decimals = 2;       // for the figures (ratios always get 3)
 };
 
 // What a variant measured: one number per repetition, or why it could not.

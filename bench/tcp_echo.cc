@@ -5,8 +5,10 @@
 // same program for every server; the server runs on its own thread pinned to
 // the first CPU, the client on a thread pinned to the second, TCP_NODELAY on
 // both ends. Servers: lio::Backend on io_uring and on the poller (the same
-// code: recv → send → recv per connection), a raw epoll loop in C
-// (bench/ref/epoll_echo.c) and libuv (bench/ref/uv_echo.c).
+// code: recv → send → recv per connection), lio::Loop + coroutines on
+// io_uring (one Task per connection, written as io.h's example: co_await
+// lio::recv into an owned Buffer, co_await lio::send_all it back), a raw
+// epoll loop in C (bench/ref/epoll_echo.c) and libuv (bench/ref/uv_echo.c).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -25,7 +27,10 @@
 #include "bench/ref/echo_client.h"
 #include "bench/ref/epoll_echo.h"
 #include "bench/ref/uv_echo.h"
+#include "lio/core/io.h"
+#include "lio/core/loop.h"
 #include "lio/core/op.h"
+#include "lio/core/resources.h"
 
 namespace lio::bench {
 namespace {
@@ -55,7 +60,7 @@ int BackendServe(const std::string& backend_name, const std::string& options, co
   std::string note;
   auto backend = OpenBackend(backend_name, static_cast<uint32_t>(fds.size() + 8), options, &note);
   if (!backend) {
-    for (int fd : fds) close(fd);
+    for (int fd : fds) ::close(fd);
     ready(false, note);
     return EINVAL;
   }
@@ -71,7 +76,7 @@ int BackendServe(const std::string& backend_name, const std::string& options, co
   size_t open = conns.size();
   int error = 0;
   auto drop = [&](Conn& c) {
-    close(c.fd);
+    ::close(c.fd);
     c.fd = -1;
     --open;
   };
@@ -111,47 +116,73 @@ int BackendServe(const std::string& backend_name, const std::string& options, co
     backend->flush();
   }
   for (Conn& c : conns) {
-    if (c.fd >= 0) close(c.fd);
+    if (c.fd >= 0) ::close(c.fd);
   }
   return error;
 }
 
+// lio::Loop + coroutines: io.h's echo example, one spawned Task per connection.
+lio::Task<void> LoopEcho(lio::TcpStream conn, size_t size) {
+  lio::Buffer buf(size);
+  for (;;) {
+    auto [n, data] = co_await lio::recv(conn, std::move(buf));
+    if (!n || *n == 0) co_return;
+    auto [sent, back] = co_await lio::send_all(conn, std::move(data));
+    if (!sent) co_return;
+    buf = std::move(back);
+  }
+}
+
+int LoopServe(const std::string& backend_name, const std::vector<int>& fds, size_t size,
+              const std::function<void(bool, const std::string&)>& ready) {
+  auto loop = lio::Loop::Open({.backend = backend_name, .capacity = static_cast<uint32_t>(2 * fds.size() + 8)});
+  if (!loop) {
+    for (int fd : fds) ::close(fd);
+    ready(false, loop.error().message);
+    return EINVAL;
+  }
+  for (int fd : fds) (*loop)->spawn(LoopEcho(lio::TcpStream(lio::Handle::Adopt(**loop, fd)), size));
+  ready(true, "");
+  std::error_code e = (*loop)->run();  // until every connection's task has finished
+  return e.value();
+}
+
 // One repetition: connect, accept, serve and drive for warmup + seconds.
 std::optional<double> RunOnce(const Settings& s, const Server& server, const Config& cfg, std::string* note) {
-  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof addr;
-  if (listener < 0 || bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      listen(listener, 256) != 0 || getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+  if (listener < 0 || ::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(listener, 256) != 0 || ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     *note = absl::StrFormat("listen on loopback: %s", strerror(errno));
-    if (listener >= 0) close(listener);
+    if (listener >= 0) ::close(listener);
     return std::nullopt;
   }
   std::vector<int> client_fds, server_fds;
   const int one = 1;
   for (int i = 0; i < cfg.conns; ++i) {
-    int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (c < 0 || connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (c < 0 || ::connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
       *note = absl::StrFormat("connect: %s", strerror(errno));
       break;
     }
-    int a = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    int a = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     if (a < 0) {
-      close(c);
+      ::close(c);
       *note = absl::StrFormat("accept: %s", strerror(errno));
       break;
     }
-    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    setsockopt(a, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ::setsockopt(a, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     client_fds.push_back(c);
     server_fds.push_back(a);
   }
-  close(listener);
+  ::close(listener);
   if (static_cast<int>(client_fds.size()) != cfg.conns) {
-    for (int fd : client_fds) close(fd);
-    for (int fd : server_fds) close(fd);
+    for (int fd : client_fds) ::close(fd);
+    for (int fd : server_fds) ::close(fd);
     return std::nullopt;
   }
 
@@ -166,7 +197,7 @@ std::optional<double> RunOnce(const Settings& s, const Server& server, const Con
   auto [ok, why] = ready_future.get();
   if (!ok) {
     server_thread.join();
-    for (int fd : client_fds) close(fd);
+    for (int fd : client_fds) ::close(fd);
     *note = why;
     return std::nullopt;
   }
@@ -176,7 +207,7 @@ std::optional<double> RunOnce(const Settings& s, const Server& server, const Con
     echo_client_run(client_fds.data(), cfg.conns, cfg.size, s.warmup_seconds, s.seconds, &result);
   });
   client_thread.join();
-  for (int fd : client_fds) close(fd);
+  for (int fd : client_fds) ::close(fd);
   server_thread.join();
   if (result.error != 0) {
     *note = absl::StrFormat("client: %s", strerror(result.error));
@@ -222,6 +253,10 @@ class TcpEchoWorkload : public Workload {
          [poller_options](const std::vector<int>& fds, size_t size, const auto& ready) {
            return BackendServe("poller", poller_options, fds, size, ready);
          }},
+        {"Loop/io_uring",
+         [](const std::vector<int>& fds, size_t size, const auto& ready) {
+           return LoopServe("io_uring", fds, size, ready);
+         }},
         {"epoll",
          [](const std::vector<int>& fds, size_t size, const auto& ready) {
            ready(true, "");
@@ -241,9 +276,6 @@ class TcpEchoWorkload : public Workload {
         variants.push_back({Key(name, c), [&s, server = server, c](std::string* note) {
                               return RunOnce(s, server, c, note);
                             }});
-      }
-      if (needed.count(Key("Loop/io_uring", c))) {
-        (*out)[Key("Loop/io_uring", c)].note = "lio::Loop has not landed yet (//lio/core:loop)";
       }
       RunInterleaved(s, variants, out);
     }
