@@ -95,6 +95,7 @@ int64_t OpenAt(lio_handle dir, const char* path, uint32_t flags, uint32_t mode, 
   }
   const wchar_t* target = s.path;
   if (dir != LIO_AT_FDCWD && !IsAbsolute(s.path)) {
+    if (dir < 0) return -LIO_EBADF;  // and not a pseudo-handle of this process
     int64_t joined = JoinWithDirectory(reinterpret_cast<HANDLE>(dir), s, &target);
     if (joined < 0) return joined;
   }

@@ -112,6 +112,7 @@ TEST_F(BlockingOpsTest, DirectoryHandleMustBeADirectory) {
   ASSERT_GE(f, 0);
   EXPECT_EQ(Open(f, "x", LIO_OPEN_RDONLY), -LIO_ENOTDIR);
   EXPECT_EQ(Open(0x3FFFFFFC, "x", LIO_OPEN_RDONLY), -LIO_EBADF);
+  EXPECT_EQ(Open(LIO_INVALID_HANDLE, "x", LIO_OPEN_RDONLY), -LIO_EBADF);
 }
 
 TEST_F(BlockingOpsTest, ErrorsMatchOpen) {

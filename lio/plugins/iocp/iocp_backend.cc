@@ -430,6 +430,15 @@ void lio_backend::Start(uint32_t s) {
   Record& r = records[s];
   HANDLE h = reinterpret_cast<HANDLE>(r.handle);
   SOCKET sock = static_cast<SOCKET>(r.handle);
+  // Negative values are no handles (POSIX: EBADF) — and on Windows -1, -2,
+  // ... are pseudo-handles of this process and thread, never to be closed
+  // or read. openat checks its own `dir` (LIO_AT_FDCWD is negative).
+  bool takes_handle = r.code != LIO_OP_NOP && r.code != LIO_OP_SOCKET && r.code != LIO_OP_TIMEOUT &&
+                      r.code != LIO_OP_OPENAT;
+  if (takes_handle && r.handle < 0) {
+    Finish(s, -LIO_EBADF);
+    return;
+  }
   switch (r.code) {
     case LIO_OP_NOP:
       r.state = State::kPosted;
@@ -823,29 +832,27 @@ void lio_backend::StartConnect(uint32_t s) {
 void lio_backend::StartPoll(uint32_t s) {
   Record& r = records[s];
   SOCKET sock = static_cast<SOCKET>(r.handle);
+  int type = 0;
+  if (iocp::SocketType(sock, &type) == WSAENOTSOCK) {
+    // Not a socket. Files are always ready, as poll(2) says; anything else
+    // cannot be polled through AFD.
+    HANDLE h = reinterpret_cast<HANDLE>(r.handle);
+    SetLastError(NO_ERROR);
+    DWORD file_type = GetFileType(h);
+    if (file_type == FILE_TYPE_UNKNOWN && GetLastError() != NO_ERROR) {
+      Finish(s, iocp::ErrorResult(GetLastError()));
+    } else if (file_type == FILE_TYPE_DISK) {
+      Finish(s, r.u.poll.events & (LIO_POLL_IN | LIO_POLL_OUT));
+    } else {
+      Finish(s, -LIO_EOPNOTSUPP);
+    }
+    return;
+  }
   // AFD wants the base provider's socket (it differs when a layered
-  // provider is installed).
+  // provider is installed); without layered providers it is the socket.
   SOCKET base = sock;
   DWORD bytes = 0;
-  if (WSAIoctl(sock, SIO_BASE_HANDLE, nullptr, 0, &base, sizeof base, &bytes, nullptr, nullptr) != 0) {
-    int error = WSAGetLastError();
-    if (error == WSAENOTSOCK) {
-      // Not a socket. Files are always ready, as poll(2) says; anything
-      // else cannot be polled through AFD.
-      HANDLE h = reinterpret_cast<HANDLE>(r.handle);
-      SetLastError(NO_ERROR);
-      DWORD type = GetFileType(h);
-      if (type == FILE_TYPE_UNKNOWN && GetLastError() != NO_ERROR) {
-        Finish(s, iocp::ErrorResult(GetLastError()));
-      } else if (type == FILE_TYPE_DISK) {
-        Finish(s, r.u.poll.events & (LIO_POLL_IN | LIO_POLL_OUT));
-      } else {
-        Finish(s, -LIO_EOPNOTSUPP);
-      }
-      return;
-    }
-    base = sock;  // no layered providers to see through
-  }
+  if (WSAIoctl(sock, SIO_BASE_HANDLE, nullptr, 0, &base, sizeof base, &bytes, nullptr, nullptr) != 0) base = sock;
   iocp::afd::PollInfo& info = r.scratch.poll;
   std::memset(&info, 0, sizeof info);
   info.timeout.QuadPart = INT64_MAX;
