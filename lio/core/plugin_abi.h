@@ -166,8 +166,8 @@ typedef struct lio_msghdr {
  * reads), not a duration. */
 #define LIO_TIMEOUT_ABSOLUTE 0x1u
 
-/* poll events (Linux values). The result of a poll is the events that are
- * ready, which may include LIO_POLL_ERR / LIO_POLL_HUP unasked. */
+/* poll events (Linux values). The result of a poll is the asked events that
+ * are ready, plus LIO_POLL_ERR / LIO_POLL_HUP unasked, and no other bit. */
 #define LIO_POLL_IN 0x001u
 #define LIO_POLL_OUT 0x004u
 #define LIO_POLL_ERR 0x008u
@@ -327,15 +327,20 @@ struct lio_backend_vtable {
    *                wait, then push again); nothing was queued.
    *   -LIO_EEXIST  `id` is already in flight (ids must be unique while in
    *                flight).
-   *   -LIO_EOPNOTSUPP  the code is not in the capability mask.
-   *   -LIO_EINVAL  a malformed op (bad code, size or version).
+   *   -LIO_EOPNOTSUPP  the code is not in the capability mask. A declared
+   *                code is never refused this way, and never completes
+   *                with -LIO_ENOSYS / -LIO_EOPNOTSUPP for being unsupported.
+   *   -LIO_EINVAL  a malformed op: a code >= LIO_OP_COUNT, another ABI
+   *                major, or a struct_size too small to reach `u`. An op of
+   *                another minor version (shorter or longer) is read up to
+   *                its struct_size; fields it lacks are zero.
    * Errors of the operation itself (bad handle, ...) are never returned
    * here: they arrive as the op's completion. */
   int (*push)(lio_backend* b, uint64_t id, const lio_op* op);
 
   /* Hand every queued operation to the OS in one system call (none if
-   * nothing is queued). Returns how many were handed over, or a negative
-   * error. */
+   * nothing is queued). Returns exactly how many were handed over (0 when
+   * nothing was queued), or a negative error. */
   int (*flush)(lio_backend* b);
 
   /* Reap completions. timeout_ns < 0: block until at least one completion
@@ -348,11 +353,15 @@ struct lio_backend_vtable {
 
   /* Ask the in-flight op `id` to stop. 0: asked (it still completes exactly
    * once: -LIO_ECANCELED, or its real result if it won the race);
-   * -LIO_ENOENT: no op with that id is in flight. */
+   * -LIO_ENOENT: no op with that id is in flight (never pushed, or already
+   * returned by wait). Cancelling again before wait returned the op answers
+   * 0 and changes nothing. */
   int (*cancel)(lio_backend* b, uint64_t id);
 
   /* The one thread-safe call: make a blocked (or the next) wait return,
-   * possibly with no completions. 0 or a negative error. */
+   * possibly with no completions. One wake ends one wait: wakes that pile up
+   * before a wait may be merged, and the wait after that one blocks as usual.
+   * 0 or a negative error. */
   int (*wake)(lio_backend* b);
 };
 

@@ -212,6 +212,12 @@ Expected<std::vector<std::string>, Error> Registry::LoadPlugin(const fs::path& p
     return names;
   }
 
+  if (std::find(registering_.begin(), registering_.end(), canonical) != registering_.end()) {
+    return Unexpected{MakeError(-LIO_EBUSY, "plugin '" + shown +
+                                                "' is still registering (it asked for a backend while "
+                                                "registering, which led back to itself).")};
+  }
+
   std::string loader_error;
   internal::DynamicLibrary library = internal::DynamicLibrary::Open(canonical, &loader_error);
   if (!library.is_open()) {
@@ -237,7 +243,9 @@ Expected<std::vector<std::string>, Error> Registry::LoadPlugin(const fs::path& p
     return static_cast<Registration*>(context)->Register(vt);
   };
   registrar.host = &host_;
+  registering_.push_back(canonical);
   int rc = entry(&registrar);
+  registering_.pop_back();
   if (registration.error) return Unexpected{std::move(*registration.error)};
   if (rc != 0) {
     std::error_code code = make_error(rc < 0 ? rc : -LIO_EINVAL);

@@ -73,6 +73,9 @@ class Registry {
   std::vector<std::unique_ptr<Plugin>> plugins_;
   std::vector<std::unique_ptr<BackendInfo>> backends_;
   std::vector<std::string> load_failures_;  // remembered for "unknown name" messages
+  // Plugins whose lio_plugin_register is running: a plugin that looks up
+  // another backend while registering must not load itself again.
+  std::vector<std::filesystem::path> registering_;
   lio_host host_;
   friend struct RegistryAccess;
 };

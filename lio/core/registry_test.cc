@@ -139,6 +139,17 @@ TEST(Registry, SameBackendNameTwiceIsRefused) {
   EXPECT_EQ(registry.backends().size(), 1u);
 }
 
+TEST(Registry, APluginLookingUpABackendWhileRegisteringDoesNotLoadItselfAgain) {
+  fs::path dir = EmptyDir().parent_path() / "reentrant_dir";
+  fs::create_directories(dir);
+  fs::copy_file(Fake("fake_reentrant"), dir / Registry::PluginFileName("fake_reentrant"),
+                fs::copy_options::overwrite_existing);
+  Registry registry({dir});
+  auto found = registry.Find("fake_reentrant");
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_EQ(registry.backends().size(), 1u);
+}
+
 TEST(Registry, FailedProbeSaysWhy) {
   Registry registry({EmptyDir()});
   ASSERT_TRUE(registry.LoadPlugin(Fake("fake_better")));

@@ -80,6 +80,12 @@ extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* regist
   (void)registrar;
   return -LIO_EIO;
 #else
+#ifdef FAKE_LOOKS_UP_ITSELF
+  // A wrapping backend looks up its inner backend while registering; a name
+  // that leads back to this very plugin file must not recurse.
+  const lio_host* host = registrar->host;
+  if (host->find_backend(host->context, FAKE_NAME ":inner") != nullptr) return -LIO_EINVAL;
+#endif
   return registrar->register_backend(registrar->context, &kVtable);
 #endif
 }
