@@ -19,7 +19,8 @@
 //   socket, shutdown    1 (the call itself)
 //   send/recv/sendmsg/
 //   recvmsg/poll        1 (the MSG_DONTWAIT / zero-timeout call); if it would
-//                       block, + 1 epoll_ctl when the handle's interest changes
+//                       block, + 1 epoll_ctl to arm the handle (one-shot;
+//                       none when it is armed for that already)
 //   read/write/readv/
 //   writev at the file
 //   position            + 1 fstat, to tell sockets, pipes and files apart
@@ -36,8 +37,9 @@
 // timers, stop when there is a completion or a wake — blocking in the reactor
 // until the nearest of: the caller's timeout, the nearest timer, a ready
 // handle, the eventfd (workers and wake write it). A ready handle has its
-// queues served front to back until an op would block again. Completions are
-// copied to a pre-allocated array of `capacity` entries.
+// queues served front to back until an op would block again, and is armed
+// again if ops still wait on it. Completions are copied to a pre-allocated
+// array of `capacity` entries.
 //
 // cancel: a queued, waiting or timer op completes at once with -ECANCELED (a
 // write or MSG_WAITALL read that already moved bytes reports the bytes, as an
@@ -126,14 +128,14 @@ struct Slot {
   Links writes;  // its handle's writers
 };
 
-// The ops waiting on one handle, and what the reactor watches it for.
+// The ops waiting on one handle, and what the reactor is armed for.
 struct HandleWaiters {
   SlotList reads;
   SlotList writes;
   uint32_t wanting_in = 0;   // ops in `reads` that wait for LIO_POLL_IN
   uint32_t wanting_out = 0;  // ops in `writes` that wait for LIO_POLL_OUT
-  uint32_t watched = 0;      // the interest the reactor has
-  bool registered = false;
+  uint32_t armed_events = 0; // what the reactor reports it for, while `armed`
+  bool armed = false;        // one-shot: a report disarms it
 };
 
 struct Config {
@@ -313,7 +315,7 @@ class Poller {
       case LIO_OP_CLOSE:
         // Readiness is keyed by descriptor number; once closed, the number
         // may name another file, so the ops waiting on it end here.
-        drop_waiters(to_fd(op.handle));
+        end_all_waiters(to_fd(op.handle), 0);
         to_worker(s);
         return;
       case LIO_OP_READ:
@@ -403,10 +405,10 @@ class Poller {
       ++waiters.wanting_out;
     }
     slot.stage = Stage::kReadiness;
-    if (int error = sync_interest(h, fd); error != 0) {
+    if (int error = arm(h, fd); error != 0) {
       // The reactor refused the handle: this op cannot wait on it.
       dequeue(s, h);
-      sync_interest(h, fd);
+      arm(h, fd);
       complete(s, error);
     }
   }
@@ -427,31 +429,32 @@ class Poller {
     }
   }
 
-  // Brings the reactor's interest in `fd` in line with its queues, and
-  // forgets the handle when nothing waits on it any more.
-  int sync_interest(uint32_t h, int fd) {
+  // Arms the reactor for what the waiters of `fd` need, unless it already
+  // is; forgets the handle when nothing waits on it any more. A handle left
+  // armed that way reports at most once, and serve_handle ignores it.
+  int arm(uint32_t h, int fd) {
     HandleWaiters& waiters = handles_[h];
     if (waiters.reads.empty() && waiters.writes.empty()) {
-      if (waiters.registered) reactor_->remove(fd, waiters.watched);
       handles_.erase(h);
       return 0;
     }
     uint32_t want = (waiters.wanting_in ? LIO_POLL_IN : 0) | (waiters.wanting_out ? LIO_POLL_OUT : 0);
-    if (waiters.registered && want == waiters.watched) return 0;
-    int error = waiters.registered ? reactor_->modify(fd, waiters.watched, want) : reactor_->add(fd, want);
-    if (error != 0) return error;
-    waiters.registered = true;
-    waiters.watched = want;
+    if (waiters.armed && (want & ~waiters.armed_events) == 0) return 0;
+    if (int error = reactor_->arm(fd, want); error != 0) return error;
+    waiters.armed = true;
+    waiters.armed_events = want;
     return 0;
   }
 
-  // The reactor says `fd` is ready for `events`: serve its queues.
+  // The reactor says `fd` is ready for `events` (and disarmed it): serve its
+  // queues, then arm it again for the ops still waiting.
   void serve_handle(int fd, uint32_t events) {
     uint32_t h = handles_.find(static_cast<uint64_t>(fd));
-    if (h == handles_.kNone) return;  // its last waiter left since
+    if (h == handles_.kNone) return;  // a report for ops that left since
+    handles_[h].armed = false;
     if (events & (LIO_POLL_IN | LIO_POLL_ERR | LIO_POLL_HUP)) serve_queue<&Slot::reads>(handles_[h].reads, h);
     if (events & (LIO_POLL_OUT | LIO_POLL_ERR | LIO_POLL_HUP)) serve_queue<&Slot::writes>(handles_[h].writes, h);
-    if (int error = sync_interest(h, fd); error != 0) fail_waiters(h, fd, error);
+    if (int error = arm(h, fd); error != 0) end_all_waiters(fd, error);
   }
 
   // Front to back until an op would block again. A poll that is not ready
@@ -471,12 +474,14 @@ class Poller {
     }
   }
 
+  // The handle stays armed for what it was: a report nobody needs costs
+  // one wake-up later, a disarm a system call now.
   void cancel_waiting(uint32_t s) {
     int fd = to_fd(slots_[s].op.handle);
     uint32_t h = handles_.find(static_cast<uint64_t>(fd));
     dequeue(s, h);
     complete(s, cancelled_result(s));
-    if (int error = sync_interest(h, fd); error != 0) fail_waiters(h, fd, error);
+    if (int error = arm(h, fd); error != 0) end_all_waiters(fd, error);
   }
 
   // Bytes already moved are the result of an interrupted transfer.
@@ -486,7 +491,7 @@ class Poller {
   }
 
   // Completes every op waiting on `fd` — with `error`, or as cancelled when
-  // `error` is 0 — and forgets the handle.
+  // `error` is 0 — and drops the handle and its registration.
   void end_all_waiters(int fd, int error) {
     uint32_t h = handles_.find(static_cast<uint64_t>(fd));
     if (h == handles_.kNone) return;
@@ -497,11 +502,9 @@ class Poller {
         complete(s, error != 0 ? error : cancelled_result(s));
       }
     }
-    sync_interest(h, fd);  // nothing waits: unregisters and erases
+    handles_.erase(h);
+    reactor_->forget(fd);
   }
-
-  void drop_waiters(int fd) { end_all_waiters(fd, 0); }
-  void fail_waiters(uint32_t /*h*/, int fd, int error) { end_all_waiters(fd, error); }
 
   // --- waiting ----------------------------------------------------------------
 

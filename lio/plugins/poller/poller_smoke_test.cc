@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -454,6 +455,38 @@ TEST(Sockets, ClosingAHandleEndsTheOpsWaitingOnIt) {
   EXPECT_EQ(backend.result_of(1), -LIO_ECANCELED);
   EXPECT_EQ(backend.result_of(2), 0);
   pair.a = -1;
+}
+
+// Readiness is keyed by descriptor number; a number closed behind the
+// backend's back (with no op waiting on it) and reused must work as new,
+// even while a dup keeps the old file — and its old registration — alive.
+TEST(Sockets, DescriptorNumbersReusedAfterACloseBehindTheBackendsBack) {
+  Backend backend;
+  char buf[8];
+  uint64_t id = 1;
+  for (int round = 0; round < 3; ++round) {
+    auto old_pair = std::make_unique<SocketPair>();
+    int number = old_pair->a;
+    // Waited on (registered), then a waiter cancelled (left armed).
+    ASSERT_EQ(backend.push(id, lio::Op::Recv(number, buf, sizeof buf)), 0);
+    ASSERT_EQ(write(old_pair->b, "old", 3), 3);
+    EXPECT_EQ(backend.result_of(id++), 3);
+    ASSERT_EQ(backend.push(id, lio::Op::Recv(number, buf, sizeof buf)), 0);
+    backend.flush();
+    ASSERT_EQ(backend.cancel(id), 0);
+    EXPECT_EQ(backend.result_of(id++), -LIO_ECANCELED);
+    int dup_of_old = round == 1 ? dup(number) : -1;  // round 1: the old file outlives its number
+    old_pair.reset();
+    SocketPair new_pair;  // lowest free numbers: `number` again
+    ASSERT_EQ(new_pair.a, number);
+    ASSERT_EQ(backend.push(id, lio::Op::Recv(new_pair.a, buf, sizeof buf)), 0);
+    backend.flush();
+    EXPECT_TRUE(backend.wait(0).empty());
+    ASSERT_EQ(write(new_pair.b, "new", 3), 3);
+    EXPECT_EQ(backend.result_of(id++), 3);
+    EXPECT_EQ(std::string(buf, 3), "new");
+    if (dup_of_old >= 0) close(dup_of_old);
+  }
 }
 
 TEST(Pipes, ReadWaitsForDataAndLeavesThePipeBlocking) {

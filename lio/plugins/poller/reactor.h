@@ -6,10 +6,15 @@
 // Everything above it — op state machines, per-handle wait queues, timers,
 // the worker pool — is shared and tested on Linux.
 //
-// Interest is level-triggered: a handle stays reported while it is ready and
-// watched for it, so the backend need not drain it in one go. Error and
-// hang-up conditions are reported whatever the interest (LIO_POLL_ERR,
-// LIO_POLL_HUP). Event bits are LIO_POLL_* everywhere.
+// Readiness is one-shot (EPOLLONESHOT, EV_DISPATCH): an armed handle is
+// reported once, then stays registered but disarmed until armed again. So
+// the backend arms a handle with one system call each time ops start
+// waiting on it, never has to disarm one, and a registration it forgot
+// about (the ops left, the fd was closed and its number reused) can report
+// at most once — the backend ignores reports for handles nothing waits on.
+// Error and hang-up conditions are reported whatever the events armed
+// (LIO_POLL_ERR, LIO_POLL_HUP; kqueue: only along with a read or write
+// filter). Event bits are LIO_POLL_* everywhere.
 //
 // Not thread-safe, except notify().
 #ifndef LIO_PLUGINS_POLLER_REACTOR_H_
@@ -39,21 +44,21 @@ class Reactor {
 
   virtual ~Reactor() = default;
 
-  // Start watching `fd` for `events` (LIO_POLL_IN / LIO_POLL_OUT, possibly
-  // none: then only errors and hang-ups). 0 or a negative LIO_E* code (a
-  // regular file, for instance, cannot be watched: -LIO_EPERM).
-  virtual int add(int fd, uint32_t events) noexcept = 0;
+  // Report `fd` once when it is ready for `events` (LIO_POLL_IN and/or
+  // LIO_POLL_OUT; none: errors and hang-ups only). Re-arming replaces the
+  // events. 0 or a negative LIO_E* code (a regular file cannot be watched:
+  // -LIO_EPERM).
+  virtual int arm(int fd, uint32_t events) noexcept = 0;
 
-  // Change the interest of a watched `fd` from `old_events` to `new_events`.
-  virtual int modify(int fd, uint32_t old_events, uint32_t new_events) noexcept = 0;
+  // Drop the registration of `fd` (about to be closed through the backend;
+  // one left behind would live on in the OS while a dup of the fd does).
+  // Not registered is not an error.
+  virtual void forget(int fd) noexcept = 0;
 
-  // Stop watching `fd` (watched with `old_events`). A handle already closed
-  // has left the OS's interest list by itself; that is not an error.
-  virtual void remove(int fd, uint32_t old_events) noexcept = 0;
-
-  // Waits until a watched handle is ready, notify() was called, or
+  // Waits until an armed handle is ready, notify() was called, or
   // `timeout_ns` passed (< 0: no limit; 0: just look). Writes ready handles
-  // to `out` and returns how many (0 on timeout), or a negative LIO_E* code;
+  // to `out` (not empty; those that do not fit stay armed and ready for the
+  // next wait) and returns how many (0 on timeout), or a negative LIO_E* code;
   // an interrupted wait returns 0. *notified is set when a notification was
   // consumed; notifications made before this wait are not lost, several may
   // be merged into one.

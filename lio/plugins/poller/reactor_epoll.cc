@@ -1,4 +1,5 @@
-// Reactor on Linux: epoll, level-triggered, plus an eventfd for notify().
+// Reactor on Linux: epoll with EPOLLONESHOT registrations, plus an eventfd
+// (level-triggered, never one-shot) for notify().
 //
 // The wait is bounded with epoll_pwait2 (Linux 5.11), which takes a timespec,
 // so a 300 us timer sleeps 300 us. Where it is missing (older kernels, or a
@@ -59,7 +60,7 @@ class EpollReactor final : public Reactor {
   }
 
   int init(uint32_t max_events) {
-    events_.resize(max_events + 1);  // + the eventfd
+    events_.resize(std::max<uint32_t>(max_events, 1));
     epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
     if (epoll_fd_ < 0) return last_lio_error();
     event_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -71,29 +72,26 @@ class EpollReactor final : public Reactor {
     return 0;
   }
 
-  int add(int fd, uint32_t events) noexcept override {
-    epoll_event ev = watch_event(fd, events);
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0) return 0;
-    // Still registered from before a close()+reuse race we cannot see: take it over.
-    if (errno == EEXIST && epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) == 0) return 0;
-    return last_lio_error();
-  }
-
-  int modify(int fd, uint32_t /*old_events*/, uint32_t new_events) noexcept override {
-    epoll_event ev = watch_event(fd, new_events);
+  // MOD first: a handle armed before is still registered (disarmed), the
+  // common case for a connection that waits again and again. ENOENT: never
+  // registered, or its registration went with a close() — add it.
+  int arm(int fd, uint32_t events) noexcept override {
+    epoll_event ev = arm_event(fd, events);
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) == 0) return 0;
-    // The fd was closed (dropping its registration) and its number reused.
-    if (errno == ENOENT && epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0) return 0;
+    if (errno != ENOENT) return last_lio_error();
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0) return 0;
     return last_lio_error();
   }
 
-  void remove(int fd, uint32_t /*old_events*/) noexcept override {
-    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);  // ENOENT/EBADF: already gone
+  void forget(int fd) noexcept override {
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);  // ENOENT/EBADF: nothing to forget
   }
 
   int wait(int64_t timeout_ns, std::span<ReadyEvent> out, bool* notified) noexcept override {
     *notified = false;
-    int capacity = static_cast<int>(std::min<size_t>(out.size() + 1, events_.size()));
+    // At most out.size() events, so none is lost: a one-shot handle reported
+    // is disarmed, and one not reported stays ready in the kernel for next time.
+    int capacity = static_cast<int>(std::clamp<size_t>(out.size(), 1, events_.size()));
     int n = wait_for_events(timeout_ns, capacity);
     if (n < 0) return errno == EINTR ? 0 : last_lio_error();
     int ready = 0;
@@ -103,8 +101,6 @@ class EpollReactor final : public Reactor {
         *notified = true;
         continue;
       }
-      // More ready handles than room: level-triggered, the rest are reported again next wait.
-      if (static_cast<size_t>(ready) == out.size()) break;
       out[ready++] = ReadyEvent{static_cast<int>(events_[i].data.u64), events_[i].events & kReportedEvents};
     }
     return ready;
@@ -118,9 +114,9 @@ class EpollReactor final : public Reactor {
   }
 
  private:
-  static epoll_event watch_event(int fd, uint32_t events) {
+  static epoll_event arm_event(int fd, uint32_t events) {
     epoll_event ev{};
-    ev.events = events & (EPOLLIN | EPOLLOUT);
+    ev.events = (events & (EPOLLIN | EPOLLOUT)) | EPOLLONESHOT;
     ev.data.u64 = static_cast<uint32_t>(fd);
     return ev;
   }

@@ -53,39 +53,73 @@ TEST(EpollReactor, ProbePasses) {
   EXPECT_EQ(Reactor::Probe(why, sizeof why), 0) << why;
 }
 
-TEST(EpollReactor, ReportsReadinessPerInterest) {
+TEST(EpollReactor, ReportsAnArmedHandleOnce) {
   auto reactor = MakeReactor();
   Pipe pipe;
   ReadyEvent events[4];
   bool notified = false;
-  ASSERT_EQ(reactor->add(pipe.read_end, LIO_POLL_IN), 0);
+  ASSERT_EQ(reactor->arm(pipe.read_end, LIO_POLL_IN), 0);
   EXPECT_EQ(reactor->wait(0, events, &notified), 0);
   ASSERT_EQ(write(pipe.write_end, "x", 1), 1);
   ASSERT_EQ(reactor->wait(0, events, &notified), 1);
   EXPECT_EQ(events[0].fd, pipe.read_end);
   EXPECT_EQ(events[0].events, LIO_POLL_IN);
-  // No interest: only errors and hang-ups would be reported.
-  ASSERT_EQ(reactor->modify(pipe.read_end, LIO_POLL_IN, 0), 0);
-  EXPECT_EQ(reactor->wait(0, events, &notified), 0);
-  reactor->remove(pipe.read_end, 0);
-  EXPECT_EQ(reactor->add(pipe.read_end, LIO_POLL_IN), 0) << "re-add after remove";
-  // A regular file cannot be watched.
+  EXPECT_EQ(reactor->wait(0, events, &notified), 0) << "one-shot: reported once while still readable";
+  ASSERT_EQ(reactor->arm(pipe.read_end, LIO_POLL_IN), 0);
+  EXPECT_EQ(reactor->wait(0, events, &notified), 1) << "armed again";
+}
+
+TEST(EpollReactor, ArmedForNothingReportsHangUp) {
+  auto reactor = MakeReactor();
+  auto pipe = std::make_unique<Pipe>();
+  ReadyEvent events[4];
+  bool notified = false;
+  ASSERT_EQ(write(pipe->write_end, "x", 1), 1);
+  ASSERT_EQ(reactor->arm(pipe->read_end, 0), 0);
+  EXPECT_EQ(reactor->wait(0, events, &notified), 0) << "readable, but not armed for it";
+  close(pipe->write_end);
+  pipe->write_end = open("/dev/null", O_RDONLY | O_CLOEXEC);  // keeps ~Pipe's close harmless
+  ASSERT_EQ(reactor->wait(0, events, &notified), 1);
+  EXPECT_TRUE(events[0].events & LIO_POLL_HUP);
+}
+
+TEST(EpollReactor, ArmWorksAfterForgetAndAfterCloseAndReuse) {
+  auto reactor = MakeReactor();
+  ReadyEvent events[4];
+  bool notified = false;
+  auto first = std::make_unique<Pipe>();
+  int number = first->read_end;
+  ASSERT_EQ(reactor->arm(number, LIO_POLL_IN), 0);
+  reactor->forget(number);
+  reactor->forget(number);  // twice: not an error
+  ASSERT_EQ(reactor->arm(number, LIO_POLL_IN), 0);
+  first.reset();  // closing drops the registration
+  Pipe reused;    // lowest numbers first: the same one again
+  ASSERT_EQ(reused.read_end, number);
+  ASSERT_EQ(reactor->arm(reused.read_end, LIO_POLL_IN), 0);
+  ASSERT_EQ(write(reused.write_end, "x", 1), 1);
+  ASSERT_EQ(reactor->wait(0, events, &notified), 1);
+  EXPECT_EQ(events[0].fd, number);
+}
+
+TEST(EpollReactor, RegularFilesCannotBeArmed) {
+  auto reactor = MakeReactor();
   int file = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  EXPECT_EQ(reactor->add(file, LIO_POLL_IN), -LIO_EPERM);
+  EXPECT_EQ(reactor->arm(file, LIO_POLL_IN), -LIO_EPERM);
   close(file);
 }
 
-TEST(EpollReactor, ModifyRecoversAHandleThatWasClosedAndReused) {
+TEST(EpollReactor, ReadyHandlesBeyondTheBatchWaitForTheNextOne) {
   auto reactor = MakeReactor();
-  auto pipe = std::make_unique<Pipe>();
-  int number = pipe->read_end;
-  ASSERT_EQ(reactor->add(number, LIO_POLL_IN), 0);
-  pipe.reset();  // closing drops the registration
-  Pipe reused;
-  ASSERT_EQ(reused.read_end == number || reused.write_end == number, true);
-  int fd = reused.read_end == number ? reused.read_end : reused.write_end;
-  uint32_t interest = fd == reused.read_end ? LIO_POLL_IN : LIO_POLL_OUT;
-  EXPECT_EQ(reactor->modify(fd, LIO_POLL_IN, interest), 0);
+  Pipe pipes[3];
+  for (Pipe& p : pipes) {
+    ASSERT_EQ(write(p.write_end, "x", 1), 1);
+    ASSERT_EQ(reactor->arm(p.read_end, LIO_POLL_IN), 0);
+  }
+  ReadyEvent events[2];
+  bool notified = false;
+  EXPECT_EQ(reactor->wait(0, events, &notified), 2);
+  EXPECT_EQ(reactor->wait(0, std::span<ReadyEvent>(events, 2), &notified), 1) << "the third, not lost";
 }
 
 TEST(EpollReactor, NotifyWakesAWaiterAndIsNotLostBeforeIt) {

@@ -1,13 +1,14 @@
-// Reactor on macOS and the BSDs: kqueue, level-triggered (no EV_CLEAR on
-// handles), with EVFILT_USER for notify().
+// Reactor on macOS and the BSDs: kqueue with EV_DISPATCH filters (one-shot:
+// disabled once delivered, enabled again by the next EV_ADD), and
+// EVFILT_USER for notify().
 //
 // Not built on Linux (BUILD.bazel selects it by OS), so it is kept small and
-// mirrors reactor_epoll.cc: IN and OUT interest are the EVFILT_READ and
-// EVFILT_WRITE filters; EV_EOF reads as LIO_POLL_HUP and a pending socket
-// error (EV_EOF with fflags, or EV_ERROR) as LIO_POLL_ERR. kevent's timeout is
-// a timespec, so the nearest deadline bounds the wait to the nanosecond
-// without an EVFILT_TIMER. kqueue has no "errors only" interest: a handle
-// watched with no events registers no filter (see add()).
+// mirrors reactor_epoll.cc: IN and OUT are the EVFILT_READ and EVFILT_WRITE
+// filters; EV_EOF reads as LIO_POLL_HUP and a pending socket error (EV_EOF
+// with fflags, or EV_ERROR) as LIO_POLL_ERR. kevent's timeout is a timespec,
+// so the nearest deadline bounds the wait to the nanosecond without an
+// EVFILT_TIMER. kqueue has no "errors only" interest: arming with no events
+// registers no filter (a poll for no events waits until cancelled).
 #include <fcntl.h>
 #include <sys/event.h>
 #include <sys/time.h>
@@ -47,7 +48,7 @@ class KqueueReactor final : public Reactor {
   }
 
   int init(uint32_t max_events) {
-    events_.resize(max_events + 1);  // + the EVFILT_USER notifier
+    events_.resize(std::max<uint32_t>(max_events, 1));
     kq_ = kqueue();
     if (kq_ < 0) return last_lio_error();
     fcntl(kq_, F_SETFD, FD_CLOEXEC);
@@ -57,20 +58,34 @@ class KqueueReactor final : public Reactor {
     return 0;
   }
 
-  // With no events asked for nothing is registered: kqueue reports errors
-  // and EOF only through a read or write filter.
-  int add(int fd, uint32_t events) noexcept override { return apply(fd, 0, events); }
-
-  int modify(int fd, uint32_t old_events, uint32_t new_events) noexcept override {
-    return apply(fd, old_events, new_events);
+  // EV_ADD enables a filter EV_DISPATCH disabled (or adds it, if a close()
+  // dropped it). A filter armed before and not wanted now is left: it
+  // reports at most once.
+  int arm(int fd, uint32_t events) noexcept override {
+    struct kevent changes[2];
+    int n = 0;
+    if (events & LIO_POLL_IN) changes[n++] = change(fd, EVFILT_READ, EV_ADD | EV_DISPATCH);
+    if (events & LIO_POLL_OUT) changes[n++] = change(fd, EVFILT_WRITE, EV_ADD | EV_DISPATCH);
+    if (n == 0) return 0;
+    if (kevent(kq_, changes, n, nullptr, 0, nullptr) < 0) return last_lio_error();
+    return 0;
   }
 
-  void remove(int fd, uint32_t old_events) noexcept override { apply(fd, old_events, 0); }
+  void forget(int fd) noexcept override {
+    // Each delete on its own: kevent stops at the first failing change, and
+    // a filter never added fails with ENOENT.
+    struct kevent read_filter = change(fd, EVFILT_READ, EV_DELETE);
+    struct kevent write_filter = change(fd, EVFILT_WRITE, EV_DELETE);
+    kevent(kq_, &read_filter, 1, nullptr, 0, nullptr);
+    kevent(kq_, &write_filter, 1, nullptr, 0, nullptr);
+  }
 
   int wait(int64_t timeout_ns, std::span<ReadyEvent> out, bool* notified) noexcept override {
     *notified = false;
     timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000), static_cast<long>(timeout_ns % 1'000'000'000)};
-    int capacity = static_cast<int>(std::min<size_t>(out.size() + 1, events_.size()));
+    // At most out.size() events, so none is lost: a dispatched filter is
+    // disabled, and one not delivered stays pending for next time.
+    int capacity = static_cast<int>(std::clamp<size_t>(out.size(), 1, events_.size()));
     int n = kevent(kq_, nullptr, 0, events_.data(), capacity, timeout_ns < 0 ? nullptr : &ts);
     if (n < 0) return errno == EINTR ? 0 : last_lio_error();
     int ready = 0;
@@ -80,7 +95,6 @@ class KqueueReactor final : public Reactor {
         *notified = true;  // EV_CLEAR re-arms it
         continue;
       }
-      if (static_cast<size_t>(ready) == out.size()) break;  // level-triggered: reported again
       out[ready++] = ReadyEvent{static_cast<int>(ev.ident), events_of(ev)};
     }
     return ready;
@@ -99,25 +113,6 @@ class KqueueReactor final : public Reactor {
     if (ev.flags & EV_ERROR) return events | LIO_POLL_ERR;
     if (ev.flags & EV_EOF) events |= LIO_POLL_HUP | (ev.fflags != 0 ? LIO_POLL_ERR : 0);
     return events;
-  }
-
-  // (Re-)adds every filter of `new_events` — EV_ADD on a present filter is
-  // a no-op, on one a close() dropped it restores it — then deletes those
-  // only in `old_events`. Adds go first: kevent stops at the first failing
-  // change, and only a delete can fail with ENOENT (the filter went with a
-  // close), which is not an error.
-  int apply(int fd, uint32_t old_events, uint32_t new_events) {
-    struct kevent changes[4];
-    int n = 0;
-    uint32_t removed = old_events & ~new_events;
-    if (new_events & LIO_POLL_IN) changes[n++] = change(fd, EVFILT_READ, EV_ADD);
-    if (new_events & LIO_POLL_OUT) changes[n++] = change(fd, EVFILT_WRITE, EV_ADD);
-    if (removed & LIO_POLL_IN) changes[n++] = change(fd, EVFILT_READ, EV_DELETE);
-    if (removed & LIO_POLL_OUT) changes[n++] = change(fd, EVFILT_WRITE, EV_DELETE);
-    if (n == 0) return 0;
-    if (kevent(kq_, changes, n, nullptr, 0, nullptr) == 0) return 0;
-    if (errno == ENOENT || (new_events == 0 && errno == EBADF)) return 0;
-    return last_lio_error();
   }
 
   int kq_ = -1;
