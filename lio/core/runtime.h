@@ -12,5 +12,6 @@
 #include "lio/core/socket_address.h"
 #include "lio/core/task.h"
 #include "lio/core/timeout.h"
+#include "lio/core/when_all.h"
 
 #endif  // LIO_CORE_RUNTIME_H_

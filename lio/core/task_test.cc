@@ -424,6 +424,37 @@ TEST_P(TaskTest, LoopGroupRunsOneLoopPerThreadWithReusePort) {
   EXPECT_EQ(served.load(), 20);
 }
 
+TEST_P(TaskTest, WhenAllRunsTasksConcurrentlyAndJoinsThem) {
+  auto loop = MakeLoop();
+  ASSERT_TRUE(loop);
+  std::vector<int> order;
+  auto sleeper = [](int ms, std::vector<int>& order) -> Task<void> {
+    co_await sleep(std::chrono::milliseconds(ms));
+    order.push_back(ms);
+  };
+  auto start = std::chrono::steady_clock::now();
+  loop->block_on([](std::vector<Task<void>> tasks) -> Task<void> { co_await when_all(std::move(tasks)); }([&] {
+    std::vector<Task<void>> tasks;
+    for (int ms : {40, 10, 30, 20}) tasks.push_back(sleeper(ms, order));
+    return tasks;
+  }()));
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(order, (std::vector<int>{10, 20, 30, 40}));
+  EXPECT_LT(elapsed, 100ms) << "concurrent, not one after another";
+  // Exceptions reach the awaiter after every task finished; no task at all is fine.
+  int finished = 0;
+  auto counted = [](int& n) -> Task<void> {
+    co_await nop();
+    ++n;
+  };
+  std::vector<Task<void>> mixed;
+  mixed.push_back([]() -> Task<void> { co_await Thrower(); }());
+  mixed.push_back(counted(finished));
+  EXPECT_THROW(loop->block_on(when_all(std::move(mixed))), std::runtime_error);
+  EXPECT_EQ(finished, 1);
+  loop->block_on(when_all(std::vector<Task<void>>{}));
+}
+
 LIO_INSTANTIATE_LOOP_TEST(TaskTest);
 
 }  // namespace
