@@ -178,7 +178,7 @@ TEST(WorkerTest, RunsJobsAndPostsThemBack) {
   Jobs jobs;
   Worker worker;
   ASSERT_EQ(worker.Start(
-                3, [](void* context, OVERLAPPED*, PathScratch&) { static_cast<Jobs*>(context)->ran++; }, &jobs,
+                3, [](void* context, OVERLAPPED*, WorkerThreadScratch&) { static_cast<Jobs*>(context)->ran++; }, &jobs,
                 port, 42),
             0);
   OVERLAPPED ov[20] = {};

@@ -9,9 +9,14 @@
 //     see afd.h);
 //   - a packet posted to the port with PostQueuedCompletionStatus (nop, and
 //     wake, which completes nothing);
-//   - a job for the worker threads (openat -> CreateFileW, fsync ->
-//     FlushFileBuffers: Windows has no overlapped form of either), which post
-//     their own packet when done;
+//   - a job for the worker threads, which post their own packet when done:
+//     openat -> CreateFileW and fsync -> FlushFileBuffers (Windows has no
+//     overlapped form of either), and read/write/readv/writev on a handle
+//     opened without FILE_FLAG_OVERLAPPED (stdin, a file from fopen), whose
+//     calls would otherwise block this thread and post no packet. Cancel
+//     interrupts a job in its call with CancelSynchronousIo. (Sockets made
+//     without WSA_FLAG_OVERLAPPED — socket() and lio's socket op never make
+//     such — are refused with -EOPNOTSUPP.);
 //   - a call made at once because it never blocks (close, socket, shutdown,
 //     connect of a datagram socket), or a timer in a heap whose nearest
 //     deadline bounds GetQueuedCompletionStatusEx.
@@ -182,6 +187,27 @@ int SocketType(SOCKET s, int* type) {
   return 0;
 }
 
+// Whether `h` was opened for synchronous I/O (no FILE_FLAG_OVERLAPPED, or a
+// socket made without WSA_FLAG_OVERLAPPED). Such a handle ignores an
+// OVERLAPPED's promise of asynchrony: the call blocks and no completion
+// packet may follow, so the backend must not treat it as overlapped. Asked
+// with NtQueryInformationFile(FileModeInformation), documented in the WDK.
+bool Synchronous(HANDLE h) {
+  using QueryFn = LONG(NTAPI*)(HANDLE, void* io_status, void* info, ULONG length, ULONG info_class);
+  static const QueryFn query =
+      reinterpret_cast<QueryFn>(GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "NtQueryInformationFile"));
+  constexpr ULONG kFileModeInformation = 16;
+  constexpr ULONG kSynchronousIo = 0x00000010 | 0x00000020;  // FILE_SYNCHRONOUS_IO_ALERT | _NONALERT
+  if (query == nullptr) return false;
+  struct {
+    LONG_PTR status;
+    ULONG_PTR information;
+  } io_status{};
+  ULONG mode = 0;
+  if (query(h, &io_status, &mode, sizeof mode, kFileModeInformation) < 0) return false;  // let the op report it
+  return (mode & kSynchronousIo) != 0;
+}
+
 // Closes a handle this backend created (openat, socket, accept) and will not
 // deliver.
 void CloseCreated(uint32_t code, int64_t handle) {
@@ -227,6 +253,7 @@ struct Record {
   bool cancel_requested;
   bool chain;            // issue the next chunk after a full one
   bool update_position;  // LIO_OFFSET_CURRENT: move the file pointer at the end
+  bool use_file_pointer; // a synchronous handle at LIO_OFFSET_CURRENT: no OVERLAPPED
   uint32_t code;
   uint32_t flags;
   lio_handle handle;
@@ -309,6 +336,7 @@ struct lio_backend {
   }
 
   void Start(uint32_t s);
+  void StartOnWorker(uint32_t s);
   void StartTransfer(uint32_t s);
   void IssueTransfer(uint32_t s);
   void StartAccept(uint32_t s);
@@ -406,16 +434,73 @@ int64_t TotalLength(const lio_iovec* iov, uint32_t iovcnt) {
   return static_cast<int64_t>(total);
 }
 
-// Runs a worker job (openat, fsync) on a worker thread.
-void RunJob(void* context, OVERLAPPED* job, PathScratch& scratch) {
+// A read or write on a synchronous handle, run on a worker thread: blocking
+// ReadFile/WriteFile calls from the transfer's cursor, chunk after chunk while
+// the record says to go on. At LIO_OFFSET_CURRENT the calls take no
+// OVERLAPPED, so the OS uses and advances the file pointer as read(2) does;
+// at an offset they take one (its event's low bit set: no completion
+// packet) and the file pointer, which Windows moves for synchronous handles,
+// is put back, as pread(2) leaves it. CancelSynchronousIo ends a call early.
+int64_t BlockingTransfer(Record& r, WorkerThreadScratch& scratch) {
+  HANDLE h = r.io_handle;
+  bool reads = r.io == Io::kFileRead;
+  LARGE_INTEGER saved{};
+  bool restore = !r.use_file_pointer && r.base_offset >= 0 && SetFilePointerEx(h, LARGE_INTEGER{}, &saved, FILE_CURRENT);
+  DWORD error = 0;
+  for (;;) {
+    if (r.worker_cancel.load(std::memory_order_acquire)) {
+      error = ERROR_OPERATION_ABORTED;
+      break;
+    }
+    void* buf = nullptr;
+    uint64_t len = 0;
+    if (!AtEnd(r)) {
+      buf = static_cast<char*>(r.iov[r.seg].base) + r.seg_offset;
+      len = std::min<uint64_t>(r.iov[r.seg].len - r.seg_offset, kMaxChunk);
+    }
+    DWORD n = 0;
+    BOOL ok;
+    if (r.use_file_pointer) {
+      ok = reads ? ReadFile(h, buf, static_cast<DWORD>(len), &n, nullptr)
+                 : WriteFile(h, buf, static_cast<DWORD>(len), &n, nullptr);
+    } else {
+      OVERLAPPED ov{};
+      if (r.base_offset >= 0) {
+        uint64_t at = static_cast<uint64_t>(r.base_offset) + r.done;
+        ov.Offset = static_cast<DWORD>(at);
+        ov.OffsetHigh = static_cast<DWORD>(at >> 32);
+      }
+      ResetEvent(scratch.event);
+      ov.hEvent = reinterpret_cast<HANDLE>(reinterpret_cast<uintptr_t>(scratch.event) | 1);
+      ok = reads ? ReadFile(h, buf, static_cast<DWORD>(len), nullptr, &ov)
+                 : WriteFile(h, buf, static_cast<DWORD>(len), nullptr, &ov);
+      if (ok || GetLastError() == ERROR_IO_PENDING) ok = GetOverlappedResult(h, &ov, &n, TRUE);
+    }
+    if (!ok) {
+      error = GetLastError();
+      if (!(reads && error == ERROR_MORE_DATA)) break;
+      error = 0;  // a message longer than the buffer: these bytes are the read
+    }
+    Advance(r, n);
+    if (!r.chain || n == 0 || n < len || AtEnd(r)) break;
+  }
+  if (restore) SetFilePointerEx(h, saved, nullptr, FILE_BEGIN);
+  if (r.done > 0) return static_cast<int64_t>(r.done);
+  return reads ? ReadErrorResult(error) : ErrorResult(error);
+}
+
+// Runs a worker job on a worker thread.
+void RunJob(void* context, OVERLAPPED* job, WorkerThreadScratch& scratch) {
   lio_backend* b = static_cast<lio_backend*>(context);
   Record& r = b->records[b->SlotOf(job)];
   if (r.worker_cancel.load(std::memory_order_acquire)) {
     r.result = -LIO_ECANCELED;
   } else if (r.code == LIO_OP_OPENAT) {
-    r.result = OpenAt(r.handle, r.u.open.path, r.u.open.flags, r.u.open.mode, scratch);
-  } else {
+    r.result = OpenAt(r.handle, r.u.open.path, r.u.open.flags, r.u.open.mode, scratch.paths);
+  } else if (r.code == LIO_OP_FSYNC) {
     r.result = Fsync(r.handle, (r.flags & LIO_FSYNC_DATASYNC) != 0);
+  } else {
+    r.result = BlockingTransfer(r, scratch);
   }
 }
 
@@ -464,17 +549,9 @@ void lio_backend::Start(uint32_t s) {
       return;
 
     case LIO_OP_FSYNC:
-    case LIO_OP_OPENAT: {
-      r.state = State::kWorker;
-      r.worker_cancel.store(false, std::memory_order_relaxed);
-      int rc = worker.Post(&r.ov);
-      if (rc < 0) {
-        Finish(s, rc);
-        return;
-      }
-      ++in_os;
+    case LIO_OP_OPENAT:
+      StartOnWorker(s);
       return;
-    }
 
     case LIO_OP_CLOSE: {
       // A socket must be closed by closesocket; anything else by CloseHandle.
@@ -538,6 +615,18 @@ void lio_backend::Start(uint32_t s) {
   }
 }
 
+void lio_backend::StartOnWorker(uint32_t s) {
+  Record& r = records[s];
+  r.state = State::kWorker;
+  r.worker_cancel.store(false, std::memory_order_relaxed);
+  int rc = worker.Post(&r.ov);
+  if (rc < 0) {
+    Finish(s, rc);
+    return;
+  }
+  ++in_os;
+}
+
 void lio_backend::StartTransfer(uint32_t s) {
   Record& r = records[s];
   HANDLE h = reinterpret_cast<HANDLE>(r.handle);
@@ -582,6 +671,10 @@ void lio_backend::StartTransfer(uint32_t s) {
     int socket_type = 0;
     socket_io = type == FILE_TYPE_PIPE && iocp::SocketType(static_cast<SOCKET>(r.handle), &socket_type) == 0;
   }
+  if (socket_io && iocp::Synchronous(h)) {
+    Finish(s, -LIO_EOPNOTSUPP);  // made without WSA_FLAG_OVERLAPPED: it cannot do overlapped I/O
+    return;
+  }
   if (socket_io) {
     r.io = reads ? Io::kSocketRecv : Io::kSocketSend;
     r.chain = !reads;  // a send finishes what it was given; a recv takes what is there
@@ -592,6 +685,16 @@ void lio_backend::StartTransfer(uint32_t s) {
     // A file reads on past a full chunk; a pipe or device returns what it has.
     r.chain = !reads || (vectored && disk);
     r.base_offset = offset;
+    if (iocp::Synchronous(h)) {
+      // Opened without FILE_FLAG_OVERLAPPED: the calls would block this
+      // thread, so a worker makes them.
+      r.io_handle = h;
+      r.use_file_pointer = offset == LIO_OFFSET_CURRENT;
+      iocp::Advance(r, 0);
+      r.done = 0;
+      StartOnWorker(s);
+      return;
+    }
     if (offset == LIO_OFFSET_CURRENT) {
       // Overlapped I/O names its offset: start at the file pointer and move
       // it past the bytes done, as read(2)/write(2) do. Not seekable (a pipe,
@@ -689,6 +792,10 @@ void lio_backend::StartMessage(uint32_t s) {
     Finish(s, iocp::ErrorResult(error));
     return;
   }
+  if (iocp::Synchronous(reinterpret_cast<HANDLE>(sock))) {
+    Finish(s, -LIO_EOPNOTSUPP);  // made without WSA_FLAG_OVERLAPPED
+    return;
+  }
   bool receive = r.code == LIO_OP_RECVMSG;
   r.iov = msg->iov;
   r.iovcnt = msg->iovcnt;
@@ -749,6 +856,10 @@ void lio_backend::StartAccept(uint32_t s) {
     Finish(s, iocp::ErrorResult(WSAGetLastError()));
     return;
   }
+  if (iocp::Synchronous(reinterpret_cast<HANDLE>(listener))) {
+    Finish(s, -LIO_EOPNOTSUPP);  // made without WSA_FLAG_OVERLAPPED
+    return;
+  }
   // AcceptEx accepts into a socket made beforehand, like the listener.
   r.accept_socket = iocp::NewSocket(info.iAddressFamily, info.iSocketType, info.iProtocol);
   if (r.accept_socket == INVALID_SOCKET) {
@@ -789,6 +900,10 @@ void lio_backend::StartConnect(uint32_t s) {
   if (type != SOCK_STREAM) {
     // Connecting a datagram socket only records the peer: it never blocks.
     Finish(s, connect(sock, to, addrlen) == 0 ? 0 : iocp::ErrorResult(WSAGetLastError()));
+    return;
+  }
+  if (iocp::Synchronous(reinterpret_cast<HANDLE>(sock))) {
+    Finish(s, -LIO_EOPNOTSUPP);  // made without WSA_FLAG_OVERLAPPED
     return;
   }
   // ConnectEx wants a bound socket; connect(2) binds implicitly.
@@ -846,6 +961,10 @@ void lio_backend::StartPoll(uint32_t s) {
     } else {
       Finish(s, -LIO_EOPNOTSUPP);
     }
+    return;
+  }
+  if (iocp::Synchronous(reinterpret_cast<HANDLE>(sock))) {
+    Finish(s, -LIO_EOPNOTSUPP);  // made without WSA_FLAG_OVERLAPPED
     return;
   }
   // AFD wants the base provider's socket (it differs when a layered
@@ -1025,6 +1144,7 @@ void lio_backend::Teardown() {
         break;
       case State::kWorker:
         r.worker_cancel.store(true, std::memory_order_release);
+        worker.CancelRunning(&r.ov);
         break;
       default:
         break;
@@ -1062,6 +1182,8 @@ void lio_backend::Teardown() {
           --in_os;
         } else if (r.state == State::kIssued) {
           CancelIoEx(r.io_handle, &r.ov);  // once more, in case the first raced a reissue
+        } else if (r.state == State::kWorker) {
+          worker.CancelRunning(&r.ov);  // once more, in case the job was between calls
         }
       }
       quiet_rounds = 0;
@@ -1180,6 +1302,7 @@ int Push(lio_backend* b, uint64_t id, const lio_op* op) {
   r.cancel_requested = false;
   r.chain = false;
   r.update_position = false;
+  r.use_file_pointer = false;
   r.code = local.code;
   r.flags = local.flags;
   r.handle = local.handle;
@@ -1261,8 +1384,9 @@ int Cancel(lio_backend* b, uint64_t id) {
       CancelIoEx(r.io_handle, &r.ov);
       break;
     case State::kWorker:
-      // Taken unless a worker thread already started it.
+      // Not run if no thread took it yet; cut short if one is in its call.
       r.worker_cancel.store(true, std::memory_order_release);
+      b->worker.CancelRunning(&r.ov);
       break;
     default:  // kPosted, kDone: the result is in
       break;

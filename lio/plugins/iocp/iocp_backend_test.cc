@@ -10,6 +10,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -262,6 +264,87 @@ TEST_F(IocpBackendTest, DestroyEndsWhenAHandlesCompletionsGoToAnotherPort) {
   ASSERT_EQ(send(p.far_end, "late", 4, 0), 4);
   char got[8] = {};
   EXPECT_EQ(recv(p.near_end, got, sizeof got, 0), 4) << "the destroyed instance's recv took the data";
+}
+
+// ---- handles opened without FILE_FLAG_OVERLAPPED ----
+
+TEST_F(IocpBackendTest, SynchronousFileHandleReadsAndWritesOnAWorker) {
+  fs::path path = fs::temp_directory_path() / "iocp_sync_file";
+  std::ofstream(path, std::ios::binary) << "0123456789";
+  HANDLE f = CreateFileW(path.wstring().c_str(), GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE,
+                         nullptr, OPEN_EXISTING, 0, nullptr);  // synchronous
+  ASSERT_NE(f, INVALID_HANDLE_VALUE);
+  lio_handle h = reinterpret_cast<lio_handle>(f);
+  char buf[4] = {};
+  EXPECT_EQ(Complete(Op::Read(h, buf, 4, 3)), 4);
+  EXPECT_EQ(std::string(buf, 4), "3456");
+  LARGE_INTEGER position{};
+  SetFilePointerEx(f, LARGE_INTEGER{}, &position, FILE_CURRENT);
+  EXPECT_EQ(position.QuadPart, 0) << "a read at an offset leaves the file pointer alone";
+  EXPECT_EQ(Complete(Op::Read(h, buf, 4)), 4);
+  EXPECT_EQ(std::string(buf, 4), "0123");
+  EXPECT_EQ(Complete(Op::Write(h, "ab", 2)), 2);
+  SetFilePointerEx(f, LARGE_INTEGER{}, &position, FILE_CURRENT);
+  EXPECT_EQ(position.QuadPart, 6) << "reads and writes at the file pointer advance it";
+  EXPECT_EQ(Complete(Op::Read(h, buf, 4, 100)), 0) << "end of file";
+  backend_.reset();
+  CloseHandle(f);
+  std::ifstream in(path, std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "0123ab6789");
+  in.close();
+  fs::remove(path);
+}
+
+TEST_F(IocpBackendTest, SynchronousPipeReadWaitsAndCancels) {
+  HANDLE r, w;
+  ASSERT_TRUE(CreatePipe(&r, &w, nullptr, 0));  // anonymous pipes are synchronous
+  char buf[16] = {};
+  ASSERT_FALSE(backend_->push(1, Op::Read(reinterpret_cast<lio_handle>(r), buf, sizeof buf)));
+  ASSERT_TRUE(backend_->flush());
+  auto batch = backend_->wait(milliseconds(50));
+  ASSERT_TRUE(batch);
+  EXPECT_TRUE(batch->empty()) << "nothing written yet";
+  DWORD n = 0;
+  ASSERT_TRUE(WriteFile(w, "pipe", 4, &n, nullptr));
+  batch = backend_->wait(seconds(5));
+  ASSERT_TRUE(batch);
+  ASSERT_EQ(batch->size(), 1u);
+  EXPECT_EQ((*batch)[0].result, 4);
+  EXPECT_EQ(std::string(buf, 4), "pipe");
+
+  ASSERT_FALSE(backend_->push(2, Op::Read(reinterpret_cast<lio_handle>(r), buf, sizeof buf)));
+  ASSERT_TRUE(backend_->flush());
+  Sleep(50);  // let the worker block in ReadFile
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(backend_->cancel(2));
+  batch = backend_->wait(seconds(5));
+  ASSERT_TRUE(batch);
+  ASSERT_EQ(batch->size(), 1u);
+  EXPECT_EQ((*batch)[0].result, -LIO_ECANCELED);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(2));
+
+  ASSERT_FALSE(backend_->push(3, Op::Read(reinterpret_cast<lio_handle>(r), buf, sizeof buf)));
+  ASSERT_TRUE(backend_->flush());
+  Sleep(50);
+  start = std::chrono::steady_clock::now();
+  backend_.reset();  // destroy interrupts the blocked read
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(3));
+  CloseHandle(w);
+  ASSERT_FALSE(backend_.has_value());
+  char rest[4];
+  EXPECT_FALSE(ReadFile(r, rest, sizeof rest, &n, nullptr)) << "the writer is gone and nothing was left unread";
+  CloseHandle(r);
+}
+
+TEST_F(IocpBackendTest, SocketWithoutOverlappedFlagIsRefused) {
+  SOCKET s = WSASocketW(AF_INET, SOCK_STREAM, 0, nullptr, 0, 0);  // synchronous socket
+  ASSERT_NE(s, INVALID_SOCKET);
+  char buf[4];
+  EXPECT_EQ(Complete(Op::Recv(static_cast<lio_handle>(s), buf, sizeof buf)), -LIO_EOPNOTSUPP);
+  EXPECT_EQ(Complete(Op::Poll(static_cast<lio_handle>(s), LIO_POLL_IN)), -LIO_EOPNOTSUPP);
+  backend_.reset();
+  closesocket(s);
 }
 
 }  // namespace

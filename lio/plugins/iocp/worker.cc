@@ -19,22 +19,30 @@ int Worker::Start(unsigned threads, RunFn run, void* context, HANDLE done_port, 
   done_key_ = done_key;
   jobs_ = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 0);
   if (jobs_ == nullptr) return static_cast<int>(ErrorResult(GetLastError()));
-  threads_.reset(new (std::nothrow) HANDLE[threads]);
-  thread_state_.reset(new (std::nothrow) Thread[threads]);
-  if (!threads_ || !thread_state_) {
+  threads_.reset(new (std::nothrow) Thread[threads]);
+  if (!threads_) {
     Stop();
     return -LIO_ENOMEM;
   }
+  allocated_ = threads;
   for (unsigned i = 0; i < threads; ++i) {
-    thread_state_[i].worker = this;
-    HANDLE t = CreateThread(nullptr, 64 * 1024, &Worker::ThreadMain, &thread_state_[i],
-                            STACK_SIZE_PARAM_IS_A_RESERVATION, nullptr);
-    if (t == nullptr) {
+    Thread& t = threads_[i];
+    t.worker = this;
+    t.scratch.event = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+    if (t.scratch.event == nullptr) {
       int error = static_cast<int>(ErrorResult(GetLastError()));
       Stop();
       return error;
     }
-    threads_[count_++] = t;
+    InitializeCriticalSection(&t.lock);
+    ++prepared_;
+    t.handle = CreateThread(nullptr, 64 * 1024, &Worker::ThreadMain, &t, STACK_SIZE_PARAM_IS_A_RESERVATION, nullptr);
+    if (t.handle == nullptr) {
+      int error = static_cast<int>(ErrorResult(GetLastError()));
+      Stop();
+      return error;
+    }
+    ++count_;
   }
   return 0;
 }
@@ -44,24 +52,41 @@ int Worker::Post(OVERLAPPED* job) {
   return 0;
 }
 
-void Worker::Stop() {
-  if (jobs_ == nullptr) return;
-  for (unsigned i = 0; i < count_; ++i) PostQueuedCompletionStatus(jobs_, 0, kQuitKey, nullptr);
-  for (unsigned first = 0; first < count_; first += MAXIMUM_WAIT_OBJECTS) {
-    unsigned n = count_ - first < MAXIMUM_WAIT_OBJECTS ? count_ - first : MAXIMUM_WAIT_OBJECTS;
-    WaitForMultipleObjects(n, &threads_[first], TRUE, INFINITE);
+void Worker::CancelRunning(OVERLAPPED* job) {
+  for (unsigned i = 0; i < count_; ++i) {
+    Thread& t = threads_[i];
+    EnterCriticalSection(&t.lock);
+    // Holding the lock keeps the thread on this job until we are done.
+    if (t.running == job) CancelSynchronousIo(t.handle);
+    LeaveCriticalSection(&t.lock);
   }
-  for (unsigned i = 0; i < count_; ++i) CloseHandle(threads_[i]);
+}
+
+void Worker::Stop() {
+  if (jobs_ != nullptr) {
+    for (unsigned i = 0; i < count_; ++i) PostQueuedCompletionStatus(jobs_, 0, kQuitKey, nullptr);
+  }
+  for (unsigned i = 0; i < count_; ++i) {
+    WaitForSingleObject(threads_[i].handle, INFINITE);
+    CloseHandle(threads_[i].handle);
+  }
+  for (unsigned i = 0; i < prepared_; ++i) {
+    DeleteCriticalSection(&threads_[i].lock);
+  }
+  for (unsigned i = 0; i < allocated_; ++i) {
+    if (threads_[i].scratch.event != nullptr) CloseHandle(threads_[i].scratch.event);
+  }
   count_ = 0;
-  CloseHandle(jobs_);
+  prepared_ = 0;
+  allocated_ = 0;
+  if (jobs_ != nullptr) CloseHandle(jobs_);
   jobs_ = nullptr;
   threads_.reset();
-  thread_state_.reset();
 }
 
 DWORD WINAPI Worker::ThreadMain(void* arg) {
-  Thread* thread = static_cast<Thread*>(arg);
-  Worker* w = thread->worker;
+  Thread* t = static_cast<Thread*>(arg);
+  Worker* w = t->worker;
   for (;;) {
     DWORD bytes = 0;
     ULONG_PTR key = 0;
@@ -69,7 +94,13 @@ DWORD WINAPI Worker::ThreadMain(void* arg) {
     BOOL ok = GetQueuedCompletionStatus(w->jobs_, &bytes, &key, &job, INFINITE);
     if (!ok && job == nullptr) return 1;  // the port is gone
     if (key == kQuitKey) return 0;
-    w->run_(w->context_, job, thread->scratch);
+    EnterCriticalSection(&t->lock);
+    t->running = job;
+    LeaveCriticalSection(&t->lock);
+    w->run_(w->context_, job, t->scratch);
+    EnterCriticalSection(&t->lock);
+    t->running = nullptr;
+    LeaveCriticalSection(&t->lock);
     // Hand the finished job back; the backend's wait reaps it.
     while (!PostQueuedCompletionStatus(w->done_port_, 0, w->done_key_, job)) Sleep(1);
   }

@@ -1,10 +1,14 @@
-// Worker: a few threads that run what Windows cannot do as overlapped I/O
-// (openat, fsync) and post each finished job back to the backend's
-// completion port, where wait() reaps it like any other completion.
+// Worker: a few threads that run what Windows cannot do as overlapped I/O —
+// openat (CreateFileW), fsync (FlushFileBuffers), and reads and writes on
+// handles opened without FILE_FLAG_OVERLAPPED (stdin, a file from fopen) —
+// and post each finished job back to the backend's completion port, where
+// wait() reaps it like any other completion.
 //
 // Jobs travel through a private completion port, so queueing one allocates
 // nothing in the process and needs no lock: a job is the OVERLAPPED of the
-// operation's record. Threads and their path scratch are made in Start.
+// operation's record. Threads, their path scratch and their events are made
+// in Start. A job in progress can be interrupted with CancelRunning
+// (CancelSynchronousIo on the thread running it).
 #ifndef LIO_PLUGINS_IOCP_WORKER_H_
 #define LIO_PLUGINS_IOCP_WORKER_H_
 
@@ -17,10 +21,18 @@
 
 namespace lio::iocp {
 
+// What a job may use on its thread.
+struct WorkerThreadScratch {
+  PathScratch paths;
+  // A manual-reset event for blocking calls that take an OVERLAPPED (set its
+  // handle's low bit in OVERLAPPED::hEvent so no completion port hears of
+  // them).
+  HANDLE event = nullptr;
+};
+
 class Worker {
  public:
-  // Runs job `job` on a worker thread; `scratch` is that thread's own.
-  using RunFn = void (*)(void* context, OVERLAPPED* job, PathScratch& scratch);
+  using RunFn = void (*)(void* context, OVERLAPPED* job, WorkerThreadScratch& scratch);
 
   Worker() = default;
   Worker(const Worker&) = delete;
@@ -31,9 +43,14 @@ class Worker {
   // post them to `done_port` with completion key `done_key`. 0 or -LIO_E*.
   int Start(unsigned threads, RunFn run, void* context, HANDLE done_port, ULONG_PTR done_key);
 
-  // Queues `job`. 0 or -LIO_E*. Thread-affine to the backend's thread only by
-  // convention: the port itself is thread-safe.
+  // Queues `job`. 0 or -LIO_E*.
   int Post(OVERLAPPED* job);
+
+  // If a thread is running `job` right now, interrupts the blocking call it
+  // is in (CancelSynchronousIo: the call fails with ERROR_OPERATION_ABORTED).
+  // A job between two calls is not interrupted; jobs check their own cancel
+  // flag before each call.
+  void CancelRunning(OVERLAPPED* job);
 
   // Lets every thread finish the job in hand, then joins them. Jobs still
   // queued are not run (the backend drains its in-flight jobs first).
@@ -41,8 +58,11 @@ class Worker {
 
  private:
   struct Thread {
-    Worker* worker;
-    PathScratch scratch;
+    Worker* worker = nullptr;
+    HANDLE handle = nullptr;
+    CRITICAL_SECTION lock;  // guards `running`
+    OVERLAPPED* running = nullptr;
+    WorkerThreadScratch scratch;
   };
   static DWORD WINAPI ThreadMain(void* thread);
 
@@ -51,9 +71,10 @@ class Worker {
   void* context_ = nullptr;
   HANDLE done_port_ = nullptr;
   ULONG_PTR done_key_ = 0;
-  unsigned count_ = 0;
-  std::unique_ptr<HANDLE[]> threads_;
-  std::unique_ptr<Thread[]> thread_state_;
+  unsigned count_ = 0;     // threads started
+  unsigned prepared_ = 0;  // Thread entries whose lock exists
+  unsigned allocated_ = 0;  // Thread entries
+  std::unique_ptr<Thread[]> threads_;
 };
 
 }  // namespace lio::iocp
