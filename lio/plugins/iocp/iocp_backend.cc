@@ -14,9 +14,9 @@
 //     overlapped form of either), and read/write/readv/writev on a handle
 //     opened without FILE_FLAG_OVERLAPPED (stdin, a file from fopen), whose
 //     calls would otherwise block this thread and post no packet. Cancel
-//     interrupts a job in its call with CancelSynchronousIo. (Sockets made
-//     without WSA_FLAG_OVERLAPPED — socket() and lio's socket op never make
-//     such — are refused with -EOPNOTSUPP.);
+//     interrupts a job in its call with CancelSynchronousIo. Sockets made
+//     without WSA_FLAG_OVERLAPPED (socket() and lio's socket op never make
+//     such) are refused with -EOPNOTSUPP;
 //   - a call made at once because it never blocks (close, socket, shutdown,
 //     connect of a datagram socket), or a timer in a heap whose nearest
 //     deadline bounds GetQueuedCompletionStatusEx.
