@@ -46,6 +46,8 @@
 //
 // Options ("key=value,..."): workers=N (1..64, default 2), the threads that
 // run openat and fsync.
+// (std::min)(...) below: <windows.h> may define min/max macros (MSVC does
+// unless NOMINMAX).
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <mswsock.h>
@@ -456,7 +458,7 @@ int64_t BlockingTransfer(Record& r, WorkerThreadScratch& scratch) {
     uint64_t len = 0;
     if (!AtEnd(r)) {
       buf = static_cast<char*>(r.iov[r.seg].base) + r.seg_offset;
-      len = std::min<uint64_t>(r.iov[r.seg].len - r.seg_offset, kMaxChunk);
+      len = (std::min<uint64_t>)(r.iov[r.seg].len - r.seg_offset, kMaxChunk);
     }
     DWORD n = 0;
     BOOL ok;
@@ -727,7 +729,7 @@ void lio_backend::IssueTransfer(uint32_t s) {
     uint64_t len = 0;
     if (!iocp::AtEnd(r)) {
       buf = static_cast<char*>(r.iov[r.seg].base) + r.seg_offset;
-      len = std::min<uint64_t>(r.iov[r.seg].len - r.seg_offset, iocp::kMaxChunk);
+      len = (std::min<uint64_t>)(r.iov[r.seg].len - r.seg_offset, iocp::kMaxChunk);
     }
     r.requested = len;
     if (r.base_offset >= 0) {
@@ -1089,7 +1091,7 @@ void lio_backend::OnIoDone(uint32_t s, DWORD bytes, DWORD error) {
                                         iocp::kAcceptAddressSize, &local, &local_len, &remote, &remote_len);
         uint32_t room = *r.u.accept.addrlen;
         uint32_t size = remote != nullptr ? static_cast<uint32_t>(remote_len) : 0;
-        if (size > 0) std::memcpy(r.u.accept.addr, remote, std::min(room, size));
+        if (size > 0) std::memcpy(r.u.accept.addr, remote, (std::min)(room, size));
         *r.u.accept.addrlen = size;
       }
       Finish(s, static_cast<int64_t>(accepted));
@@ -1207,7 +1209,7 @@ int Probe(char* why, size_t why_size) {
   if (rc != 0) {
     if (why != nullptr && why_size > 0) {
       std::string_view text = "Winsock 2.2 could not be started (WSAStartup failed)";
-      size_t n = std::min(text.size(), why_size - 1);
+      size_t n = (std::min)(text.size(), why_size - 1);
       std::memcpy(why, text.data(), n);
       why[n] = '\0';
     }
@@ -1290,7 +1292,7 @@ int Push(lio_backend* b, uint64_t id, const lio_op* op) {
   // are zero.
   lio_op local;
   std::memset(&local, 0, sizeof local);
-  std::memcpy(&local, op, std::min<size_t>(op->struct_size, sizeof local));
+  std::memcpy(&local, op, (std::min<size_t>)(op->struct_size, sizeof local));
   if (local.code >= LIO_OP_COUNT) return -LIO_EINVAL;
   if (!(kCapabilities & LIO_CAP(local.code))) return -LIO_EOPNOTSUPP;
   if (b->table.find(id) != b->table.kNone) return -LIO_EEXIST;
@@ -1343,7 +1345,7 @@ int Wait(lio_backend* b, int64_t timeout_ns, const lio_completion** out) {
       int64_t now = b->clock.now();
       int64_t bound = INT64_MAX;
       if (!b->timers.empty()) bound = b->timers.top_deadline();
-      if (timeout_ns > 0) bound = std::min(bound, deadline);
+      if (timeout_ns > 0) bound = (std::min)(bound, deadline);
       ms = bound == INT64_MAX ? INFINITE : CeilMs(bound - now);
     }
     ULONG n = 0;
