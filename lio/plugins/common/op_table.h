@@ -1,7 +1,10 @@
 // OpTable: the fixed-capacity table of in-flight operations every backend
 // keeps. Slots are pre-allocated in init; insert/find/erase never allocate.
 // An open-addressing index maps the caller's 64-bit id to its slot so cancel
-// and duplicate-id checks are O(1).
+// and duplicate-id checks are O(1). Each bucket keeps the id's 32-bit hash
+// beside the slot number, so probing compares hashes in the index and reads
+// a slot only on a hash match: with many ops in flight the slots are cold,
+// and touching one per probe step made every push and reap pay cache misses.
 //
 // Plugin-side helper (C++, header-only); nothing here crosses the ABI.
 #ifndef LIO_PLUGINS_COMMON_OP_TABLE_H_
@@ -27,7 +30,7 @@ class OpTable {
     for (uint32_t i = capacity; i-- > 0;) free_.push_back(i);
     uint32_t buckets = 8;
     while (buckets < capacity * 2u) buckets <<= 1;
-    index_.assign(buckets, kNone);
+    index_.assign(buckets, Bucket{});
     mask_ = buckets - 1;
   }
 
@@ -39,13 +42,14 @@ class OpTable {
   // (tell them apart with full()).
   uint32_t insert(uint64_t id) noexcept {
     if (free_.empty()) return kNone;
-    uint32_t b = bucket(id);
-    for (; index_[b] != kNone; b = (b + 1) & mask_) {
-      if (slots_[index_[b]].id == id) return kNone;
+    const uint32_t h = hash(id);
+    uint32_t b = h & mask_;
+    for (; index_[b].slot != kNone; b = (b + 1) & mask_) {
+      if (holds(index_[b], h, id)) return kNone;
     }
     uint32_t s = free_.back();
     free_.pop_back();
-    index_[b] = s;
+    index_[b] = Bucket{s, h};
     slots_[s].id = id;
     slots_[s].slot = Slot{};
     return s;
@@ -53,8 +57,9 @@ class OpTable {
 
   // The slot of in-flight op `id`, or kNone.
   uint32_t find(uint64_t id) const noexcept {
-    for (uint32_t b = bucket(id); index_[b] != kNone; b = (b + 1) & mask_) {
-      if (slots_[index_[b]].id == id) return index_[b];
+    const uint32_t h = hash(id);
+    for (uint32_t b = h & mask_; index_[b].slot != kNone; b = (b + 1) & mask_) {
+      if (holds(index_[b], h, id)) return index_[b].slot;
     }
     return kNone;
   }
@@ -62,10 +67,10 @@ class OpTable {
   // Forget slot `s` (its op completed). Backward-shift deletion keeps probe
   // chains intact without tombstones.
   void erase(uint32_t s) noexcept {
-    uint32_t b = bucket(slots_[s].id);
-    while (index_[b] != s) b = (b + 1) & mask_;
-    for (uint32_t next = (b + 1) & mask_; index_[next] != kNone; next = (next + 1) & mask_) {
-      uint32_t home = bucket(slots_[index_[next]].id);
+    uint32_t b = hash(slots_[s].id) & mask_;
+    while (index_[b].slot != s) b = (b + 1) & mask_;
+    for (uint32_t next = (b + 1) & mask_; index_[next].slot != kNone; next = (next + 1) & mask_) {
+      uint32_t home = index_[next].hash & mask_;
       // Move `next` into the hole at b if its home is not in (b, next].
       bool home_between = (b < next) ? (home > b && home <= next) : (home > b || home <= next);
       if (!home_between) {
@@ -73,7 +78,7 @@ class OpTable {
         b = next;
       }
     }
-    index_[b] = kNone;
+    index_[b] = Bucket{};
     free_.push_back(s);
   }
 
@@ -87,15 +92,22 @@ class OpTable {
     Slot slot{};
   };
 
-  uint32_t bucket(uint64_t id) const noexcept {
-    return static_cast<uint32_t>((id * 0x9E3779B97F4A7C15ull) >> 32) & mask_;
+  struct Bucket {
+    uint32_t slot = kNone;
+    uint32_t hash = 0;  // hash(id of slot): its home bucket, and a filter before reading the slot
+  };
+
+  static uint32_t hash(uint64_t id) noexcept { return static_cast<uint32_t>((id * 0x9E3779B97F4A7C15ull) >> 32); }
+
+  bool holds(const Bucket& bucket, uint32_t h, uint64_t id) const noexcept {
+    return bucket.hash == h && slots_[bucket.slot].id == id;
   }
 
   uint32_t capacity_ = 0;
   uint32_t mask_ = 0;
   std::vector<Entry> slots_;
   std::vector<uint32_t> free_;
-  std::vector<uint32_t> index_;
+  std::vector<Bucket> index_;
 };
 
 }  // namespace lio::plugin
