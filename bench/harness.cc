@@ -196,13 +196,15 @@ Machine DescribeMachine() {
   if (m.liburing.empty()) m.liburing = "unknown";
   m.libuv = uv_version_string();
   m.fio = Trim(RunCommand("fio --version 2>/dev/null"));
+  std::ifstream loadavg("/proc/loadavg");
+  loadavg >> m.load;
   if (m.fio.empty()) m.fio = "not installed";
   return m;
 }
 
 std::string Machine::ToString() const {
-  return absl::StrFormat("%s, %d cores, %s, liburing %s, libuv %s, %s", cpu, cores, kernel, liburing, libuv,
-                         fio);
+  return absl::StrFormat("%s, %d cores, %s, liburing %s, libuv %s, %s; load average %s at the end", cpu, cores,
+                         kernel, liburing, libuv, fio, load);
 }
 
 // ---- Rows ----
@@ -371,7 +373,7 @@ bool WriteJson(const std::string& path, const std::vector<Row>& rows, const Mach
   }
   f << "{\n  \"machine\": {\"cpu\": \"" << JsonEscape(m.cpu) << "\", \"cores\": " << m.cores
     << ", \"kernel\": \"" << JsonEscape(m.kernel) << "\", \"liburing\": \"" << JsonEscape(m.liburing)
-    << "\", \"libuv\": \"" << JsonEscape(m.libuv) << "\", \"fio\": \"" << JsonEscape(m.fio) << "\"},\n";
+    << "\", \"libuv\": \"" << JsonEscape(m.libuv) << "\", \"fio\": \"" << JsonEscape(m.fio) << "\", \"load_average\": \"" << JsonEscape(m.load) << "\"},\n";
   f << "  \"settings\": {\"quick\": " << (s.quick ? "true" : "false") << ", \"repetitions\": " << s.repetitions
     << ", \"seconds\": " << s.seconds << "},\n";
   f << "  \"rows\": [\n";
@@ -458,6 +460,12 @@ double ProcessCpuSeconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+}
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 int CpuCount() {

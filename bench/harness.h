@@ -138,6 +138,7 @@ struct Machine {
   std::string liburing;
   std::string libuv;
   std::string fio;
+  std::string load;  // /proc/loadavg's 1-minute figure, when described: the machine is shared
   std::string ToString() const;
 };
 Machine DescribeMachine();
@@ -153,6 +154,7 @@ bool WritePlot(const std::string& path, const std::vector<Row>& rows, const Mach
 // Helpers shared by workloads.
 double NowSeconds();          // steady clock
 double ProcessCpuSeconds();   // user + system, all threads
+double ThreadCpuSeconds();    // user + system, the calling thread
 void PinThisThreadToCpu(int cpu);  // no-op when the machine has fewer CPUs
 int CpuCount();
 std::string RunCommand(const std::string& command, int* status = nullptr);  // stdout

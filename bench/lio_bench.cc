@@ -5,6 +5,7 @@
 //
 //   lio_bench [--quick] [--filter REGEX] [--json FILE] [--plot FILE.png]
 //             [--repetitions N] [--seconds S] [--file_dir DIR] [--verbose] [--list]
+//             [--list_variants] [--variants REGEX]
 //
 // The same main, linked with one workload, is that workload's standalone
 // program (bazel-bin/bench/tcp_echo, .../million_timers, ...).
@@ -32,13 +33,16 @@ ABSL_FLAG(std::string, file_dir, "/var/tmp", "directory for file_read's test fil
 ABSL_FLAG(int, poller_workers, 4, "poller worker threads; also libuv's UV_THREADPOOL_SIZE and fio psync's numjobs");
 ABSL_FLAG(bool, verbose, false, "print every sample on stderr as it is taken");
 ABSL_FLAG(bool, list, false, "list the rows (after --filter) and exit");
+ABSL_FLAG(bool, list_variants, false, "list what is measured for the rows (after --filter): lio variants and references");
+ABSL_FLAG(std::string, variants, "",
+          "measure only the variants (see --list_variants) matching this regex, e.g. 'libuv' to run one reference by hand");
 ABSL_FLAG(std::string, child, "", "internal: run a workload's sub-program in this fresh process");
 
 namespace {
 
 constexpr char kUsage[] =
     "lio_bench [--quick] [--filter REGEX] [--json FILE] [--plot FILE.png] [--repetitions N] [--seconds S] "
-    "[--file_dir DIR] [--verbose] [--list]";
+    "[--file_dir DIR] [--verbose] [--list] [--list_variants] [--variants REGEX]";
 
 std::string RowText(const lio::bench::RowSpec& r) {
   return absl::StrFormat("%s %s %s", r.workload, r.lio_row, r.params);
@@ -78,14 +82,17 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  std::regex filter;
+  std::regex filter, variants;
   const std::string filter_text = absl::GetFlag(FLAGS_filter);
+  const std::string variants_text = absl::GetFlag(FLAGS_variants);
   try {
     filter = std::regex(filter_text.empty() ? "." : filter_text);
+    variants = std::regex(variants_text.empty() ? "." : variants_text);
   } catch (const std::regex_error& e) {
-    absl::FPrintF(stderr, "lio_bench: bad --filter '%s': %s\n", filter_text, e.what());
+    absl::FPrintF(stderr, "lio_bench: bad --filter or --variants regex: %s\n", e.what());
     return 2;
   }
+  const bool list = absl::GetFlag(FLAGS_list) || absl::GetFlag(FLAGS_list_variants);
 
   std::vector<lio::bench::Row> rows;
   std::vector<std::string> methods;
@@ -96,14 +103,20 @@ int main(int argc, char** argv) {
       if (std::regex_search(RowText(r), filter)) selected.push_back(r);
     }
     if (selected.empty()) continue;
-    if (absl::GetFlag(FLAGS_list)) {
-      for (const auto& r : selected) absl::PrintF("%s\n", RowText(r));
-      continue;
-    }
     std::set<std::string> needed;
     for (const auto& r : selected) {
-      needed.insert(r.lio_key);
-      if (!r.ref_key.empty()) needed.insert(r.ref_key);
+      for (const std::string& key : {r.lio_key, r.ref_key}) {
+        if (!key.empty() && std::regex_search(key, variants)) needed.insert(key);
+      }
+    }
+    if (needed.empty()) continue;  // --variants left nothing of this workload
+    if (list) {
+      if (absl::GetFlag(FLAGS_list)) {
+        for (const auto& r : selected) absl::PrintF("%s\n", RowText(r));
+      } else {
+        for (const auto& key : needed) absl::PrintF("%s\n", key);
+      }
+      continue;
     }
     absl::FPrintF(stderr, "lio_bench: %s (%d rows) ...\n", w->name(), selected.size());
     double t0 = lio::bench::NowSeconds();
@@ -113,7 +126,7 @@ int main(int argc, char** argv) {
     rows.insert(rows.end(), built.begin(), built.end());
     methods.push_back(w->method(s));
   }
-  if (absl::GetFlag(FLAGS_list)) return 0;
+  if (list) return 0;
   if (rows.empty()) {
     absl::FPrintF(stderr, "lio_bench: no row matches --filter '%s' (see --list)\n", filter_text);
     return 2;

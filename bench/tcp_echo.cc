@@ -1,7 +1,10 @@
 // tcp_echo: ping-pong over loopback TCP. N connections, each with one message
 // of S bytes in flight: the client sends it, the server echoes it, the client
 // reads all S bytes back and sends the next. Figure: round trips per second
-// over all connections (k/s). The client (bench/ref/echo_client.c) is the
+// over all connections (k/s); and, from the same runs, the server thread's CPU
+// time per round trip (µs, CLOCK_THREAD_CPUTIME_ID over the whole run ÷ every
+// round trip), which says how much of a round trip is the server's own work
+// and how much is waiting on the other side (wake-ups, loopback). The client (bench/ref/echo_client.c) is the
 // same program for every server; the server runs on its own thread pinned to
 // the first CPU, the client on a thread pinned to the second, TCP_NODELAY on
 // both ends. Servers: lio::Backend on io_uring and on the poller (the same
@@ -44,6 +47,7 @@ constexpr Config kConfigs[] = {{1, 64}, {1, 16384}, {64, 64}, {64, 16384}};
 std::string Key(const std::string& server, const Config& c) {
   return absl::StrFormat("tcp_echo %s conns=%d size=%d", server, c.conns, c.size);
 }
+std::string CpuKey(const std::string& server, const Config& c) { return Key(server, c) + " server-cpu"; }
 std::string Params(const Config& c) {
   return absl::StrFormat("%d conn%s, %s msg", c.conns, c.conns == 1 ? "" : "s",
                          c.size >= 1024 ? absl::StrFormat("%d KiB", c.size / 1024) : absl::StrFormat("%d B", c.size));
@@ -148,7 +152,9 @@ int LoopServe(const std::string& backend_name, const std::vector<int>& fds, size
 }
 
 // One repetition: connect, accept, serve and drive for warmup + seconds.
-std::optional<double> RunOnce(const Settings& s, const Server& server, const Config& cfg, std::string* note) {
+// Also appends the server thread's CPU µs per round trip to *cpu_us.
+std::optional<double> RunOnce(const Settings& s, const Server& server, const Config& cfg, std::vector<double>* cpu_us,
+                              std::string* note) {
   int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -189,10 +195,13 @@ std::optional<double> RunOnce(const Settings& s, const Server& server, const Con
   std::promise<std::pair<bool, std::string>> ready_promise;
   auto ready_future = ready_promise.get_future();
   int server_rc = 0;
+  double server_cpu = 0;
   std::thread server_thread([&] {
     PinThisThreadToCpu(0);
+    const double cpu0 = ThreadCpuSeconds();
     server_rc = server(server_fds, cfg.size,
                        [&](bool ok, const std::string& why) { ready_promise.set_value({ok, why}); });
+    server_cpu = ThreadCpuSeconds() - cpu0;
   });
   auto [ok, why] = ready_future.get();
   if (!ok) {
@@ -217,6 +226,7 @@ std::optional<double> RunOnce(const Settings& s, const Server& server, const Con
     *note = absl::StrFormat("server: error %d", server_rc);
     return std::nullopt;
   }
+  if (result.all_round_trips > 0) cpu_us->push_back(server_cpu / static_cast<double>(result.all_round_trips) * 1e6);
   return static_cast<double>(result.round_trips) / result.seconds / 1e3;
 }
 
@@ -239,6 +249,18 @@ class TcpEchoWorkload : public Workload {
                       Target::AtLeast(0.95), 1});
       rows.push_back({"tcp_echo", "Loop/io_uring", Params(c), "k/s", Key("Loop/io_uring", c), Key("epoll", c),
                       "raw epoll", Target::None(), 1});
+    }
+    // Server CPU per round trip, from the same runs (lower is better).
+    for (const Config& c : kConfigs) {
+      const std::string params = Params(c) + ", server CPU";
+      rows.push_back({"tcp_echo", "io_uring", params, "us/rt", CpuKey("io_uring", c), CpuKey("epoll", c),
+                      "raw epoll", Target::None(), 2});
+      rows.push_back({"tcp_echo", "io_uring", params, "us/rt", CpuKey("io_uring", c), CpuKey("libuv", c), "libuv",
+                      Target::None(), 2});
+      rows.push_back({"tcp_echo", "poller", params, "us/rt", CpuKey("poller", c), CpuKey("epoll", c), "raw epoll",
+                      Target::None(), 2});
+      rows.push_back({"tcp_echo", "Loop/io_uring", params, "us/rt", CpuKey("Loop/io_uring", c), CpuKey("epoll", c),
+                      "raw epoll", Target::None(), 2});
     }
     return rows;
   }
@@ -272,12 +294,17 @@ class TcpEchoWorkload : public Workload {
     for (const Config& c : kConfigs) {
       std::vector<Variant> variants;
       for (const auto& [name, server] : servers) {
-        if (!needed.count(Key(name, c))) continue;
-        variants.push_back({Key(name, c), [&s, server = server, c](std::string* note) {
-                              return RunOnce(s, server, c, note);
+        if (!needed.count(Key(name, c)) && !needed.count(CpuKey(name, c))) continue;
+        std::vector<double>* cpu = &(*out)[CpuKey(name, c)].samples;
+        variants.push_back({Key(name, c), [&s, server = server, c, cpu](std::string* note) {
+                              return RunOnce(s, server, c, cpu, note);
                             }});
       }
       RunInterleaved(s, variants, out);
+      for (const auto& [name, server] : servers) {  // a server that could not run has no CPU figure either
+        const Measurement& m = (*out)[Key(name, c)];
+        if (m.samples.empty() && !m.note.empty()) (*out)[CpuKey(name, c)].note = m.note;
+      }
     }
   }
 };

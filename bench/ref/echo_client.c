@@ -30,7 +30,7 @@ static int send_all(int fd, const char* buf, size_t len) {
 
 static int run_one(int fd, const char* msg, char* buf, size_t size, double start, double end,
                    struct echo_client_result* out) {
-  uint64_t counted = 0;
+  uint64_t counted = 0, all = 0;
   for (;;) {
     double now = bench_now_seconds();
     if (now >= end) break;
@@ -44,8 +44,10 @@ static int run_one(int fd, const char* msg, char* buf, size_t size, double start
       got += (size_t)n;
     }
     if (now >= start) ++counted;
+    ++all;
   }
   out->round_trips = counted;
+  out->all_round_trips = all;
   out->seconds = end - start;
   return 0;
 }
@@ -58,7 +60,7 @@ static int run_many(const int* fds, int n, const char* msg, char* buf, size_t si
   struct epoll_event* events = calloc((size_t)n, sizeof *events);
   int error = 0;
   int busy = 0;
-  uint64_t counted = 0;
+  uint64_t counted = 0, all = 0;
   for (int i = 0; i < n && error == 0; ++i) {
     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
     if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) != 0) error = errno;
@@ -89,6 +91,7 @@ static int run_many(const int* fds, int n, const char* msg, char* buf, size_t si
       }
       remaining[i] -= (size_t)got;
       if (remaining[i] > 0) continue;
+      ++all;
       if (now >= start && !stopping) ++counted;
       if (stopping) {
         --busy;
@@ -102,6 +105,7 @@ static int run_many(const int* fds, int n, const char* msg, char* buf, size_t si
   free(events);
   close(ep);
   out->round_trips = counted;
+  out->all_round_trips = all;
   out->seconds = end - start;
   return error;
 }

@@ -18,6 +18,7 @@ extern "C" {
 
 struct echo_client_result {
   uint64_t round_trips; /* in the measured window */
+  uint64_t all_round_trips; /* warm-up and drain included */
   double seconds;       /* the measured window */
   int error;            /* 0, or the errno that stopped it */
 };
