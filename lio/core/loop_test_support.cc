@@ -1,9 +1,17 @@
 #include "lio/core/loop_test_support.h"
 
+#include "lio/core/socket_address.h"
+
+#if defined(_WIN32)
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#endif
 
 #include <cstdlib>
 #include <cstring>
@@ -98,24 +106,67 @@ bool Drain(Loop& loop, std::chrono::milliseconds limit) {
   return true;
 }
 
+#if defined(_WIN32)
+using NativeSocket = SOCKET;
+constexpr int kNoSignal = 0;
+#else
+using NativeSocket = int;
+constexpr int kNoSignal = MSG_NOSIGNAL;
+#endif
+
+void CloseRaw(lio_handle h) {
+  if (h == LIO_INVALID_HANDLE) return;
+#if defined(_WIN32)
+  ::closesocket(static_cast<SOCKET>(h));
+#else
+  ::close(static_cast<int>(h));
+#endif
+}
+
 SocketPair::~SocketPair() {
-  if (a >= 0) ::close(static_cast<int>(a));
-  if (b >= 0) ::close(static_cast<int>(b));
+  CloseRaw(a);
+  CloseRaw(b);
+}
+
+lio_handle ConnectLoopback(uint16_t port) {
+  NativeSocket s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(port);
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(s, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0) {
+    CloseRaw(static_cast<lio_handle>(s));
+    return LIO_INVALID_HANDLE;
+  }
+  return static_cast<lio_handle>(s);
 }
 
 std::unique_ptr<SocketPair> MakeSocketPair() {
+  auto pair = std::make_unique<SocketPair>();
+#if defined(_WIN32)
+  // No socketpair: a loopback TCP connection through a listener of our own.
+  auto listener = net::Socket(AF_INET, SOCK_STREAM);
+  if (!listener) return nullptr;
+  SocketAddress any = SocketAddress::Loopback(0);
+  if (net::Bind(*listener, any) || net::Listen(*listener, 1)) return nullptr;
+  auto bound = net::LocalAddress(*listener);
+  pair->a = ConnectLoopback(bound->port());
+  pair->b = static_cast<lio_handle>(::accept(static_cast<SOCKET>(*listener), nullptr, nullptr));
+  CloseRaw(*listener);
+  if (pair->a == LIO_INVALID_HANDLE || pair->b == static_cast<lio_handle>(INVALID_SOCKET)) return nullptr;
+#else
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return nullptr;
-  auto pair = std::make_unique<SocketPair>();
   pair->a = fds[0];
   pair->b = fds[1];
+#endif
   return pair;
 }
 
 long SendAll(lio_handle h, const std::string& data) {
   size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::send(static_cast<int>(h), data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    auto n = ::send(static_cast<NativeSocket>(h), data.data() + done, static_cast<int>(data.size() - done), kNoSignal);
     if (n <= 0) return -1;
     done += static_cast<size_t>(n);
   }
@@ -123,10 +174,18 @@ long SendAll(lio_handle h, const std::string& data) {
 }
 
 std::string RecvSome(lio_handle h, size_t max, int timeout_ms) {
+#if defined(_WIN32)
+  fd_set set;
+  FD_ZERO(&set);
+  FD_SET(static_cast<SOCKET>(h), &set);
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  if (::select(0, &set, nullptr, nullptr, &tv) <= 0) return {};
+#else
   pollfd p{static_cast<int>(h), POLLIN, 0};
   if (::poll(&p, 1, timeout_ms) <= 0) return {};
+#endif
   std::string out(max, '\0');
-  ssize_t n = ::recv(static_cast<int>(h), out.data(), max, 0);
+  auto n = ::recv(static_cast<NativeSocket>(h), out.data(), static_cast<int>(max), 0);
   out.resize(n > 0 ? static_cast<size_t>(n) : 0);
   return out;
 }
@@ -135,7 +194,12 @@ std::string RecvSome(lio_handle h, size_t max, int timeout_ms) {
 
 // main: --plugin=PATH (repeatable) chooses the backends; the rest is gtest's.
 int main(int argc, char** argv) {
+#if defined(_WIN32)
+  WSADATA wsa;
+  WSAStartup(MAKEWORD(2, 2), &wsa);
+#else
   signal(SIGPIPE, SIG_IGN);
+#endif
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     std::string_view arg(argv[i]);

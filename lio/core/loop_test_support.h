@@ -44,7 +44,8 @@ bool RunUntil(Loop& loop, const std::function<bool()>& done,
 // Runs the loop until nothing is left (bounded); whether it got there.
 bool Drain(Loop& loop, std::chrono::milliseconds limit = std::chrono::milliseconds(10000));
 
-// A connected pair of stream sockets (AF_UNIX on POSIX), blocking.
+// A connected pair of stream sockets, blocking: AF_UNIX on POSIX, TCP over
+// loopback on Windows.
 struct SocketPair {
   lio_handle a = LIO_INVALID_HANDLE;
   lio_handle b = LIO_INVALID_HANDLE;
@@ -54,7 +55,9 @@ std::unique_ptr<SocketPair> MakeSocketPair();
 // Blocking helpers on raw handles.
 long SendAll(lio_handle h, const std::string& data);
 std::string RecvSome(lio_handle h, size_t max, int timeout_ms = 5000);
-void SetReceiveTimeout(lio_handle h, int timeout_ms);
+// A blocking TCP connection to 127.0.0.1:port, or LIO_INVALID_HANDLE.
+lio_handle ConnectLoopback(uint16_t port);
+void CloseRaw(lio_handle h);
 
 }  // namespace lio::testing
 
