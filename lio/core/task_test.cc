@@ -423,6 +423,9 @@ TEST_P(TaskTest, LoopGroupRunsOneLoopPerThreadWithReusePort) {
     EXPECT_EQ(testing::RecvSome(fd, 8), "hi");
     testing::CloseRaw(fd);
   }
+  // The client can read "hi" before the serving loop saw its send complete.
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (served.load() < 20 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
   (*group)->stop();
   EXPECT_FALSE((*group)->join());
   EXPECT_EQ(served.load(), 20);
