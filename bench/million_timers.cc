@@ -40,7 +40,7 @@ lio::Task<void> Sleeper(std::chrono::milliseconds delay, int* fired) {
 }
 
 // `coroutines`: spawned sleepers; else loop.after.
-std::optional<double> LoopTimers(const std::string& backend, bool coroutines, std::string* note) {
+std::optional<double> LoopTimers(const std::string& backend, bool coroutines, bool verbose, std::string* note) {
   const uint32_t capacity = coroutines ? 1024 : kTimers + 16;
   auto loop = lio::Loop::Open({.backend = backend, .capacity = capacity});
   if (!loop) {
@@ -59,8 +59,13 @@ std::optional<double> LoopTimers(const std::string& backend, bool coroutines, st
       return std::nullopt;
     }
   }
+  const double wall0 = NowSeconds();
   std::error_code e = (*loop)->run();
   const double cpu = ProcessCpuSeconds() - cpu0;
+  if (verbose) {
+    absl::FPrintF(stderr, "  Loop/%s %s: %.3f s CPU, run %.3f s, %d turns\n", backend, coroutines ? "sleep" : "after", cpu,
+                  NowSeconds() - wall0, (*loop)->stats().turns);
+  }
   if (e || fired != kTimers) {
     *note = absl::StrFormat("loop.run: %s, %d of %d fired", e.message(), fired, kTimers);
     return std::nullopt;
@@ -95,7 +100,9 @@ class MillionTimersWorkload : public Workload {
         std::string key = Key(std::string("Loop/") + b + (coroutines ? " sleep" : " after"));
         if (!needed.count(key)) continue;
         std::string name = b;
-        variants.push_back({key, [name, coroutines](std::string* note) { return LoopTimers(name, coroutines, note); }});
+        variants.push_back({key, [name, coroutines, &s](std::string* note) {
+                              return LoopTimers(name, coroutines, s.verbose, note);
+                            }});
       }
     }
     RunInterleaved(s, variants, out);
