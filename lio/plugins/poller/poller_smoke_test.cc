@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -19,6 +20,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -640,6 +643,22 @@ TEST(Cancel, QueuedWaitingAndTimerOpsCompleteAtOnce) {
   EXPECT_EQ(backend.result_of(4), 2);
 }
 
+// True once some thread of this process is blocked inside system call `nr`
+// (read from /proc/self/task/*/syscall), waiting up to 5 s. A fixed sleep is
+// not enough on a loaded machine.
+bool SomeThreadBlocksIn(long nr) {
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (Clock::now() < deadline) {
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream in(task.path() / "syscall");
+      long current = -1;
+      if (in >> current && current == nr) return true;
+    }
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  return false;
+}
+
 // With one worker held by an openat of a FIFO nobody writes, a queued file
 // op is dropped by cancel at once; the running one completes with its real
 // result once it can.
@@ -656,13 +675,15 @@ TEST(Cancel, WorkerOpsCompleteExactlyOnce) {
   char buf[4];
   ASSERT_EQ(backend.push(2, lio::Op::Read(fd, buf, sizeof buf, 0)), 0);
   backend.flush();
-  std::this_thread::sleep_for(milliseconds(20));  // the worker is inside openat
+  ASSERT_TRUE(SomeThreadBlocksIn(SYS_openat)) << "the worker never entered openat";
   EXPECT_EQ(backend.cancel(2), 0);
   EXPECT_EQ(backend.cancel(1), 0);
   backend.wait(0);
   EXPECT_EQ(backend.result_of(2), -LIO_ECANCELED) << "a queued worker op is dropped at once";
   EXPECT_FALSE(backend.done(1)) << "a running openat cannot be interrupted";
-  int writer = open(fifo.c_str(), O_WRONLY | O_CLOEXEC);  // lets the worker's openat return
+  // Non-blocking: succeeds because the worker is the FIFO's reader, and lets
+  // its openat return; fails (ENXIO) rather than hangs if it is not.
+  int writer = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   ASSERT_GE(writer, 0);
   int64_t opened = backend.result_of(1);
   EXPECT_GE(opened, 0) << "the started op completes with its real result";
