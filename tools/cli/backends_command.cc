@@ -46,7 +46,7 @@ int BackendsCommand(const std::vector<std::string>& plugin_paths) {
                   Registry::PluginFileName("NAME"));
   }
   int failures = 0;
-  absl::PrintF("%-12s %-4s %-5s %-8s %-50s %s\n", "BACKEND", "ABI", "PRIO", "PROBE", "EXERCISE (opened by name)", "OPS");
+  absl::PrintF("%-15s %-4s %-5s %-8s %-50s %s\n", "BACKEND", "ABI", "PRIO", "PROBE", "EXERCISE (opened by name)", "OPS");
   for (const BackendInfo* info : backends) {
     ProbeResult probe = Backend::Probe(*info);
     std::string exercise = "skipped: probe failed";
@@ -55,14 +55,14 @@ int BackendsCommand(const std::vector<std::string>& plugin_paths) {
       exercise = (r.ok ? "ok: " : "FAILED: ") + r.summary;
       if (!r.ok) ++failures;
     }
-    absl::PrintF("%-12s %-4s %-5d %-8s %-50s %s\n", info->name, AbiText(info->abi_version), info->priority,
+    absl::PrintF("%-15s %-4s %-5d %-8s %-50s %s\n", info->name, AbiText(info->abi_version), info->priority,
                  probe.ok() ? "ok" : "FAILED", exercise, OpsText(info->capabilities));
   }
   absl::PrintF("\n");
   for (const BackendInfo* info : backends) {
     ProbeResult probe = Backend::Probe(*info);
-    absl::PrintF("%-12s %s\n%-12s from %s\n", info->name, info->description, "", info->plugin_path);
-    if (!probe.ok()) absl::PrintF("%-12s probe: %s\n", "", probe.why);
+    absl::PrintF("%-15s %s\n%-15s from %s\n", info->name, info->description, "", info->plugin_path);
+    if (!probe.ok()) absl::PrintF("%-15s probe: %s\n", "", probe.why);
   }
   auto chosen = registry.Resolve("");
   absl::PrintF("\nauto%s chooses: %s\n", std::getenv("LIO_BACKEND") ? " (LIO_BACKEND set)" : "",
