@@ -4,11 +4,14 @@
 // over all connections (k/s); and, from the same runs, the server thread's CPU
 // time per round trip (µs, CLOCK_THREAD_CPUTIME_ID over the whole run ÷ every
 // round trip), which says how much of a round trip is the server's own work
-// and how much is waiting on the other side (wake-ups, loopback). The client (bench/ref/echo_client.c) is the
+// and how much is waiting on the other side (wake-ups, loopback), and the
+// server thread's system calls per round trip (a perf tracepoint counter on
+// that thread, bench/syscall_counter.h). The client (bench/ref/echo_client.c) is the
 // same program for every server; the server runs on its own thread pinned to
 // the first CPU, the client on a thread pinned to the second, TCP_NODELAY on
 // both ends. Servers: lio::Backend on io_uring and on the poller (the same
-// code: recv → send → recv per connection), lio::Loop + coroutines on
+// code: recv → send → recv per connection; follow-ups pushed, then wait(),
+// which flushes them and waits in one call), lio::Loop + coroutines on
 // io_uring (one Task per connection, written as io.h's example: co_await
 // lio::recv into an owned Buffer, co_await lio::send_all it back), a raw
 // epoll loop in C (bench/ref/epoll_echo.c) and libuv (bench/ref/uv_echo.c).
@@ -27,6 +30,7 @@
 #include "absl/strings/str_format.h"
 #include "bench/harness.h"
 #include "bench/lio_util.h"
+#include "bench/syscall_counter.h"
 #include "bench/ref/echo_client.h"
 #include "bench/ref/epoll_echo.h"
 #include "bench/ref/uv_echo.h"
@@ -48,6 +52,7 @@ std::string Key(const std::string& server, const Config& c) {
   return absl::StrFormat("tcp_echo %s conns=%d size=%d", server, c.conns, c.size);
 }
 std::string CpuKey(const std::string& server, const Config& c) { return Key(server, c) + " server-cpu"; }
+std::string SyscallKey(const std::string& server, const Config& c) { return Key(server, c) + " server-syscalls"; }
 std::string Params(const Config& c) {
   return absl::StrFormat("%d conn%s, %s msg", c.conns, c.conns == 1 ? "" : "s",
                          c.size >= 1024 ? absl::StrFormat("%d KiB", c.size / 1024) : absl::StrFormat("%d B", c.size));
@@ -59,6 +64,8 @@ using Server = std::function<int(const std::vector<int>& fds, size_t size,
                                  const std::function<void(bool, const std::string&)>& ready)>;
 
 // lio's echo server: one op in flight per connection, id = conn * 2 + (0 recv | 1 send).
+// Each batch of completions pushes the follow-up ops, and the next wait()
+// submits them and waits in one go (no separate flush).
 int BackendServe(const std::string& backend_name, const std::string& options, const std::vector<int>& fds,
                  size_t size, const std::function<void(bool, const std::string&)>& ready) {
   std::string note;
@@ -117,7 +124,8 @@ int BackendServe(const std::string& backend_name, const std::string& options, co
         break;
       }
     }
-    backend->flush();
+    // No flush(): the next wait() hands the new ops to the kernel itself (the
+    // contract: "wait also flushes"), in the same system call that waits.
   }
   for (Conn& c : conns) {
     if (c.fd >= 0) ::close(c.fd);
@@ -152,9 +160,10 @@ int LoopServe(const std::string& backend_name, const std::vector<int>& fds, size
 }
 
 // One repetition: connect, accept, serve and drive for warmup + seconds.
-// Also appends the server thread's CPU µs per round trip to *cpu_us.
+// Also appends the server thread's CPU µs and system calls per round trip to
+// *cpu_us and *syscalls (the latter only where perf tracepoints can be opened).
 std::optional<double> RunOnce(const Settings& s, const Server& server, const Config& cfg, std::vector<double>* cpu_us,
-                              std::string* note) {
+                              std::vector<double>* syscalls, std::string* note) {
   int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -196,11 +205,17 @@ std::optional<double> RunOnce(const Settings& s, const Server& server, const Con
   auto ready_future = ready_promise.get_future();
   int server_rc = 0;
   double server_cpu = 0;
+  uint64_t server_syscalls = 0;
+  bool counted_syscalls = false;
   std::thread server_thread([&] {
     PinThisThreadToCpu(0);
+    SyscallCounter counter("");
     const double cpu0 = ThreadCpuSeconds();
+    counter.Start();
     server_rc = server(server_fds, cfg.size,
                        [&](bool ok, const std::string& why) { ready_promise.set_value({ok, why}); });
+    server_syscalls = counter.Stop();
+    counted_syscalls = counter.ok();
     server_cpu = ThreadCpuSeconds() - cpu0;
   });
   auto [ok, why] = ready_future.get();
@@ -226,7 +241,12 @@ std::optional<double> RunOnce(const Settings& s, const Server& server, const Con
     *note = absl::StrFormat("server: error %d", server_rc);
     return std::nullopt;
   }
-  if (result.all_round_trips > 0) cpu_us->push_back(server_cpu / static_cast<double>(result.all_round_trips) * 1e6);
+  if (result.all_round_trips > 0) {
+    cpu_us->push_back(server_cpu / static_cast<double>(result.all_round_trips) * 1e6);
+    if (counted_syscalls) {
+      syscalls->push_back(static_cast<double>(server_syscalls) / static_cast<double>(result.all_round_trips));
+    }
+  }
   return static_cast<double>(result.round_trips) / result.seconds / 1e3;
 }
 
@@ -236,7 +256,8 @@ class TcpEchoWorkload : public Workload {
   std::string name() const override { return "tcp_echo"; }
   std::string method(const Settings&) const override {
     return "tcp_echo: ping-pong over 127.0.0.1, one message in flight per connection, round trips/s; the same "
-           "C client for every server; server thread pinned to CPU 0, client to CPU 1; TCP_NODELAY";
+           "C client for every server; server thread pinned to CPU 0, client to CPU 1; TCP_NODELAY; lio::Backend "
+           "servers push follow-ups and wait() (which flushes them) — no separate flush";
   }
   std::vector<RowSpec> rows(const Settings&) const override {
     std::vector<RowSpec> rows;
@@ -261,6 +282,14 @@ class TcpEchoWorkload : public Workload {
                       Target::None(), 2});
       rows.push_back({"tcp_echo", "Loop/io_uring", params, "us/rt", CpuKey("Loop/io_uring", c), CpuKey("epoll", c),
                       "raw epoll", Target::None(), 2});
+    }
+    // Server system calls per round trip, from the same runs.
+    for (const Config& c : kConfigs) {
+      const std::string params = Params(c) + ", server syscalls";
+      for (const char* who : {"io_uring", "poller", "Loop/io_uring"}) {
+        rows.push_back({"tcp_echo", who, params, "calls/rt", SyscallKey(who, c), SyscallKey("epoll", c), "raw epoll",
+                        Target::None(), 2});
+      }
     }
     return rows;
   }
@@ -294,16 +323,24 @@ class TcpEchoWorkload : public Workload {
     for (const Config& c : kConfigs) {
       std::vector<Variant> variants;
       for (const auto& [name, server] : servers) {
-        if (!needed.count(Key(name, c)) && !needed.count(CpuKey(name, c))) continue;
+        if (!needed.count(Key(name, c)) && !needed.count(CpuKey(name, c)) && !needed.count(SyscallKey(name, c))) {
+          continue;
+        }
         std::vector<double>* cpu = &(*out)[CpuKey(name, c)].samples;
-        variants.push_back({Key(name, c), [&s, server = server, c, cpu](std::string* note) {
-                              return RunOnce(s, server, c, cpu, note);
+        std::vector<double>* syscalls = &(*out)[SyscallKey(name, c)].samples;
+        variants.push_back({Key(name, c), [&s, server = server, c, cpu, syscalls](std::string* note) {
+                              return RunOnce(s, server, c, cpu, syscalls, note);
                             }});
       }
       RunInterleaved(s, variants, out);
       for (const auto& [name, server] : servers) {  // a server that could not run has no CPU figure either
         const Measurement& m = (*out)[Key(name, c)];
         if (m.samples.empty() && !m.note.empty()) (*out)[CpuKey(name, c)].note = m.note;
+        Measurement& sc = (*out)[SyscallKey(name, c)];
+        if (sc.samples.empty() && sc.note.empty()) {
+          SyscallCounter probe("");
+          sc.note = m.samples.empty() ? m.note : probe.why();
+        }
       }
     }
   }
