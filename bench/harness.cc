@@ -397,7 +397,10 @@ bool WriteJson(const std::string& path, const std::vector<Row>& rows, const Mach
 }
 
 bool WritePlot(const std::string& path, const std::vector<Row>& rows, const Machine& m, std::string* error) {
-  // Rows with a ratio: one bar each; the target as a point beside it.
+  // One bar per row with a ratio, green when it meets its target, red when it
+  // misses, grey when there is none (reported); the target as a point above
+  // it. Bars past the top of the axis are clipped and labelled with their value.
+  constexpr double kTop = 2.5;
   char dir_template[] = "/tmp/lio-bench-plot-XXXXXX";
   if (mkdtemp(dir_template) == nullptr) {
     *error = "mkdtemp failed";
@@ -415,7 +418,8 @@ bool WritePlot(const std::string& path, const std::vector<Row>& rows, const Mach
       if (c == '"') c = '\'';
     }
     std::string target = r.spec.target.kind == Target::Kind::kNone ? "NaN" : absl::StrFormat("%g", r.spec.target.value);
-    data << n << " " << *r.ratio << " " << target << " \"" << label << "\"\n";
+    int color = r.spec.target.kind == Target::Kind::kNone ? 3 : (r.met && *r.met ? 1 : 2);
+    data << n << " " << *r.ratio << " " << target << " \"" << label << "\" " << color << "\n";
     ++n;
   }
   data.close();
@@ -424,20 +428,25 @@ bool WritePlot(const std::string& path, const std::vector<Row>& rows, const Mach
     return false;
   }
   std::ofstream gp(script_path);
-  gp << "set terminal pngcairo size " << std::max(900, 28 * n + 200) << ",700 noenhanced font 'sans,9'\n"
+  gp << "set terminal pngcairo size " << std::max(1000, 24 * n + 200) << ",800 noenhanced font 'sans,9'\n"
      << "set output '" << path << "'\n"
-     << "set title 'lio ÷ reference (higher is better for throughput rows)\\n" << m.ToString() << "'\n"
-     << "set style fill solid 0.6\n"
+     << "set title \"lio / reference (throughput: higher is better; costs: lower)\\n" << m.ToString() << "\"\n"
+     << "set style fill solid 0.7\n"
      << "set boxwidth 0.7\n"
      << "set grid ytics\n"
      << "set ylabel 'ratio'\n"
-     << "set yrange [0:*]\n"
+     << "set yrange [0:" << kTop << "]\n"
      << "set xrange [-1:" << n << "]\n"
      << "set xtics rotate by 60 right\n"
-     << "set bmargin 22\n"
-     << "set key top left\n"
-     << "plot '" << data_path << "' using 1:2:xtic(4) with boxes title 'lio / reference', \\\n"
-     << "     '' using 1:3 with points pt 9 ps 1.5 lc rgb 'red' title 'target', \\\n"
+     << "set bmargin 24\n"
+     << "set key outside top center horizontal\n"
+     << "set linetype 1 lc rgb '#2e8b57'\n"
+     << "set linetype 2 lc rgb '#cd3333'\n"
+     << "set linetype 3 lc rgb '#999999'\n"
+     << "plot '" << data_path << "' using 1:($2 > " << kTop << " ? " << kTop << " : $2):5:xtic(4) with boxes lc variable "
+     << "title 'lio / reference (green met, red missed, grey reported)', \\\n"
+     << "     '' using 1:3 with points pt 9 ps 1.3 lc rgb 'black' title 'target', \\\n"
+     << "     '' using 1:($2 > " << kTop << " ? " << kTop - 0.15 << " : 1/0):(sprintf('%.1f', $2)) with labels notitle, \\\n"
      << "     1 with lines lc rgb 'gray' dt 2 notitle\n";
   gp.close();
   int status = 0;
