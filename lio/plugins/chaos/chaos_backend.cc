@@ -73,6 +73,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lio/plugins/common/vtable_thunks.h"
 #include "lio/core/plugin_abi.h"
 #include "lio/plugins/chaos/knobs.h"
 #include "lio/plugins/common/op_table.h"
@@ -539,7 +540,6 @@ class ChaosBackend {
   std::atomic<bool> woken_{false};
 };
 
-ChaosBackend* backend_of(lio_backend* b) { return reinterpret_cast<ChaosBackend*>(b); }
 
 // ---- the C boundary: one set of functions per registered backend ----
 
@@ -578,14 +578,7 @@ int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
   }
 }
 
-void vt_destroy(lio_backend* b) noexcept { delete backend_of(b); }
-int vt_push(lio_backend* b, uint64_t id, const lio_op* op) noexcept { return backend_of(b)->push(id, op); }
-int vt_flush(lio_backend* b) noexcept { return backend_of(b)->flush(); }
-int vt_wait(lio_backend* b, int64_t timeout_ns, const lio_completion** out) noexcept {
-  return backend_of(b)->wait(timeout_ns, out);
-}
-int vt_cancel(lio_backend* b, uint64_t id) noexcept { return backend_of(b)->cancel(id); }
-int vt_wake(lio_backend* b) noexcept { return backend_of(b)->wake(); }
+using Thunks = plugin::VtableThunks<ChaosBackend>;
 
 template <size_t I>
 void fill_vtable(Registered& r) {
@@ -599,12 +592,12 @@ void fill_vtable(Registered& r) {
       .reserved = 0,
       .probe = vt_probe<I>,
       .create = vt_create<I>,
-      .destroy = vt_destroy,
-      .push = vt_push,
-      .flush = vt_flush,
-      .wait = vt_wait,
-      .cancel = vt_cancel,
-      .wake = vt_wake,
+      .destroy = Thunks::destroy,
+      .push = Thunks::push,
+      .flush = Thunks::flush,
+      .wait = Thunks::wait,
+      .cancel = Thunks::cancel,
+      .wake = Thunks::wake,
   };
 }
 

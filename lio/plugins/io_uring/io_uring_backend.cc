@@ -62,6 +62,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lio/plugins/common/vtable_thunks.h"
 #include "lio/core/plugin_abi.h"
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/options.h"
@@ -440,7 +441,6 @@ void IoUringBackend::shut_down() {
 
 // ---- The C boundary: nothing below lets an exception out. ----
 
-IoUringBackend* backend_of(lio_backend* b) { return reinterpret_cast<IoUringBackend*>(b); }
 
 int vt_probe(char* why, size_t why_size) noexcept { return probe(why, why_size); }
 
@@ -460,19 +460,7 @@ int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
   }
 }
 
-void vt_destroy(lio_backend* b) noexcept { delete backend_of(b); }
-
-int vt_push(lio_backend* b, uint64_t id, const lio_op* op) noexcept { return backend_of(b)->push(id, op); }
-
-int vt_flush(lio_backend* b) noexcept { return backend_of(b)->flush(); }
-
-int vt_wait(lio_backend* b, int64_t timeout_ns, const lio_completion** out) noexcept {
-  return backend_of(b)->wait(timeout_ns, out);
-}
-
-int vt_cancel(lio_backend* b, uint64_t id) noexcept { return backend_of(b)->cancel(id); }
-
-int vt_wake(lio_backend* b) noexcept { return backend_of(b)->wake(); }
+using Thunks = plugin::VtableThunks<IoUringBackend>;
 
 const lio_backend_vtable kVtable = {
     .struct_size = sizeof(lio_backend_vtable),
@@ -484,12 +472,12 @@ const lio_backend_vtable kVtable = {
     .reserved = 0,
     .probe = vt_probe,
     .create = vt_create,
-    .destroy = vt_destroy,
-    .push = vt_push,
-    .flush = vt_flush,
-    .wait = vt_wait,
-    .cancel = vt_cancel,
-    .wake = vt_wake,
+    .destroy = Thunks::destroy,
+    .push = Thunks::push,
+    .flush = Thunks::flush,
+    .wait = Thunks::wait,
+    .cancel = Thunks::cancel,
+    .wake = Thunks::wake,
 };
 
 }  // namespace

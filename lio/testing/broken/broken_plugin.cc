@@ -40,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "lio/plugins/common/vtable_thunks.h"
 #include "lio/core/plugin_abi.h"
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/wrapped_backend.h"
@@ -201,7 +202,6 @@ class BrokenBackend {
   unsigned char* late_write_ = nullptr;
 };
 
-BrokenBackend* backend_of(lio_backend* b) { return reinterpret_cast<BrokenBackend*>(b); }
 
 int vt_probe(char* why, size_t why_size) noexcept {
   return plugin::probe_inner(kName, wrapped().inner_name.c_str(), wrapped().inner, why, why_size);
@@ -228,14 +228,7 @@ int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
   }
 }
 
-void vt_destroy(lio_backend* b) noexcept { delete backend_of(b); }
-int vt_push(lio_backend* b, uint64_t id, const lio_op* op) noexcept { return backend_of(b)->push(id, op); }
-int vt_flush(lio_backend* b) noexcept { return backend_of(b)->flush(); }
-int vt_wait(lio_backend* b, int64_t timeout_ns, const lio_completion** out) noexcept {
-  return backend_of(b)->wait(timeout_ns, out);
-}
-int vt_cancel(lio_backend* b, uint64_t id) noexcept { return backend_of(b)->cancel(id); }
-int vt_wake(lio_backend* b) noexcept { return backend_of(b)->wake(); }
+using Thunks = plugin::VtableThunks<BrokenBackend>;
 
 }  // namespace
 }  // namespace lio::broken
@@ -260,12 +253,12 @@ extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* regist
       .reserved = 0,
       .probe = vt_probe,
       .create = vt_create,
-      .destroy = vt_destroy,
-      .push = vt_push,
-      .flush = vt_flush,
-      .wait = vt_wait,
-      .cancel = vt_cancel,
-      .wake = vt_wake,
+      .destroy = Thunks::destroy,
+      .push = Thunks::push,
+      .flush = Thunks::flush,
+      .wait = Thunks::wait,
+      .cancel = Thunks::cancel,
+      .wake = Thunks::wake,
   };
   return registrar->register_backend(registrar->context, &w.vtable);
 }
