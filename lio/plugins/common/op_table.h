@@ -25,9 +25,9 @@ class OpTable {
   void init(uint32_t capacity) {
     capacity_ = capacity;
     slots_.assign(capacity, Entry{});
-    free_.clear();
-    free_.reserve(capacity);
-    for (uint32_t i = capacity; i-- > 0;) free_.push_back(i);
+    free_.resize(capacity);
+    free_count_ = capacity;
+    for (uint32_t i = 0; i < capacity; ++i) free_[i] = capacity - 1 - i;
     uint32_t buckets = 8;
     while (buckets < capacity * 2u) buckets <<= 1;
     index_.assign(buckets, Bucket{});
@@ -35,23 +35,24 @@ class OpTable {
   }
 
   uint32_t capacity() const noexcept { return capacity_; }
-  uint32_t size() const noexcept { return capacity_ - static_cast<uint32_t>(free_.size()); }
-  bool full() const noexcept { return free_.empty(); }
+  uint32_t size() const noexcept { return capacity_ - free_count_; }
+  bool full() const noexcept { return free_count_ == 0; }
 
   // The slot for a new op `id`, or kNone when full or `id` is in flight
   // (tell them apart with full()).
   uint32_t insert(uint64_t id) noexcept {
-    if (free_.empty()) return kNone;
+    if (free_count_ == 0) return kNone;
     const uint32_t h = hash(id);
     uint32_t b = h & mask_;
     for (; index_[b].slot != kNone; b = (b + 1) & mask_) {
       if (holds(index_[b], h, id)) return kNone;
     }
-    uint32_t s = free_.back();
-    free_.pop_back();
+    const uint32_t s = free_[--free_count_];
     index_[b] = Bucket{s, h};
-    slots_[s].id = id;
-    slots_[s].slot = Slot{};
+    Entry& entry = slots_[s];
+    entry.id = id;
+    entry.bucket = b;
+    reset(entry.slot);
     return s;
   }
 
@@ -65,21 +66,30 @@ class OpTable {
   }
 
   // Forget slot `s` (its op completed). Backward-shift deletion keeps probe
-  // chains intact without tombstones.
+  // chains intact without tombstones; each slot knows its bucket, so erase
+  // starts there instead of hashing and probing again.
   void erase(uint32_t s) noexcept {
-    uint32_t b = hash(slots_[s].id) & mask_;
-    while (index_[b].slot != s) b = (b + 1) & mask_;
+    uint32_t b = slots_[s].bucket;
     for (uint32_t next = (b + 1) & mask_; index_[next].slot != kNone; next = (next + 1) & mask_) {
-      uint32_t home = index_[next].hash & mask_;
+      const uint32_t home = index_[next].hash & mask_;
       // Move `next` into the hole at b if its home is not in (b, next].
-      bool home_between = (b < next) ? (home > b && home <= next) : (home > b || home <= next);
+      const bool home_between = (b < next) ? (home > b && home <= next) : (home > b || home <= next);
       if (!home_between) {
         index_[b] = index_[next];
+        slots_[index_[b].slot].bucket = b;
         b = next;
       }
     }
     index_[b] = Bucket{};
-    free_.push_back(s);
+    free_[free_count_++] = s;
+  }
+
+  // Starts loading what erase(s) will touch (slot `s` and its index bucket)
+  // so that a batch of completions waits for memory once, not once each:
+  // the rings' own traffic keeps pushing the index out of L1.
+  void prefetch_erase(uint32_t s) const noexcept {
+    if (s >= capacity_) return;
+    __builtin_prefetch(&index_[slots_[s].bucket], 1);
   }
 
   uint64_t id(uint32_t s) const noexcept { return slots_[s].id; }
@@ -89,6 +99,7 @@ class OpTable {
  private:
   struct Entry {
     uint64_t id = 0;
+    uint32_t bucket = 0;  // where index_ points at this slot, while in flight
     Slot slot{};
   };
 
@@ -96,6 +107,16 @@ class OpTable {
     uint32_t slot = kNone;
     uint32_t hash = 0;  // hash(id of slot): its home bucket, and a filter before reading the slot
   };
+
+  // A Slot may say how to make itself ready for a new op more cheaply than
+  // by assigning a value-initialised one (large unions need no clearing).
+  static void reset(Slot& slot) noexcept {
+    if constexpr (requires { slot.reset(); }) {
+      slot.reset();
+    } else {
+      slot = Slot{};
+    }
+  }
 
   static uint32_t hash(uint64_t id) noexcept { return static_cast<uint32_t>((id * 0x9E3779B97F4A7C15ull) >> 32); }
 
@@ -106,7 +127,8 @@ class OpTable {
   uint32_t capacity_ = 0;
   uint32_t mask_ = 0;
   std::vector<Entry> slots_;
-  std::vector<uint32_t> free_;
+  std::vector<uint32_t> free_;  // free slot numbers; the first free_count_ are valid
+  uint32_t free_count_ = 0;
   std::vector<Bucket> index_;
 };
 

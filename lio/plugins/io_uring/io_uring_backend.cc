@@ -123,7 +123,7 @@ bool interrupted(int result) {
 // rather than removed: that is the cancel taking effect, so it reads
 // -ECANCELED like any other cancelled op.
 int64_t delivered_result(int result, const OpStorage& op) {
-  if (result >= 0 && op.poll_reportable != 0) return result & op.poll_reportable;
+  if (result >= 0) return op.poll_reportable != 0 ? result & op.poll_reportable : result;
   if (!interrupted(result)) return result;
   return op.cancel_asked ? -LIO_ECANCELED : -LIO_EINTR;
 }
@@ -164,6 +164,8 @@ class IoUringBackend {
   int wake();
 
  private:
+  int push_padded(uint64_t id, const lio_op* raw_op);
+  int push_checked(uint64_t id, const lio_op& op);
   int setup_ring(uint32_t capacity, const Options& options);
   void arm_wake_read();
   io_uring_sqe* internal_sqe(int* error);
@@ -218,9 +220,21 @@ int IoUringBackend::setup_ring(uint32_t capacity, const Options& options) {
   return 0;
 }
 
+// An op of this minor version or newer is read where it is; only an older,
+// shorter one (or a malformed one) takes this path, which copies it so that
+// its missing fields read as zero. Out of line so push needs no stack copy.
+__attribute__((noinline)) int IoUringBackend::push_padded(uint64_t id, const lio_op* raw_op) {
+  lio_op padded;
+  if (!read_op(raw_op, &padded)) return -LIO_EINVAL;
+  return push_checked(id, padded);
+}
+
 int IoUringBackend::push(uint64_t id, const lio_op* raw_op) {
-  lio_op op;
-  if (!read_op(raw_op, &op)) return -LIO_EINVAL;
+  if (raw_op == nullptr || raw_op->struct_size < sizeof(lio_op)) return push_padded(id, raw_op);
+  return push_checked(id, *raw_op);
+}
+
+int IoUringBackend::push_checked(uint64_t id, const lio_op& op) {
   if (int error = check_op(op); error != 0) return error;
   const uint32_t slot = ops_.insert(id);
   if (slot == ops_.kNone) return ops_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
@@ -356,6 +370,7 @@ uint32_t IoUringBackend::reap() {
   unsigned head = 0;
   unsigned seen = 0;
   io_uring_cqe* cqe = nullptr;
+  io_uring_for_each_cqe(&ring_, head, cqe) ops_.prefetch_erase(slot_of(cqe->user_data));
   io_uring_for_each_cqe(&ring_, head, cqe) {
     if (!is_internal(cqe->user_data) && count == completions_.size()) break;
     ++seen;

@@ -23,23 +23,10 @@ static_assert(LIO_AT_FDCWD == AT_FDCWD);
 static_assert(LIO_POLL_IN == POLLIN && LIO_POLL_OUT == POLLOUT);
 static_assert(LIO_POLL_ERR == POLLERR && LIO_POLL_HUP == POLLHUP);
 
-constexpr uint32_t kKnownOpenFlags = LIO_OPEN_ACCMODE | LIO_OPEN_CREATE | LIO_OPEN_EXCL |
-                                     LIO_OPEN_TRUNC | LIO_OPEN_APPEND | LIO_OPEN_DIRECT |
-                                     LIO_OPEN_DIRECTORY;
-
 // read(2) and friends transfer at most this much per call; the SQE length
 // field is 32 bits, so longer requests are clamped to the same short count
 // the blocking call would return.
 constexpr uint64_t kMaxTransfer = 0x7ffff000;
-
-// The lio_op.flags bits each code understands; any other bit is malformed.
-uint32_t known_op_flags(uint32_t code) {
-  switch (code) {
-    case LIO_OP_FSYNC: return LIO_FSYNC_DATASYNC;
-    case LIO_OP_TIMEOUT: return LIO_TIMEOUT_ABSOLUTE;
-    default: return 0;
-  }
-}
 
 // A handle that is not an int cannot be an open fd; -1 makes the kernel
 // answer -EBADF instead of acting on a truncated number.
@@ -95,15 +82,6 @@ bool read_op(const lio_op* op, lio_op* out) {
   std::memcpy(out, op, std::min<size_t>(op->struct_size, sizeof(lio_op)));
   out->struct_size = sizeof(lio_op);
   return true;
-}
-
-int check_op(const lio_op& op) {
-  if (LIO_ABI_MAJOR(op.abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
-  // Every code below LIO_OP_COUNT is supported; any other is not an op at all.
-  if (op.code >= LIO_OP_COUNT) return -LIO_EINVAL;
-  if (op.flags & ~known_op_flags(op.code)) return -LIO_EINVAL;
-  if (op.code == LIO_OP_OPENAT && (op.u.open.flags & ~kKnownOpenFlags)) return -LIO_EINVAL;
-  return 0;
 }
 
 void prep_sqe(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe) {

@@ -27,16 +27,47 @@ struct OpStorage {
     msghdr msg;              // SENDMSG, RECVMSG
     __kernel_timespec time;  // TIMEOUT
   } kernel{};
+
+  // Ready for a new op. `kernel` is left as it is: prep_sqe writes it in
+  // full for the ops that use it, and clearing 56 bytes per push showed in
+  // the nop benchmark.
+  void reset() noexcept {
+    user_data = 0;
+    cancel_pending = false;
+    cancel_asked = false;
+    recvmsg_out = nullptr;
+    poll_reportable = 0;
+  }
 };
 
 // The caller's op with every field past its struct_size read as zero, as the
 // ABI prescribes for structs from an older minor version.
 bool read_op(const lio_op* op, lio_op* out);
 
+// The lio_op.flags bits each code understands; any other bit is malformed.
+constexpr uint32_t known_op_flags(uint32_t code) {
+  switch (code) {
+    case LIO_OP_FSYNC: return LIO_FSYNC_DATASYNC;
+    case LIO_OP_TIMEOUT: return LIO_TIMEOUT_ABSOLUTE;
+    default: return 0;
+  }
+}
+
+inline constexpr uint32_t kKnownOpenFlags = LIO_OPEN_ACCMODE | LIO_OPEN_CREATE | LIO_OPEN_EXCL | LIO_OPEN_TRUNC |
+                                            LIO_OPEN_APPEND | LIO_OPEN_DIRECT | LIO_OPEN_DIRECTORY;
+
 // 0 when push may accept `op` (already normalised by read_op), else
 // -LIO_EINVAL: another ABI major, a code past LIO_OP_COUNT, or flag bits the
 // op does not define. (Every real code is supported: no -LIO_EOPNOTSUPP.)
-int check_op(const lio_op& op);
+// Inline: it runs on every push.
+inline int check_op(const lio_op& op) {
+  if (LIO_ABI_MAJOR(op.abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
+  // Every code below LIO_OP_COUNT is supported; any other is not an op at all.
+  if (op.code >= LIO_OP_COUNT) return -LIO_EINVAL;
+  if (op.flags & ~known_op_flags(op.code)) return -LIO_EINVAL;
+  if (op.code == LIO_OP_OPENAT && (op.u.open.flags & ~kKnownOpenFlags)) return -LIO_EINVAL;
+  return 0;
+}
 
 // Fills `sqe` for a checked op; user_data is left to the caller.
 void prep_sqe(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe);
