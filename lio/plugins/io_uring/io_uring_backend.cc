@@ -9,9 +9,13 @@
 // lives in that slot. The ring is set up with SINGLE_ISSUER | DEFER_TASKRUN |
 // SUBMIT_ALL where the kernel has them (6.1+), else without.
 //
-// Sizes. capacity is 1..32767. The SQ holds min(2 * capacity + 1, 32768)
-// entries: every user op, a cancel for each, and the eventfd read behind
-// wake; the CQ twice that, so it cannot overflow.
+// Sizes. capacity is 1..2^24. The SQ holds min(2 * capacity + 1, 32768)
+// entries (rounded up to a power of two): up to capacity 16383 every user op,
+// a cancel for each, and the eventfd read behind wake fit; the CQ is twice
+// the SQ (at most 65536, the kernel's limit), so up to capacity 32767 it
+// cannot overflow. Past that, more ops can complete at once than the CQ
+// holds: the kernel keeps the rest on its overflow list (IORING_FEAT_NODROP)
+// and hands them over as wait empties the CQ.
 //
 // Options ("key=value,..."; NULL and "" mean the defaults; any other key is
 // -LIO_EINVAL):
@@ -30,11 +34,15 @@
 //   must come from it; from another thread the kernel answers flush and wait
 //   with -EEXIST, and destroy cannot wait for in-flight ops. single_issuer=0
 //   lifts this.
-// - capacity > 16383: the SQ (at most 32768 entries) can no longer hold a
-//   cancel for every op. cancel then calls io_uring_submit when the SQ is full
-//   (its one system call, handing over queued ops too; the next flush counts
-//   only what is left), and push may answer -LIO_EAGAIN with fewer than
-//   `capacity` ops in flight while queued cancels fill the SQ.
+// - capacity > 16383: the SQ (at most 32768 entries) can no longer hold
+//   every queued op and a cancel for each. push and cancel then call
+//   io_uring_submit when the SQ is full — the one case where they make a
+//   system call — handing over what is queued (the next flush counts only
+//   what is left). push answers -LIO_EAGAIN below capacity only if that
+//   submit fails.
+// - capacity > 32767: a CQE the kernel cannot allocate room for on its
+//   overflow list (an atomic allocation failing) is lost; the kernel counts
+//   it in the CQ's overflow field. Up to 32767 the CQ always has room.
 // - cancel of an op that already has a cancel under way answers 0 and queues
 //   nothing; once that cancel has come back, asking again sends another.
 // - cancel returns io_uring_submit's error in the rare case above when the
@@ -74,7 +82,9 @@ namespace lio::io_uring_plugin {
 namespace {
 
 constexpr uint32_t kMaxSqEntries = 32768;  // the kernel's IORING_MAX_ENTRIES
-constexpr uint32_t kMaxCapacity = kMaxSqEntries - 1;  // room for the wake read
+// user_data keeps a slot in 32 bits and the id index twice as many buckets as
+// slots; 2^24 ops (about 2 GiB of slots and index) is far beyond any ring.
+constexpr uint32_t kMaxCapacity = uint32_t{1} << 24;
 // Setup flag sets from best to plainest; the next is tried when the kernel
 // answers -EINVAL (it predates a flag). single_issuer=0 starts at the second.
 constexpr unsigned kSetupFlagSets[] = {
@@ -168,7 +178,7 @@ class IoUringBackend {
   int push_checked(uint64_t id, const lio_op& op);
   int setup_ring(uint32_t capacity, const Options& options);
   void arm_wake_read();
-  io_uring_sqe* internal_sqe(int* error);
+  io_uring_sqe* sqe_or_submit(int* error);
   int enter(int64_t timeout_ns, int64_t deadline_ns);
   uint32_t account_submission();
   uint32_t unconsumed_user_sqes() const;
@@ -238,8 +248,9 @@ int IoUringBackend::push_checked(uint64_t id, const lio_op& op) {
   if (int error = check_op(op); error != 0) return error;
   const uint32_t slot = ops_.insert(id);
   if (slot == ops_.kNone) return ops_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
-  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-  if (sqe == nullptr) {  // only with capacity > 16383, when queued cancels fill the SQ
+  int error = 0;
+  io_uring_sqe* sqe = sqe_or_submit(&error);
+  if (sqe == nullptr) {  // only with capacity > 16383, when the SQ is full and submit failed
     ops_.erase(slot);
     return -LIO_EAGAIN;
   }
@@ -302,7 +313,7 @@ int IoUringBackend::cancel(uint64_t id) {
   OpStorage& storage = ops_[slot];
   if (storage.cancel_pending) return 0;  // asking twice changes nothing
   int error = 0;
-  io_uring_sqe* sqe = internal_sqe(&error);
+  io_uring_sqe* sqe = sqe_or_submit(&error);
   if (sqe == nullptr) return error;
   // An op pushed but not flushed sits earlier in the SQ, so the kernel has
   // issued it by the time it reads this cancel.
@@ -332,9 +343,9 @@ void IoUringBackend::arm_wake_read() {
   wake_armed_ = true;
 }
 
-// An SQE for a cancel. A full SQE ring (possible only with capacity > 16383)
-// is submitted first: the one system call outside flush and wait.
-io_uring_sqe* IoUringBackend::internal_sqe(int* error) {
+// An SQE. A full SQ (possible only with capacity > 16383) is submitted
+// first: the one system call outside flush and wait.
+io_uring_sqe* IoUringBackend::sqe_or_submit(int* error) {
   if (io_uring_sqe* sqe = io_uring_get_sqe(&ring_)) return sqe;
   const int submitted = io_uring_submit(&ring_);
   account_submission();
@@ -425,7 +436,7 @@ void IoUringBackend::drain() {
   while (ops_.size() > 0 || wake_armed_) {
     if (ask) {
       int error = 0;
-      io_uring_sqe* sqe = internal_sqe(&error);
+      io_uring_sqe* sqe = sqe_or_submit(&error);
       if (sqe == nullptr) return;
       io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
       io_uring_sqe_set_data64(sqe, kCancelAllUserData);

@@ -182,7 +182,7 @@ TEST(IoUringPlugin, CreateChecksConfig) {
   EXPECT_EQ(Backend(8, "single_issuer=2").created(), -LIO_EINVAL);
   EXPECT_EQ(Backend(8, "single_issuer=0,bogus=1").created(), -LIO_EINVAL);
   EXPECT_EQ(Backend(0).created(), -LIO_EINVAL);
-  EXPECT_EQ(Backend(32768).created(), -LIO_EINVAL);
+  EXPECT_EQ(Backend((uint32_t{1} << 24) + 1).created(), -LIO_EINVAL);
 }
 
 TEST_P(IoUringRing, NopCompletesWithZero) {
@@ -519,6 +519,23 @@ TEST(IoUringPlugin, CancelSubmitsWhenTheSqIsFull) {
   for (uint32_t i = 0; i < kOps; ++i) ASSERT_EQ(b.cancel(i), 0);
   auto done = b.collect(kOps);
   for (uint32_t i = 0; i < kOps; ++i) ASSERT_EQ(done[i], -LIO_ECANCELED) << i;
+}
+
+// Past capacity 32767 the SQ (32768 entries) cannot hold every queued op and
+// the CQ (65536) cannot hold every completion. push submits when the SQ is
+// full, and completions beyond the CQ wait on the kernel's overflow list:
+// every op still completes exactly once.
+TEST_P(IoUringRing, CapacityBeyondTheRingSizes) {
+  constexpr uint32_t kOps = 70000;
+  Backend b(kOps, GetParam());
+  ASSERT_EQ(b.created(), 0);
+  for (uint32_t i = 0; i < kOps; ++i) ASSERT_EQ(b.push(i, MakeOp(LIO_OP_NOP)), 0) << i;
+  EXPECT_EQ(b.push(kOps, MakeOp(LIO_OP_NOP)), -LIO_EAGAIN) << "capacity is still the limit";
+  EXPECT_GT(b.flush(), 0) << "the ops pushed after the last full SQ";
+  auto done = b.collect(kOps);
+  ASSERT_EQ(done.size(), kOps);
+  for (uint32_t i = 0; i < kOps; ++i) ASSERT_EQ(done[i], 0) << i;
+  EXPECT_TRUE(b.wait(0).empty()) << "nothing completes twice";
 }
 
 }  // namespace
