@@ -47,24 +47,47 @@ void DetachedTaskDone(TaskPromiseBase& promise, std::coroutine_handle<> handle) 
 // ---- creation ------------------------------------------------------------------
 
 Expected<std::unique_ptr<Loop>, Error> Loop::Open(const LoopOptions& options) {
+  if (static_cast<uint64_t>(options.capacity) + options.timers >= detail::kNoSlot) {
+    return Unexpected{Error{make_error(-LIO_EINVAL),
+                            "LoopOptions: capacity + timers must be below 4294967295 (ids hold both in 32 bits)"}};
+  }
   Registry& registry = options.registry != nullptr ? *options.registry : Registry::Default();
   BackendOptions backend_options;
   backend_options.capacity = options.capacity;
   backend_options.options = options.backend_options;
   auto backend = registry.Open(options.backend, backend_options);
   if (!backend) return Unexpected{std::move(backend).error()};
-  return std::make_unique<Loop>(std::move(*backend));
+  return std::make_unique<Loop>(std::move(*backend), options.timers);
 }
 
-Loop::Loop(Backend backend)
-    : capacity_(backend.capacity()), slots_(new Slot[backend.capacity()]), backend_(std::move(backend)) {
+Loop::Loop(Backend backend, uint32_t timers)
+    : capacity_(backend.capacity()),
+      timer_capacity_(timers),
+      slots_(new Slot[backend.capacity()]),
+      timer_slots_(new TimerSlot[timers]),
+      backend_(std::move(backend)) {
+  if (static_cast<uint64_t>(capacity_) + timer_capacity_ >= detail::kNoSlot) {
+    detail::Fatal("Loop: capacity + timers must be below 4294967295 (ids hold both in 32 bits)");
+  }
   for (uint32_t i = 0; i < capacity_; ++i) slots_[i].next = i + 1 < capacity_ ? i + 1 : detail::kNoSlot;
   free_head_ = capacity_ > 0 ? 0 : detail::kNoSlot;
+  for (uint32_t i = 0; i < timer_capacity_; ++i) {
+    TimerSlot& t = timer_slots_[i];
+    t.next = i + 1 < timer_capacity_ ? i + 1 : detail::kNoSlot;
+    t.node.context = &t;
+    t.node.fire = [](detail::TimerNode* node, Loop& loop) {
+      loop.complete_timer(*static_cast<TimerSlot*>(node->context), -LIO_ETIME);
+    };
+  }
+  free_timer_head_ = timer_capacity_ > 0 ? 0 : detail::kNoSlot;
   batch_.reserve(capacity_);
-  timers_.reserve(capacity_);
+  // Operations' with_timeout sleeps and loop.after timers; more sleeps than
+  // that grow it.
+  timers_.reserve(static_cast<size_t>(capacity_) + timer_capacity_);
   spawned_.prev = spawned_.next = &spawned_;
   thread_ = std::this_thread::get_id();
   stats_.capacity = capacity_;
+  stats_.timer_capacity = timer_capacity_;
   if (tls_current_loop == nullptr) tls_current_loop = this;
 }
 
@@ -81,20 +104,21 @@ Loop::~Loop() {
     node->prev = node->next = nullptr;
     node->handle.destroy();
   }
-  // 2. Nobody is called back any more; cancel what the backend still has.
+  // 2. Nobody is called back any more; cancel what the backend still has,
+  //    and drop every loop.after timer (armed or cancelled).
   for (uint32_t i = 0; i < capacity_; ++i) {
     Slot& s = slots_[i];
     if (s.kind == Slot::Kind::kFree) continue;
     s.callback.reset();
     s.waiter = nullptr;
-    if (s.kind == Slot::Kind::kTimer) {
-      if (s.timer.armed()) {
-        timers_.remove(&s.timer);
-        release_slot(s);
-      }
-    } else if (s.in_backend) {
-      (void)backend_.cancel(id_of(s));
-    }
+    if (s.in_backend) (void)backend_.cancel(id_of(s));
+  }
+  cancelled_timer_head_ = cancelled_timer_tail_ = detail::kNoSlot;
+  for (uint32_t i = 0; i < timer_capacity_ && timers_in_use_ > 0; ++i) {
+    TimerSlot& t = timer_slots_[i];
+    if (!t.in_use) continue;
+    timers_.remove(&t.node);
+    release_timer(t);
   }
   // 3. Wait for every completion, so each owned buffer is released only after
   //    the kernel is done with it; resources dropped meanwhile are closed.
@@ -258,16 +282,26 @@ void Loop::abandon(OpId id) noexcept {
 }
 
 std::error_code Loop::cancel(OpId id) noexcept {
-  Slot* s = lookup(id.value);
-  if (s == nullptr) return make_error(-LIO_ENOENT);
-  if (s->ready) return {};  // its completion is already on the way
-  if (s->kind == Slot::Kind::kTimer) {
-    if (s->timer.armed()) {
-      timers_.remove(&s->timer);
-      make_ready(*s, -LIO_ECANCELED);
+  if ((id.value & 0xffffffffu) >= capacity_) {
+    TimerSlot* t = lookup_timer(id.value);
+    if (t == nullptr) return make_error(-LIO_ENOENT);
+    if (t->node.armed()) {  // else already cancelled: its callback is on the way
+      timers_.remove(&t->node);
+      t->cancelled = true;
+      t->next = detail::kNoSlot;
+      uint32_t index = static_cast<uint32_t>(t - timer_slots_.get());
+      if (cancelled_timer_tail_ == detail::kNoSlot) {
+        cancelled_timer_head_ = index;
+      } else {
+        timer_slots_[cancelled_timer_tail_].next = index;
+      }
+      cancelled_timer_tail_ = index;
     }
     return {};
   }
+  Slot* s = lookup(id.value);
+  if (s == nullptr) return make_error(-LIO_ENOENT);
+  if (s->ready) return {};  // its completion is already on the way
   if (!s->in_backend) return make_error(-LIO_ENOENT);
   std::error_code ec = backend_.cancel(id.value);
   // ENOENT: the backend already returned it; we deliver it this turn.
@@ -351,6 +385,62 @@ void Loop::arm_timer(detail::TimerNode* node, int64_t deadline_ns) {
   timers_.push(node, deadline_ns);
 }
 
+uint64_t Loop::timer_id_of(const TimerSlot& t) const noexcept {
+  uint64_t index = capacity_ + static_cast<uint64_t>(&t - timer_slots_.get());
+  return (static_cast<uint64_t>(t.generation) << 32) | index;
+}
+
+Loop::TimerSlot* Loop::lookup_timer(uint64_t id) noexcept {
+  uint64_t index = (id & 0xffffffffu) - capacity_;
+  uint32_t generation = static_cast<uint32_t>(id >> 32);
+  if (index >= timer_capacity_) return nullptr;
+  TimerSlot& t = timer_slots_[index];
+  if (t.generation != generation || !t.in_use) return nullptr;
+  return &t;
+}
+
+Loop::TimerSlot* Loop::acquire_timer() noexcept {
+  if (free_timer_head_ == detail::kNoSlot) return nullptr;
+  TimerSlot& t = timer_slots_[free_timer_head_];
+  free_timer_head_ = t.next;
+  t.next = detail::kNoSlot;
+  t.in_use = true;
+  ++timers_in_use_;
+  return &t;
+}
+
+void Loop::release_timer(TimerSlot& t) noexcept {
+  t.callback.reset();
+  t.in_use = false;
+  t.cancelled = false;
+  if (++t.generation == 0) t.generation = 1;
+  t.next = free_timer_head_;
+  free_timer_head_ = static_cast<uint32_t>(&t - timer_slots_.get());
+  --timers_in_use_;
+}
+
+void Loop::complete_timer(TimerSlot& t, int64_t result) {
+  if (t.callback) {
+    t.callback.consume(*this, t, result);  // releases the timer, calls the user
+  } else {
+    release_timer(t);
+  }
+}
+
+void Loop::run_cancelled_timers() {
+  // Only those cancelled before this round, as for run_ready_slots.
+  uint32_t i = std::exchange(cancelled_timer_head_, detail::kNoSlot);
+  cancelled_timer_tail_ = detail::kNoSlot;
+  while (i != detail::kNoSlot) {
+    TimerSlot& t = timer_slots_[i];
+    i = t.next;
+    t.next = detail::kNoSlot;
+    t.cancelled = false;
+    ++progress_;
+    guarded([&] { complete_timer(t, -LIO_ECANCELED); });
+  }
+}
+
 void Loop::fire_due_timers() {
   if (timers_.empty()) return;
   int64_t now = detail::LoopAccess::Now();
@@ -390,7 +480,7 @@ void Loop::stop() noexcept {
 }
 
 bool Loop::alive() const {
-  if (in_use_ > 0 || !timers_.empty() || keep_alive_ > 0) return true;
+  if (in_use_ > 0 || timers_in_use_ > 0 || !timers_.empty() || keep_alive_ > 0) return true;
   std::lock_guard<std::mutex> lock(post_mutex_);
   return !posted_.empty();
 }
@@ -412,6 +502,7 @@ void Loop::run_posted() {
 }
 
 void Loop::run_ready_slots() {
+  if (cancelled_timer_head_ != detail::kNoSlot) run_cancelled_timers();
   // Only what is ready now: completions made ready while delivering these
   // wait for the next round, so an operation failing at once and retried at
   // once by its callback cannot spin inside one turn.
@@ -481,7 +572,8 @@ bool Loop::turn(bool may_block) {
   run_ready_work();
   flush_backend();
 
-  bool idle = progress_ == before && ready_head_ == detail::kNoSlot && !stop_requested_.load();
+  bool idle = progress_ == before && ready_head_ == detail::kNoSlot && cancelled_timer_head_ == detail::kNoSlot &&
+              !stop_requested_.load();
   int64_t timeout_ns = 0;
   bool wait = backend_in_flight_ > 0;
   if (may_block && idle) {
@@ -516,6 +608,8 @@ Loop::Stats Loop::stats() const {
   Stats s = stats_;
   s.capacity = capacity_;
   s.slots_in_use = in_use_;
+  s.timer_capacity = timer_capacity_;
+  s.timers_in_use = timers_in_use_;
   s.in_backend = backend_in_flight_;
   s.waiting_for_slot = waiting_;
   s.timers = timers_.size();
