@@ -386,14 +386,56 @@ class Loop {
   using TimerSlot = detail::TimerSlot;
 
   // The store.
-  Slot* try_acquire_slot() noexcept;  // nullptr when full or others queue
-  Slot* take_free_slot() noexcept;    // for a queued waiter being served
-  OpId start_op(Slot& s, const Op& op) noexcept;
+  Slot* try_acquire_slot() noexcept {  // nullptr when full or others queue
+    if (waiters_head_ != nullptr) return nullptr;  // first come, first served
+    return take_free_slot();
+  }
+  Slot* take_free_slot() noexcept {  // for a queued waiter being served
+    if (free_head_ == detail::kNoSlot) return nullptr;
+    Slot& s = slots_[free_head_];
+    free_head_ = s.next;
+    s.next = detail::kNoSlot;
+    s.kind = Slot::Kind::kOp;
+    ++in_use_;
+    return &s;
+  }
+  // Pushes `op` for slot `s` (its completion comes back through the slot).
+  // Inline: it is on every operation's path; the rare rest is out of line.
+  OpId start_op(Slot& s, const Op& op) noexcept {
+    s.kind = Slot::Kind::kOp;
+    const uint64_t id = id_of(s);
+    std::error_code ec = backend_.push(id, op);
+    if (ec) [[unlikely]] return start_op_slow(s, op, id, ec);
+    s.in_backend = true;
+    ++backend_in_flight_;
+    ++pushed_since_flush_;
+    return OpId{id};
+  }
+  // The push failed: full (flush and retry once), or the op is refused
+  // (it completes with the error in the next round).
+  OpId start_op_slow(Slot& s, const Op& op, uint64_t id, std::error_code ec) noexcept;
   void complete(Slot& s, int64_t result);
-  void release_slot(Slot& s) noexcept;
+  void complete_rest(Slot& s, int64_t result);  // no callback: a waiter, or abandoned
+  void release_slot(Slot& s) noexcept {
+    s.callback.reset();
+    s.waiter = nullptr;
+    s.abandon = nullptr;
+    s.ready = false;
+    s.in_backend = false;
+    s.kind = Slot::Kind::kFree;
+    s.data.clear();  // may close a resource: that takes another slot or queues
+    if (++s.generation == 0) s.generation = 1;
+    s.next = free_head_;
+    free_head_ = static_cast<uint32_t>(&s - slots_.get());
+    --in_use_;
+    if (waiters_head_ != nullptr) serve_waiters();
+  }
   void make_ready(Slot& s, int64_t result) noexcept;
   Slot* lookup(uint64_t id) noexcept;
-  uint64_t id_of(const Slot& s) const noexcept;
+  uint64_t id_of(const Slot& s) const noexcept {
+    const uint64_t index = static_cast<uint64_t>(&s - slots_.get());
+    return (static_cast<uint64_t>(s.generation) << 32) | index;
+  }
   void enqueue(detail::SlotWaiter* w) noexcept;
   void dequeue(detail::SlotWaiter* w) noexcept;
   void serve_waiters() noexcept;
@@ -463,7 +505,10 @@ class Loop {
   mutable std::mutex post_mutex_;
   std::vector<std::function<void()>> posted_;
   std::vector<std::function<void()>> running_posted_;
-  std::atomic<bool> wake_pending_{false};
+  // !posted_.empty(), changed only under post_mutex_ (so it can be read
+  // without it: a turn with nothing posted takes no lock). The post() that
+  // sets it wakes the backend, after setting it.
+  std::atomic<bool> post_pending_{false};
   std::atomic<bool> stop_requested_{false};
 
   Backend backend_;  // last: destroyed first, before the slots it may write
@@ -521,11 +566,13 @@ OpId Loop::start(Spec spec, F&& callback) {
                 "the callback must be callable with this operation's result type (see ops.h)");
   Slot* s = try_acquire_slot();
   if (s == nullptr) return {};
-  s->callback = [cb = D(std::forward<F>(callback))](Loop& loop, Slot& slot, int64_t r) mutable {
+  // Called through InlineFunction::consume: the closure has left the slot by
+  // then, so the slot can be released (and reused by `cb`) before `cb` runs.
+  s->callback.emplace([cb = D(std::forward<F>(callback))](Loop& loop, Slot& slot, int64_t r) mutable {
     Result result = Spec::finish(loop, slot.data, r);
     loop.release_slot(slot);
     cb(std::move(result));
-  };
+  });
   s->abandon = Spec::kAbandon;
   Op op = spec.prepare(s->data);
   return start_op(*s, op);

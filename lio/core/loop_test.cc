@@ -367,6 +367,36 @@ TEST_P(LoopCallbackTest, PostFromFourThreadsRunsEverythingInPostingOrder) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
 }
 
+// Each post lands on a loop that has run everything before it and blocks in
+// the backend with nothing in flight: every one must wake it (turns with
+// nothing posted take no lock; a lost wake would hang here until the
+// watchdog stops the loop).
+TEST_P(LoopCallbackTest, EachPostWakesALoopBlockedWithNothingPosted) {
+  auto loop = MakeLoop();
+  ASSERT_TRUE(loop);
+  constexpr int kRounds = 300;
+  std::atomic<int> ran{0};
+  std::atomic<bool> done{false};
+  auto keep = loop->keep_alive();
+  std::thread poster([&] {
+    for (int i = 0; i < kRounds && !done; ++i) {
+      loop->post([&] {
+        if (++ran == kRounds) loop->stop();
+      });
+      while (ran.load() <= i && !done) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  std::thread watchdog([&] {
+    for (int i = 0; i < 300 && !done; ++i) std::this_thread::sleep_for(100ms);
+    loop->stop();
+  });
+  loop->run();
+  done = true;
+  poster.join();
+  watchdog.join();
+  EXPECT_EQ(ran.load(), kRounds) << "a post did not wake the loop";
+}
+
 TEST_P(LoopCallbackTest, StopFromAnotherThreadWakesABlockedLoop) {
   auto loop = MakeLoop();
   ASSERT_TRUE(loop);
