@@ -92,6 +92,45 @@ TEST(InlineFunction, SmallCallablesStayInlineBigOnesGoToTheHeap) {
   EXPECT_EQ(counter.use_count(), 1) << "destroyed exactly once";
 }
 
+// consume() is how the loop calls a slot's callback: the callable leaves the
+// wrapper before it runs, so it may refill the wrapper (the slot is reused by
+// the next operation the callback starts) and is destroyed exactly once.
+TEST(InlineFunction, ConsumeEmptiesTheWrapperBeforeTheCallRunsInlineAndOnHeap) {
+  using F = InlineFunction<int(int), 64>;
+  auto counter = std::make_shared<int>(0);
+  F f;
+  int seen_refilled = 0;
+  f.emplace([&f, &seen_refilled, counter](int v) {
+    EXPECT_FALSE(f) << "already empty while running";
+    f.emplace([](int w) { return w + 100; });  // the slot reused from inside
+    seen_refilled = counter.use_count();
+    return v * 2;
+  });
+  EXPECT_FALSE(f.on_heap());
+  EXPECT_EQ(counter.use_count(), 2);
+  EXPECT_EQ(f.consume(21), 42);
+  EXPECT_EQ(seen_refilled, 2) << "the one moved out of the storage, alive during the call";
+  EXPECT_EQ(counter.use_count(), 1) << "destroyed exactly once, after the call";
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f.consume(1), 101);
+  EXPECT_FALSE(f);
+
+  struct Big {
+    char pad[200];
+    std::shared_ptr<int> counter;
+    F* self;
+    int operator()(int v) {
+      EXPECT_FALSE(*self);
+      return v + static_cast<int>(counter.use_count());
+    }
+  };
+  f.emplace(Big{{}, counter, &f});
+  EXPECT_TRUE(f.on_heap());
+  EXPECT_EQ(f.consume(10), 12);
+  EXPECT_FALSE(f);
+  EXPECT_EQ(counter.use_count(), 1) << "the heap copy was freed";
+}
+
 TEST(DeadlineHeap, PopsInDeadlineThenArmingOrderAndRemovesAnyNode) {
   detail::DeadlineHeap heap;
   std::vector<detail::TimerNode> nodes(200);

@@ -14,6 +14,7 @@
 #define LIO_CORE_INLINE_FUNCTION_H_
 
 #include <cstddef>
+#include <memory>
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -39,13 +40,7 @@ class InlineFunction<R(Args...), N> {
   template <class F, class D = std::decay_t<F>,
             class = std::enable_if_t<!std::is_same_v<D, InlineFunction> && std::is_invocable_r_v<R, D&, Args...>>>
   InlineFunction(F&& f) {  // NOLINT: implicit, like std::function
-    if constexpr (kFitsInline<D>) {
-      ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
-      ops_ = &kInlineOps<D>;
-    } else {
-      *reinterpret_cast<D**>(storage_) = new D(std::forward<F>(f));
-      ops_ = &kHeapOps<D>;
-    }
+    construct<D>(std::forward<F>(f));
   }
 
   InlineFunction(InlineFunction&& other) noexcept : ops_(other.ops_) {
@@ -79,12 +74,44 @@ class InlineFunction<R(Args...), N> {
     }
   }
 
+  // Replaces the held callable with `f`, constructed in place (no temporary
+  // wrapper, no indirect move): what the loop uses to fill a slot.
+  template <class F, class D = std::decay_t<F>,
+            class = std::enable_if_t<!std::is_same_v<D, InlineFunction> && std::is_invocable_r_v<R, D&, Args...>>>
+  void emplace(F&& f) {
+    reset();
+    construct<D>(std::forward<F>(f));
+  }
+
   // Calls the held callable; it must hold one.
   R operator()(Args... args) { return ops_->invoke(storage_, std::forward<Args>(args)...); }
 
+  // Calls the held callable once and leaves the wrapper empty. The callable
+  // leaves the storage before it runs (an inline one is moved to the stack), so
+  // it may reset, refill or destroy this wrapper while it runs. One indirect
+  // call, where moving the wrapper out, calling and destroying would take
+  // three. It must hold one.
+  R consume(Args... args) {
+    const Ops* ops = ops_;
+    ops_ = nullptr;
+    return ops->consume(storage_, std::forward<Args>(args)...);
+  }
+
  private:
+  template <class D, class F>
+  void construct(F&& f) {
+    if constexpr (kFitsInline<D>) {
+      ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
+      ops_ = &kInlineOps<D>;
+    } else {
+      *reinterpret_cast<D**>(storage_) = new D(std::forward<F>(f));
+      ops_ = &kHeapOps<D>;
+    }
+  }
+
   struct Ops {
     R (*invoke)(void* storage, Args&&... args);
+    R (*consume)(void* storage, Args&&... args);  // moves out, destroys the stored one, calls
     void (*move)(void* to, void* from) noexcept;  // move-constructs into `to`, destroys `from`
     void (*destroy)(void* storage) noexcept;
     bool heap;
@@ -93,6 +120,12 @@ class InlineFunction<R(Args...), N> {
   template <class D>
   static constexpr Ops kInlineOps = {
       [](void* s, Args&&... args) -> R { return (*static_cast<D*>(s))(std::forward<Args>(args)...); },
+      [](void* s, Args&&... args) -> R {
+        D* stored = static_cast<D*>(s);
+        D f(std::move(*stored));
+        stored->~D();
+        return f(std::forward<Args>(args)...);
+      },
       [](void* to, void* from) noexcept {
         ::new (to) D(std::move(*static_cast<D*>(from)));
         static_cast<D*>(from)->~D();
@@ -104,6 +137,10 @@ class InlineFunction<R(Args...), N> {
   template <class D>
   static constexpr Ops kHeapOps = {
       [](void* s, Args&&... args) -> R { return (**static_cast<D**>(s))(std::forward<Args>(args)...); },
+      [](void* s, Args&&... args) -> R {
+        std::unique_ptr<D> f(*static_cast<D**>(s));
+        return (*f)(std::forward<Args>(args)...);
+      },
       [](void* to, void* from) noexcept { *static_cast<D**>(to) = *static_cast<D**>(from); },
       [](void* s) noexcept { delete *static_cast<D**>(s); },
       true,

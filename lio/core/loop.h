@@ -10,8 +10,11 @@
 //
 // The operation store. The loop allocates `capacity` slots when it is
 // created (LoopOptions::capacity, also the backend's capacity); every
-// operation in flight and every loop.after timer takes one. Starting,
-// completing and cancelling operations allocates nothing after that:
+// operation in flight takes one. loop.after timers have a store of their own
+// (LoopOptions::timers, allocated at creation too): a timer lives only in the
+// loop's deadline heap and never reaches the backend, so it does not count
+// against the backend's capacity. Starting, completing and cancelling
+// operations and timers allocates nothing after that:
 //   - ids carry the slot's generation, so a stale id never reaches the
 //     operation now using a reused slot (Loop::cancel answers ENOENT);
 //   - callbacks are stored inside the slot when their captures fit in 64
@@ -27,6 +30,7 @@
 // queue (no allocation: the awaiter is the queue node) until a slot frees; a
 // callback-style call answers an empty OpId and does not start (its callback
 // is destroyed uncalled) — size the loop for your peak, or use coroutines.
+// loop.after with all `timers` armed answers an empty OpId the same way.
 //
 // A turn (run_once): run posted functions, fire due timers, deliver
 // completions already known, flush; then wait in the backend — up to the
@@ -78,9 +82,16 @@ struct LoopOptions {
   // "io_uring", "poller", "iocp", "auto" (the best whose probe passes), or ""
   // for $LIO_BACKEND, else "auto".
   std::string backend;
-  // Operations (and loop.after timers) in flight at once; slots are
-  // allocated for this many up front. Also the backend's capacity.
+  // Operations in flight at once; slots (about 512 bytes each) are allocated
+  // for this many up front. Also the backend's capacity.
   uint32_t capacity = 1024;
+  // loop.after timers armed at once; their slots (about 144 bytes each) are
+  // allocated up front too. They never reach the backend, so they do not
+  // count against `capacity` (a million timers on a loop of 1024 operations
+  // is fine). Coroutine sleeps and with_timeout take none. capacity + timers
+  // must stay below 2^32 - 1.
+  static constexpr uint32_t kDefaultTimers = 1024;
+  uint32_t timers = kDefaultTimers;
   // Backend-specific "key=value,..." (see the backend's documentation).
   std::string backend_options;
   // Where to find backends; nullptr = Registry::Default() (LIO_PLUGIN_PATH,
@@ -112,8 +123,8 @@ class Loop {
   // Opens the backend and creates the loop, on the calling thread.
   static Expected<std::unique_ptr<Loop>, Error> Open(const LoopOptions& options = {});
   // A loop over a backend you opened (on this thread); capacity is the
-  // backend's.
-  explicit Loop(Backend backend);
+  // backend's, `timers` as LoopOptions::timers.
+  explicit Loop(Backend backend, uint32_t timers = LoopOptions::kDefaultTimers);
   // Destroys spawned tasks that have not finished, cancels what is in flight
   // (callbacks are dropped uncalled), waits for the backend to return every
   // completion (so no buffer is freed under the kernel), closes resources.
@@ -128,6 +139,8 @@ class Loop {
   Backend& backend() noexcept { return backend_; }
   const std::string& backend_name() const noexcept { return backend_.name(); }
   uint32_t capacity() const noexcept { return capacity_; }
+  // How many loop.after timers may be armed at once (LoopOptions::timers).
+  uint32_t timer_capacity() const noexcept { return timer_capacity_; }
 
   // ---- running ------------------------------------------------------------
 
@@ -315,7 +328,10 @@ class Loop {
   // `callback` runs once `delay` has passed. Timers fire in deadline order,
   // and timers with the same deadline in the order they were set. A callback
   // taking std::error_code is also called on cancel (operation_canceled); a
-  // callback taking nothing is called only when the timer fires.
+  // callback taking nothing is called only when the timer fires. Takes one
+  // of the loop's `timers` slots (LoopOptions::timers), not an operation
+  // slot; when all are armed, answers an empty OpId and destroys the callback
+  // uncalled (stats().timers_in_use == timer_capacity() tells why).
   template <class Rep, class Period, class F>
   OpId after(std::chrono::duration<Rep, Period> delay, F&& callback);
 
@@ -347,7 +363,9 @@ class Loop {
   // ---- introspection ------------------------------------------------------
   struct Stats {
     uint32_t capacity = 0;
-    uint32_t slots_in_use = 0;      // operations + loop.after timers
+    uint32_t slots_in_use = 0;      // operations
+    uint32_t timer_capacity = 0;    // LoopOptions::timers
+    uint32_t timers_in_use = 0;     // loop.after timers (armed or cancelling)
     uint32_t in_backend = 0;        // pushed, completion not yet delivered
     uint32_t waiting_for_slot = 0;  // coroutines queued for a slot
     size_t timers = 0;              // armed (loop.after and sleeps)
@@ -365,15 +383,59 @@ class Loop {
 
   using Slot = detail::Slot;
 
+  using TimerSlot = detail::TimerSlot;
+
   // The store.
-  Slot* try_acquire_slot() noexcept;  // nullptr when full or others queue
-  Slot* take_free_slot() noexcept;    // for a queued waiter being served
-  OpId start_op(Slot& s, const Op& op) noexcept;
+  Slot* try_acquire_slot() noexcept {  // nullptr when full or others queue
+    if (waiters_head_ != nullptr) return nullptr;  // first come, first served
+    return take_free_slot();
+  }
+  Slot* take_free_slot() noexcept {  // for a queued waiter being served
+    if (free_head_ == detail::kNoSlot) return nullptr;
+    Slot& s = slots_[free_head_];
+    free_head_ = s.next;
+    s.next = detail::kNoSlot;
+    s.kind = Slot::Kind::kOp;
+    ++in_use_;
+    return &s;
+  }
+  // Pushes `op` for slot `s` (its completion comes back through the slot).
+  // Inline: it is on every operation's path; the rare rest is out of line.
+  OpId start_op(Slot& s, const Op& op) noexcept {
+    s.kind = Slot::Kind::kOp;
+    const uint64_t id = id_of(s);
+    std::error_code ec = backend_.push(id, op);
+    if (ec) [[unlikely]] return start_op_slow(s, op, id, ec);
+    s.in_backend = true;
+    ++backend_in_flight_;
+    ++pushed_since_flush_;
+    return OpId{id};
+  }
+  // The push failed: full (flush and retry once), or the op is refused
+  // (it completes with the error in the next round).
+  OpId start_op_slow(Slot& s, const Op& op, uint64_t id, std::error_code ec) noexcept;
   void complete(Slot& s, int64_t result);
-  void release_slot(Slot& s) noexcept;
+  void complete_rest(Slot& s, int64_t result);  // no callback: a waiter, or abandoned
+  void release_slot(Slot& s) noexcept {
+    s.callback.reset();
+    s.waiter = nullptr;
+    s.abandon = nullptr;
+    s.ready = false;
+    s.in_backend = false;
+    s.kind = Slot::Kind::kFree;
+    s.data.clear();  // may close a resource: that takes another slot or queues
+    if (++s.generation == 0) s.generation = 1;
+    s.next = free_head_;
+    free_head_ = static_cast<uint32_t>(&s - slots_.get());
+    --in_use_;
+    if (waiters_head_ != nullptr) serve_waiters();
+  }
   void make_ready(Slot& s, int64_t result) noexcept;
   Slot* lookup(uint64_t id) noexcept;
-  uint64_t id_of(const Slot& s) const noexcept;
+  uint64_t id_of(const Slot& s) const noexcept {
+    const uint64_t index = static_cast<uint64_t>(&s - slots_.get());
+    return (static_cast<uint64_t>(s.generation) << 32) | index;
+  }
   void enqueue(detail::SlotWaiter* w) noexcept;
   void dequeue(detail::SlotWaiter* w) noexcept;
   void serve_waiters() noexcept;
@@ -388,6 +450,13 @@ class Loop {
   // Timers.
   void arm_timer(detail::TimerNode* node, int64_t deadline_ns);
   void disarm_timer(detail::TimerNode* node) noexcept { timers_.remove(node); }
+  // The loop.after store.
+  TimerSlot* acquire_timer() noexcept;  // nullptr when all are armed
+  void release_timer(TimerSlot& t) noexcept;
+  void complete_timer(TimerSlot& t, int64_t result);
+  uint64_t timer_id_of(const TimerSlot& t) const noexcept;
+  TimerSlot* lookup_timer(uint64_t id) noexcept;
+  void run_cancelled_timers();
 
   // Turns.
   bool turn(bool may_block);
@@ -401,7 +470,13 @@ class Loop {
   void guarded(Fn&& fn) noexcept;
 
   uint32_t capacity_;
+  uint32_t timer_capacity_;
   std::unique_ptr<Slot[]> slots_;
+  std::unique_ptr<TimerSlot[]> timer_slots_;
+  uint32_t free_timer_head_ = detail::kNoSlot;
+  uint32_t cancelled_timer_head_ = detail::kNoSlot;  // cancelled loop.after timers to call back
+  uint32_t cancelled_timer_tail_ = detail::kNoSlot;
+  uint32_t timers_in_use_ = 0;
   uint32_t free_head_ = detail::kNoSlot;
   uint32_t ready_head_ = detail::kNoSlot;
   uint32_t ready_tail_ = detail::kNoSlot;
@@ -430,7 +505,10 @@ class Loop {
   mutable std::mutex post_mutex_;
   std::vector<std::function<void()>> posted_;
   std::vector<std::function<void()>> running_posted_;
-  std::atomic<bool> wake_pending_{false};
+  // !posted_.empty(), changed only under post_mutex_ (so it can be read
+  // without it: a turn with nothing posted takes no lock). The post() that
+  // sets it wakes the backend, after setting it.
+  std::atomic<bool> post_pending_{false};
   std::atomic<bool> stop_requested_{false};
 
   Backend backend_;  // last: destroyed first, before the slots it may write
@@ -488,11 +566,13 @@ OpId Loop::start(Spec spec, F&& callback) {
                 "the callback must be callable with this operation's result type (see ops.h)");
   Slot* s = try_acquire_slot();
   if (s == nullptr) return {};
-  s->callback = [cb = D(std::forward<F>(callback))](Loop& loop, Slot& slot, int64_t r) mutable {
+  // Called through InlineFunction::consume: the closure has left the slot by
+  // then, so the slot can be released (and reused by `cb`) before `cb` runs.
+  s->callback.emplace([cb = D(std::forward<F>(callback))](Loop& loop, Slot& slot, int64_t r) mutable {
     Result result = Spec::finish(loop, slot.data, r);
     loop.release_slot(slot);
     cb(std::move(result));
-  };
+  });
   s->abandon = Spec::kAbandon;
   Op op = spec.prepare(s->data);
   return start_op(*s, op);
@@ -503,23 +583,20 @@ OpId Loop::after(std::chrono::duration<Rep, Period> delay, F&& callback) {
   using D = std::decay_t<F>;
   static_assert(std::is_invocable_v<D&, std::error_code> || std::is_invocable_v<D&>,
                 "a timer callback takes std::error_code or nothing");
-  Slot* s = try_acquire_slot();
-  if (s == nullptr) return {};
-  s->kind = Slot::Kind::kTimer;
-  s->callback = [cb = D(std::forward<F>(callback))](Loop& loop, Slot& slot, int64_t r) mutable {
-    loop.release_slot(slot);
+  TimerSlot* t = acquire_timer();
+  if (t == nullptr) return {};
+  t->callback.emplace([cb = D(std::forward<F>(callback))](Loop& loop, TimerSlot& slot, int64_t r) mutable {
+    loop.release_timer(slot);
     std::error_code ec = r == -LIO_ETIME ? std::error_code{} : make_error(r);
     if constexpr (std::is_invocable_v<D&, std::error_code>) {
       cb(ec);
     } else {
       if (!ec) cb();
     }
-  };
-  s->timer.context = s;
-  s->timer.fire = [](detail::TimerNode* node, Loop& loop) { loop.complete(*static_cast<Slot*>(node->context), -LIO_ETIME); };
+  });
   int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(delay).count();
-  arm_timer(&s->timer, detail::LoopAccess::Now() + (ns > 0 ? ns : 0));
-  return OpId{id_of(*s)};
+  arm_timer(&t->node, detail::LoopAccess::Now() + (ns > 0 ? ns : 0));
+  return OpId{timer_id_of(*t)};
 }
 
 template <class T>

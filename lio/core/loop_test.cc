@@ -185,21 +185,91 @@ TEST_P(LoopCallbackTest, FullStoreAnswersAnEmptyIdAndDropsTheCallbackUncalled) {
   ASSERT_TRUE(loop);
   auto pair = testing::MakeSocketPair();
   ASSERT_TRUE(pair);
-  char b1[4], b2[4];
+  char b1[4], b2[4], b3[4];
   int done = 0;
   OpId r1 = loop->recv(pair->a, MutableBytes(b1, 4), [&](Expected<size_t>) { ++done; });
-  OpId r2 = loop->after(1h, [&](std::error_code) { ++done; });
+  OpId r2 = loop->recv(pair->a, MutableBytes(b2, 4), [&](Expected<size_t>) { ++done; });
+  OpId timer = loop->after(1h, [&](std::error_code) { ++done; });
   ASSERT_TRUE(r1 && r2);
+  ASSERT_TRUE(timer) << "timers have a store of their own";
   auto witness = std::make_shared<int>(0);
   bool called = false;
-  OpId r3 = loop->recv(pair->a, MutableBytes(b2, 4), [&, witness](Expected<size_t>) { called = true; });
+  OpId r3 = loop->recv(pair->a, MutableBytes(b3, 4), [&, witness](Expected<size_t>) { called = true; });
   EXPECT_FALSE(r3) << "no slot free";
   EXPECT_EQ(witness.use_count(), 1) << "the callback was destroyed";
   EXPECT_FALSE(loop->cancel(r1));
   EXPECT_FALSE(loop->cancel(r2));
+  EXPECT_FALSE(loop->cancel(timer));
   loop->run();
-  EXPECT_EQ(done, 2);
+  EXPECT_EQ(done, 3);
   EXPECT_FALSE(called);
+}
+
+// loop.after timers live in the loop's heap and never reach the backend, so
+// a loop holds LoopOptions::timers of them whatever its (backend) capacity.
+TEST_P(LoopCallbackTest, TimersDoNotCountAgainstTheBackendCapacity) {
+  constexpr uint32_t kTimers = 5000;
+  auto loop = MakeLoop(/*capacity=*/4, /*timers=*/kTimers);
+  ASSERT_TRUE(loop);
+  EXPECT_EQ(loop->capacity(), 4u);
+  EXPECT_EQ(loop->backend().capacity(), 4u);
+  EXPECT_EQ(loop->timer_capacity(), kTimers);
+  int fired = 0;
+  std::vector<OpId> ids;
+  for (uint32_t i = 0; i < kTimers; ++i) {
+    OpId id = loop->after(std::chrono::microseconds(i % 100), [&] { ++fired; });
+    ASSERT_TRUE(id) << "timer " << i << " of " << kTimers;
+    ids.push_back(id);
+  }
+  // Operations still get all 4 slots.
+  int nops = 0;
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(loop->nop([&](std::error_code ec) { nops += !ec; }));
+  EXPECT_FALSE(loop->nop([](std::error_code) {})) << "4 operation slots";
+  EXPECT_EQ(loop->stats().timers_in_use, kTimers);
+  EXPECT_EQ(loop->stats().slots_in_use, 4u);
+  // Ids of timers and operations never collide.
+  for (size_t i = 1; i < ids.size(); ++i) ASSERT_NE(ids[i], ids[i - 1]);
+  EXPECT_TRUE(Drain(*loop));
+  EXPECT_EQ(fired, static_cast<int>(kTimers));
+  EXPECT_EQ(nops, 4);
+  EXPECT_EQ(loop->stats().timers_in_use, 0u);
+  EXPECT_EQ(loop->cancel(ids.front()), make_error(-LIO_ENOENT)) << "fired: stale";
+  EXPECT_EQ(loop->cancel(ids.back()), make_error(-LIO_ENOENT)) << "fired: stale";
+}
+
+TEST_P(LoopCallbackTest, ExceedingTheTimerLimitAnswersAnEmptyIdAndTheLoopGoesOn) {
+  auto loop = MakeLoop(/*capacity=*/4, /*timers=*/3);
+  ASSERT_TRUE(loop);
+  std::vector<int> order;
+  OpId a = loop->after(2ms, [&] { order.push_back(1); });
+  OpId b = loop->after(1h, [&](std::error_code ec) { order.push_back(ec ? -2 : 2); });
+  OpId c = loop->after(1ms, [&] { order.push_back(3); });
+  ASSERT_TRUE(a && b && c);
+  auto witness = std::make_shared<int>(0);
+  bool called = false;
+  OpId d = loop->after(1ms, [&, witness] { called = true; });
+  EXPECT_FALSE(d) << "all 3 timers armed";
+  EXPECT_EQ(witness.use_count(), 1) << "the refused callback was destroyed uncalled";
+  EXPECT_EQ(loop->stats().timers_in_use, loop->timer_capacity());
+  // Cancelling frees the timer once its callback has run; then there is room.
+  EXPECT_FALSE(loop->cancel(b));
+  EXPECT_TRUE(Drain(*loop));
+  EXPECT_EQ(order, (std::vector<int>{-2, 3, 1}));
+  EXPECT_FALSE(called);
+  OpId e = loop->after(0ms, [&] { order.push_back(5); });
+  ASSERT_TRUE(e) << "room again";
+  EXPECT_NE(e, a);
+  EXPECT_NE(e, b);
+  EXPECT_NE(e, c);
+  EXPECT_TRUE(Drain(*loop));
+  EXPECT_EQ(order.back(), 5);
+}
+
+TEST_P(LoopCallbackTest, OpenRefusesCapacityPlusTimersThatIdsCannotHold) {
+  auto loop = Loop::Open(Options(/*capacity=*/16, /*timers=*/UINT32_MAX - 8));
+  ASSERT_FALSE(loop);
+  EXPECT_EQ(loop.error().code, make_error(-LIO_EINVAL));
+  EXPECT_NE(loop.error().message.find("capacity + timers"), std::string::npos) << loop.error().message;
 }
 
 // The classic io_uring use-after-free: the caller cancels a receive and frees
@@ -295,6 +365,36 @@ TEST_P(LoopCallbackTest, PostFromFourThreadsRunsEverythingInPostingOrder) {
   EXPECT_EQ(total, kThreads * kPerThread);
   EXPECT_TRUE(in_order);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
+}
+
+// Each post lands on a loop that has run everything before it and blocks in
+// the backend with nothing in flight: every one must wake it (turns with
+// nothing posted take no lock; a lost wake would hang here until the
+// watchdog stops the loop).
+TEST_P(LoopCallbackTest, EachPostWakesALoopBlockedWithNothingPosted) {
+  auto loop = MakeLoop();
+  ASSERT_TRUE(loop);
+  constexpr int kRounds = 300;
+  std::atomic<int> ran{0};
+  std::atomic<bool> done{false};
+  auto keep = loop->keep_alive();
+  std::thread poster([&] {
+    for (int i = 0; i < kRounds && !done; ++i) {
+      loop->post([&] {
+        if (++ran == kRounds) loop->stop();
+      });
+      while (ran.load() <= i && !done) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  std::thread watchdog([&] {
+    for (int i = 0; i < 300 && !done; ++i) std::this_thread::sleep_for(100ms);
+    loop->stop();
+  });
+  loop->run();
+  done = true;
+  poster.join();
+  watchdog.join();
+  EXPECT_EQ(ran.load(), kRounds) << "a post did not wake the loop";
 }
 
 TEST_P(LoopCallbackTest, StopFromAnotherThreadWakesABlockedLoop) {

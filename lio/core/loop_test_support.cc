@@ -45,12 +45,17 @@ Registry& LoopRegistry() {
 
 const std::vector<std::string>& LoopBackends() { return Backends(); }
 
-std::unique_ptr<Loop> LoopTest::MakeLoop(uint32_t capacity) {
+LoopOptions LoopTest::Options(uint32_t capacity, uint32_t timers) const {
   LoopOptions options;
   options.backend = GetParam();
   options.capacity = capacity;
+  options.timers = timers;
   options.registry = &LoopRegistry();
-  auto loop = Loop::Open(options);
+  return options;
+}
+
+std::unique_ptr<Loop> LoopTest::MakeLoop(uint32_t capacity, uint32_t timers) {
+  auto loop = Loop::Open(Options(capacity, timers));
   if (!loop) {
     ADD_FAILURE() << "opening backend " << GetParam() << ": " << loop.error().message;
     return nullptr;

@@ -30,7 +30,9 @@ class LoopTest : public ::testing::TestWithParam<std::string> {
  protected:
   // A loop over this case's backend; fails the test (and returns null) if it
   // cannot be opened.
-  std::unique_ptr<Loop> MakeLoop(uint32_t capacity = 256);
+  std::unique_ptr<Loop> MakeLoop(uint32_t capacity = 256, uint32_t timers = LoopOptions::kDefaultTimers);
+  // LoopOptions for this case's backend (and the test registry).
+  LoopOptions Options(uint32_t capacity = 256, uint32_t timers = LoopOptions::kDefaultTimers) const;
   const std::string& backend() const { return GetParam(); }
   // A fresh directory for this case.
   std::filesystem::path TempDir();

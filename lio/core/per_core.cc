@@ -62,7 +62,8 @@ Expected<std::unique_ptr<LoopGroup>, Error> LoopGroup::Start(const PerCoreOption
   group->shared_ = shared;
 
   for (unsigned i = 0; i < n; ++i) {
-    group->threads_.emplace_back([shared, setup, backend_options, i, pin = options.pin, info = *info] {
+    group->threads_.emplace_back([shared, setup, backend_options, i, pin = options.pin, info = *info,
+                                  timers = options.loop.timers] {
       if (pin) Pin(i);
       auto backend = Backend::Create(*info, backend_options);
       std::unique_lock<std::mutex> lock(shared->mutex);
@@ -75,7 +76,7 @@ Expected<std::unique_ptr<LoopGroup>, Error> LoopGroup::Start(const PerCoreOption
         return;
       }
       lock.unlock();
-      Loop loop(std::move(*backend));
+      Loop loop(std::move(*backend), timers);
       std::error_code ec = setup(loop, i);
       lock.lock();
       if (ec) {

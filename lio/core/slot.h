@@ -57,10 +57,12 @@ struct SlotData {
   std::string path;
 
   // Releases what the operation owned (the buffer is wiped first if asked).
+  // Inline and checked member by member: most operations (a nop, a borrowed
+  // read) leave all of it empty, and this runs for every completion.
   void clear() noexcept {
-    owner.reset();
-    buffer.reset();
-    buffers.clear();
+    if (owner) owner.reset();
+    if (buffer) buffer.reset();
+    if (!buffers.empty()) buffers.clear();
     iov.clear();
     path.clear();
   }
@@ -81,7 +83,7 @@ using AbandonFn = void (*)(Loop& loop, SlotData& data, int64_t result);
 inline constexpr uint32_t kNoSlot = UINT32_MAX;
 
 struct Slot {
-  enum class Kind : uint8_t { kFree, kOp, kTimer };
+  enum class Kind : uint8_t { kFree, kOp };
 
   // The callback form: finishes the result from the slot, frees the slot,
   // then calls the user's callback (stored inline, see InlineFunction).
@@ -98,8 +100,23 @@ struct Slot {
   OpWaiter* waiter = nullptr;  // or neither: abandoned
   AbandonFn abandon = nullptr;
 
-  TimerNode timer;  // Kind::kTimer (loop.after)
   SlotData data;
+};
+
+// A loop.after timer: its own store (LoopOptions::timers of them, allocated
+// when the loop is created), apart from the operation slots, because a timer
+// lives only in the loop's deadline heap and never reaches the backend. Ids:
+// index capacity + i (so cancel tells them from operations), same generation
+// scheme as Slot.
+struct TimerSlot {
+  using Callback = InlineFunction<void(Loop&, TimerSlot&, int64_t), 64>;
+
+  uint32_t generation = 1;
+  uint32_t next = kNoSlot;  // free list / cancelled list
+  bool in_use = false;
+  bool cancelled = false;  // on the cancelled list, completing with ECANCELED
+  TimerNode node;          // in the loop's heap while armed
+  Callback callback;
 };
 
 }  // namespace detail
