@@ -19,8 +19,10 @@
 //   socket, shutdown    1 (the call itself)
 //   send/recv/sendmsg/
 //   recvmsg/poll        1 (the MSG_DONTWAIT / zero-timeout call); if it would
-//                       block, + 1 epoll_ctl to arm the handle (one-shot;
-//                       none when it is armed for that already)
+//                       block, + 1 epoll_ctl the first time the handle waits
+//                       (or waits for a new direction): registrations stay
+//                       (edge-triggered), so a connection's later waits cost
+//                       none — unless one lasts 1 ms, see "Handle records"
 //   read/write/readv/
 //   writev at the file
 //   position            + 1 fstat, to tell sockets, pipes and files apart
@@ -37,9 +39,22 @@
 // timers, stop when there is a completion or a wake — blocking in the reactor
 // until the nearest of: the caller's timeout, the nearest timer, a ready
 // handle, the eventfd (workers and wake write it). A ready handle has its
-// queues served front to back until an op would block again, and is armed
-// again if ops still wait on it. Completions are copied to a pre-allocated
-// array of `capacity` entries.
+// queues served front to back until an op would block again (so the next
+// change of the handle is reported again). Completions are copied to a
+// pre-allocated array of `capacity` entries.
+//
+// Handle records: a handle ops waited on keeps its record, and its epoll
+// registration, when the ops are gone (up to `capacity` records, the least
+// recently idle one dropped first), so a connection is registered once. While
+// a handle is idle the caller may close it and get its number again for
+// another file, which epoll does not follow (the old registration went with
+// the old file, or lives on with it in a dup). So a record that was idle is
+// *unconfirmed*: ops may wait on it without a system call, and if they are
+// still waiting 1 ms later (kConfirmAfterNs) the handle is watched again,
+// which confirms it or registers the new file and reports it if it is ready.
+// A number closed and reused behind the backend's back thus costs its first
+// wait up to 1 ms, never a lost op; one closed by a CLOSE op, or made anew by
+// an ACCEPT, SOCKET or OPENAT op, has its record dropped and costs nothing.
 //
 // cancel: a queued, waiting or timer op completes at once with -ECANCELED (a
 // write or MSG_WAITALL read that already moved bytes reports the bytes, as an
@@ -94,6 +109,11 @@ constexpr uint32_t kDefaultWorkers = 4;
 constexpr uint32_t kMaxWorkers = 256;
 constexpr uint32_t kMaxCapacity = 1u << 24;
 constexpr uint32_t kMaxReadyPerWait = 1024;
+// How long ops may wait on an unconfirmed registration (see HandleWaiters)
+// before it is checked with a system call. Waits shorter than this — a
+// connection's next message — cost none; a number reused behind the
+// backend's back is found out by then at the latest.
+constexpr int64_t kConfirmAfterNs = 1'000'000;
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -109,7 +129,8 @@ struct Links {
   uint32_t next = kNone;
 };
 
-// A FIFO of slots linked through one of their Links.
+// A FIFO of slots linked through one of their Links (also used for handle
+// records, linked through their prev/next).
 struct SlotList {
   uint32_t head = kNone;
   uint32_t tail = kNone;
@@ -128,14 +149,24 @@ struct Slot {
   Links writes;  // its handle's writers
 };
 
-// The ops waiting on one handle, and what the reactor is armed for.
+// One handle the reactor watches: the ops waiting on it, and what is known
+// of its registration. Kept while the handle is idle (no op waits), so a
+// connection that waits again and again is registered once.
 struct HandleWaiters {
   SlotList reads;
   SlotList writes;
   uint32_t wanting_in = 0;   // ops in `reads` that wait for LIO_POLL_IN
   uint32_t wanting_out = 0;  // ops in `writes` that wait for LIO_POLL_OUT
-  uint32_t armed_events = 0; // what the reactor reports it for, while `armed`
-  bool armed = false;        // one-shot: a report disarms it
+  uint32_t watched = 0;      // events the registration reports, while `registered`
+  bool registered = false;   // believed registered with the reactor
+  // The registration is this file's: watched (or checked) since ops last
+  // started waiting. While idle the caller may close the fd and reuse the
+  // number, so an idle handle becomes unconfirmed.
+  bool confirmed = false;
+  enum class On : uint8_t { kNoList, kIdle, kChecks } on = On::kNoList;
+  int64_t since = 0;  // kIdle: idle since; kChecks: waiting unconfirmed since
+  uint32_t prev = kNone, next = kNone;  // links in idle_ or checks_
+  bool idle() const { return reads.empty() && writes.empty(); }
 };
 
 struct Config {
@@ -216,6 +247,7 @@ class Poller {
     for (;;) {
       reap_workers();
       expire_timers();
+      check_unconfirmed();
       if (wake_requested_.exchange(false, std::memory_order_acq_rel)) break;
       if (!completed_.empty() || timeout_ns == 0) {
         // Look at ready handles once even so: a steady flow of immediate
@@ -386,11 +418,26 @@ class Poller {
 
   // --- per-handle wait queues -------------------------------------------------
 
+  static uint64_t key(int fd) { return static_cast<uint64_t>(fd); }
+  static int fd_of(uint64_t key) { return static_cast<int>(key); }
+
+  // The record of `fd`, made if there is none. When the table is full, the
+  // least recently idle record goes: at most capacity - 1 others are busy
+  // (each has a waiting op, and the op being queued is one of the capacity).
+  uint32_t record_for(int fd) {
+    uint32_t h = handles_.find(key(fd));
+    if (h != handles_.kNone) return h;
+    if (handles_.full()) drop_record(idle_.head, true);
+    return handles_.insert(key(fd));
+  }
+
   void enqueue(uint32_t s, int fd) {
-    uint32_t h = handles_.find(static_cast<uint64_t>(fd));
-    // Never full: at most `capacity` ops, hence handles, wait at once.
-    if (h == handles_.kNone) h = handles_.insert(static_cast<uint64_t>(fd));
+    uint32_t h = record_for(fd);
     HandleWaiters& waiters = handles_[h];
+    if (waiters.idle()) {  // busy from now on
+      list_unlink(h);
+      ++busy_handles_;
+    }
     Slot& slot = slots_[s];
     uint32_t wants = wanted_events(slot.op);
     // A poll for no events (errors and hang-ups only) sits with the readers.
@@ -405,10 +452,10 @@ class Poller {
       ++waiters.wanting_out;
     }
     slot.stage = Stage::kReadiness;
-    if (int error = arm(h, fd); error != 0) {
+    if (int error = settle(h, fd, false); error != 0) {
       // The reactor refused the handle: this op cannot wait on it.
       dequeue(s, h);
-      arm(h, fd);
+      settle(h, fd, false);
       complete(s, error);
     }
   }
@@ -429,32 +476,62 @@ class Poller {
     }
   }
 
-  // Arms the reactor for what the waiters of `fd` need, unless it already
-  // is; forgets the handle when nothing waits on it any more. A handle left
-  // armed that way reports at most once, and serve_handle ignores it.
-  int arm(uint32_t h, int fd) {
+  // After the queues of `fd` changed: an idle handle keeps its record (and
+  // registration) on the idle list; a busy one is watched for what its ops
+  // need — one system call when it is not registered yet or not for that
+  // direction, none otherwise. A registration not confirmed since the handle
+  // was idle goes on the check list. `look_again`: watch even so, which also
+  // reports the handle if it is ready now.
+  int settle(uint32_t h, int fd, bool look_again) {
     HandleWaiters& waiters = handles_[h];
-    if (waiters.reads.empty() && waiters.writes.empty()) {
-      handles_.erase(h);
+    if (waiters.idle()) {
+      if (waiters.on != HandleWaiters::On::kIdle) {
+        list_unlink(h);
+        --busy_handles_;
+        waiters.confirmed = false;  // the caller may close and reuse the number now
+        list_append(idle_, HandleWaiters::On::kIdle, h, now_ns());
+      }
       return 0;
     }
     uint32_t want = (waiters.wanting_in ? LIO_POLL_IN : 0) | (waiters.wanting_out ? LIO_POLL_OUT : 0);
-    if (waiters.armed && (want & ~waiters.armed_events) == 0) return 0;
-    if (int error = reactor_->arm(fd, want); error != 0) return error;
-    waiters.armed = true;
-    waiters.armed_events = want;
+    uint32_t watched = waiters.registered ? waiters.watched : 0;
+    if (look_again || !waiters.registered || (want & ~watched) != 0) return watch(h, fd, watched | want);
+    if (!waiters.confirmed && waiters.on != HandleWaiters::On::kChecks) {
+      list_append(checks_, HandleWaiters::On::kChecks, h, now_ns());
+    }
     return 0;
   }
 
-  // The reactor says `fd` is ready for `events` (and disarmed it): serve its
-  // queues, then arm it again for the ops still waiting.
+  // One system call: registers `fd` for `events` (or changes it, or finds
+  // it gone with a closed file and adds it again), which confirms it.
+  int watch(uint32_t h, int fd, uint32_t events) {
+    HandleWaiters& waiters = handles_[h];
+    if (int error = reactor_->watch(fd, events, waiters.registered); error != 0) {
+      waiters.registered = false;
+      return error;
+    }
+    waiters.registered = true;
+    waiters.watched = events;
+    waiters.confirmed = true;
+    if (waiters.on == HandleWaiters::On::kChecks) list_unlink(h);
+    return 0;
+  }
+
+  // The reactor says `fd` became ready for `events`: serve its queues. Each
+  // op that still waits had the OS say "not ready" after this report, so the
+  // next change is reported again.
   void serve_handle(int fd, uint32_t events) {
-    uint32_t h = handles_.find(static_cast<uint64_t>(fd));
-    if (h == handles_.kNone) return;  // a report for ops that left since
-    handles_[h].armed = false;
+    uint32_t h = handles_.find(key(fd));
+    if (h == handles_.kNone) return;  // a registration forgotten (dropped record)
+    if (handles_[h].idle()) {
+      // Nothing waits; the next op tries its call first anyway. A handle
+      // idle this long is likely one the caller is done with: stop its reports.
+      if (now_ns() - handles_[h].since >= kConfirmAfterNs) drop_record(h, true);
+      return;
+    }
     if (events & (LIO_POLL_IN | LIO_POLL_ERR | LIO_POLL_HUP)) serve_queue<&Slot::reads>(handles_[h].reads, h);
     if (events & (LIO_POLL_OUT | LIO_POLL_ERR | LIO_POLL_HUP)) serve_queue<&Slot::writes>(handles_[h].writes, h);
-    if (int error = arm(h, fd); error != 0) end_all_waiters(fd, error);
+    if (int error = settle(h, fd, false); error != 0) end_all_waiters(fd, error);
   }
 
   // Front to back until an op would block again. A poll that is not ready
@@ -474,14 +551,17 @@ class Poller {
     }
   }
 
-  // The handle stays armed for what it was: a report nobody needs costs
-  // one wake-up later, a disarm a system call now.
+  // The ops behind a cancelled head were never tried: they waited on its
+  // "not ready", which may have been about something else (urgent data, the
+  // error queue), so the handle is looked at again for them.
   void cancel_waiting(uint32_t s) {
     int fd = to_fd(slots_[s].op.handle);
-    uint32_t h = handles_.find(static_cast<uint64_t>(fd));
+    uint32_t h = handles_.find(key(fd));
+    const HandleWaiters& waiters = handles_[h];
+    bool was_head = (slots_[s].in_reads && waiters.reads.head == s) || (slots_[s].in_writes && waiters.writes.head == s);
     dequeue(s, h);
     complete(s, cancelled_result(s));
-    if (int error = arm(h, fd); error != 0) end_all_waiters(fd, error);
+    if (int error = settle(h, fd, was_head); error != 0) end_all_waiters(fd, error);
   }
 
   // Bytes already moved are the result of an interrupted transfer.
@@ -493,7 +573,7 @@ class Poller {
   // Completes every op waiting on `fd` — with `error`, or as cancelled when
   // `error` is 0 — and drops the handle and its registration.
   void end_all_waiters(int fd, int error) {
-    uint32_t h = handles_.find(static_cast<uint64_t>(fd));
+    uint32_t h = handles_.find(key(fd));
     if (h == handles_.kNone) return;
     for (SlotList* queue : {&handles_[h].reads, &handles_[h].writes}) {
       while (!queue->empty()) {
@@ -502,26 +582,92 @@ class Poller {
         complete(s, error != 0 ? error : cancelled_result(s));
       }
     }
+    drop_record(h, true);
+  }
+
+  // Forgets a handle record; `forget_registration`: and its registration
+  // (one system call), when the fd may still name the file it was made for.
+  void drop_record(uint32_t h, bool forget_registration) {
+    HandleWaiters& waiters = handles_[h];
+    if (waiters.on != HandleWaiters::On::kIdle) --busy_handles_;
+    list_unlink(h);
+    if (forget_registration && waiters.registered) reactor_->forget(fd_of(handles_.id(h)));
     handles_.erase(h);
-    reactor_->forget(fd);
+  }
+
+  // An op of ours made a new handle numbered `fd`: whatever file had that
+  // number before was closed, and its registration went with it.
+  void new_handle_made(int fd) {
+    uint32_t h = handles_.find(key(fd));
+    if (h != handles_.kNone && handles_[h].idle()) drop_record(h, false);
+  }
+
+  // Busy handles whose registration is not confirmed and that waited
+  // kConfirmAfterNs: watched again (which confirms them, or adds the
+  // registration a close took away, and reports them if ready).
+  void check_unconfirmed() {
+    if (checks_.empty()) return;
+    const int64_t now = now_ns();
+    while (!checks_.empty() && handles_[checks_.head].since + kConfirmAfterNs <= now) {
+      uint32_t h = checks_.head;
+      int fd = fd_of(handles_.id(h));
+      if (int error = watch(h, fd, handles_[h].watched); error != 0) end_all_waiters(fd, error);
+    }
+  }
+
+  // --- handle lists (idle_, checks_) -------------------------------------------
+
+  void list_append(SlotList& list, HandleWaiters::On which, uint32_t h, int64_t since) {
+    HandleWaiters& r = handles_[h];
+    r.on = which;
+    r.since = since;
+    r.prev = list.tail;
+    r.next = kNone;
+    if (list.tail != kNone) {
+      handles_[list.tail].next = h;
+    } else {
+      list.head = h;
+    }
+    list.tail = h;
+  }
+
+  void list_unlink(uint32_t h) {
+    HandleWaiters& r = handles_[h];
+    if (r.on == HandleWaiters::On::kNoList) return;
+    SlotList& list = r.on == HandleWaiters::On::kIdle ? idle_ : checks_;
+    if (r.prev != kNone) {
+      handles_[r.prev].next = r.next;
+    } else {
+      list.head = r.next;
+    }
+    if (r.next != kNone) {
+      handles_[r.next].prev = r.prev;
+    } else {
+      list.tail = r.prev;
+    }
+    r.prev = r.next = kNone;
+    r.on = HandleWaiters::On::kNoList;
   }
 
   // --- waiting ----------------------------------------------------------------
 
   // A zero-timeout look at ready handles, when any op waits on one.
   int poll_handles(int64_t timeout_ns) {
-    if (handles_.size() == 0) return 0;
+    if (busy_handles_ == 0) return 0;
     return run_reactor(timeout_ns);
   }
 
-  // Blocks until the caller's limit (`limit_ns`, < 0 none) or the nearest
-  // timer, whichever comes first, or until a handle is ready or a notify.
+  // Blocks until the caller's limit (`limit_ns`, < 0 none), the nearest
+  // timer or the first unconfirmed handle's check, whichever comes first, or
+  // until a handle is ready or a notify.
   int block_in_reactor(int64_t limit_ns, int64_t now) {
     int64_t bound = limit_ns;
-    if (!timers_.empty()) {
-      int64_t until_timer = std::max<int64_t>(timers_.top_deadline() - now, 0);
-      bound = bound < 0 ? until_timer : std::min(bound, until_timer);
-    }
+    auto bound_by = [&](int64_t deadline) {
+      int64_t until = std::max<int64_t>(deadline - now, 0);
+      bound = bound < 0 ? until : std::min(bound, until);
+    };
+    if (!timers_.empty()) bound_by(timers_.top_deadline());
+    if (!checks_.empty()) bound_by(handles_[checks_.head].since + kConfirmAfterNs);
     return run_reactor(bound);
   }
 
@@ -549,6 +695,7 @@ class Poller {
 
   void complete(uint32_t s, int64_t result) {
     Slot& slot = slots_[s];
+    if (result >= 0 && result <= INT32_MAX && creates_handle(slot.op.code)) new_handle_made(static_cast<int>(result));
     slot.stage = Stage::kCompleted;
     slot.result = result;
     push_back<&Slot::list>(completed_, s);
@@ -576,7 +723,10 @@ class Poller {
   static void notify_reactor(void* reactor) { static_cast<Reactor*>(reactor)->notify(); }
 
   plugin::OpTable<Slot> slots_;             // every op in flight, by id
-  plugin::OpTable<HandleWaiters> handles_;  // handles with waiting ops, by fd
+  plugin::OpTable<HandleWaiters> handles_;  // watched handles, busy or idle, by fd
+  SlotList idle_;                           // handles nothing waits on, longest idle first
+  SlotList checks_;                         // busy, unconfirmed handles, longest waiting first
+  uint32_t busy_handles_ = 0;               // handles some op waits on
   plugin::TimerHeap timers_;                // kTimer slots by deadline
   SlotList queued_;                         // kQueued, push order
   SlotList completed_;                      // kCompleted, completion order

@@ -492,6 +492,84 @@ TEST(Sockets, DescriptorNumbersReusedAfterACloseBehindTheBackendsBack) {
   }
 }
 
+// Registrations stay between waits (edge-triggered): each wait after a
+// recv found nothing must still see the next data, round after round, in
+// both directions, and after the handle was idle for longer than the 1 ms
+// after which an idle handle's registration is checked again.
+TEST(Sockets, RepeatedWaitsOnOneHandleEachSeeTheNextData) {
+  SocketPair pair;
+  Backend backend;
+  char buf[16];
+  uint64_t id = 1;
+  for (int round = 0; round < 200; ++round) {
+    ASSERT_EQ(backend.push(id, lio::Op::Recv(pair.a, buf, sizeof buf)), 0);
+    backend.flush();
+    EXPECT_TRUE(backend.wait(0).empty()) << "round " << round;
+    ASSERT_EQ(write(pair.b, "ping", 4), 4);
+    ASSERT_EQ(backend.result_of(id++), 4) << "round " << round;
+    if (round % 50 == 49) std::this_thread::sleep_for(milliseconds(2));
+  }
+  // A full send buffer: the send waits for room, then completes whole.
+  size_t filled = FillSendBuffer(pair.a);
+  std::string message(1000, 'm');
+  ASSERT_EQ(backend.push(id, lio::Op::Send(pair.a, message.data(), message.size(), 0)), 0);
+  backend.flush();
+  EXPECT_TRUE(backend.wait(0).empty());
+  EXPECT_EQ(ReadExactly(pair.b, filled).size(), filled);
+  EXPECT_EQ(backend.result_of(id++), static_cast<int64_t>(message.size()));
+  EXPECT_EQ(ReadExactly(pair.b, message.size()), message);
+}
+
+// An op queued behind a waiting one is not tried: it relies on the head's
+// "not ready". When that head was waiting for something else (here the
+// error queue, which is empty while data is there) and is cancelled, the op
+// behind it must still get the data that is already there.
+TEST(Sockets, CancellingAWaitingHeadServesTheOpBehindIt) {
+  int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(udp, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(udp, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(getsockname(udp, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ASSERT_EQ(sendto(udp, "data", 4, 0, reinterpret_cast<sockaddr*>(&addr), len), 4);
+  Backend backend;
+  char errbuf[64], control[64], buf[16];
+  lio_iovec iov{errbuf, sizeof errbuf};
+  lio_msghdr msg{};
+  msg.iov = &iov;
+  msg.iovcnt = 1;
+  msg.control = control;
+  msg.controllen = sizeof control;
+  ASSERT_EQ(backend.push(1, lio::Op::Recvmsg(udp, &msg, MSG_ERRQUEUE)), 0);
+  ASSERT_EQ(backend.push(2, lio::Op::Recv(udp, buf, sizeof buf)), 0);
+  backend.flush();
+  EXPECT_TRUE(backend.wait(0).empty());
+  ASSERT_EQ(backend.cancel(1), 0);
+  EXPECT_EQ(backend.result_of(1), -LIO_ECANCELED);
+  EXPECT_EQ(backend.result_of(2), 4);
+  close(udp);
+}
+
+// The idle records of many handles, more than the capacity: the oldest are
+// dropped (and their registrations forgotten) to make room.
+TEST(Sockets, MoreHandlesThanCapacityOverTime) {
+  Backend backend(4);
+  std::vector<std::unique_ptr<SocketPair>> pairs;
+  for (int i = 0; i < 16; ++i) pairs.push_back(std::make_unique<SocketPair>());
+  char buf[8];
+  uint64_t id = 1;
+  for (int round = 0; round < 3; ++round) {
+    for (auto& pair : pairs) {
+      ASSERT_EQ(backend.push(id, lio::Op::Recv(pair->a, buf, sizeof buf)), 0);
+      backend.flush();
+      ASSERT_EQ(write(pair->b, "x", 1), 1);
+      ASSERT_EQ(backend.result_of(id++), 1);
+    }
+  }
+}
+
 TEST(Pipes, ReadWaitsForDataAndLeavesThePipeBlocking) {
   int p[2];
   ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);

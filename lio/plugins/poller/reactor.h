@@ -6,15 +6,21 @@
 // Everything above it — op state machines, per-handle wait queues, timers,
 // the worker pool — is shared and tested on Linux.
 //
-// Readiness is one-shot (EPOLLONESHOT, EV_DISPATCH): an armed handle is
-// reported once, then stays registered but disarmed until armed again. So
-// the backend arms a handle with one system call each time ops start
-// waiting on it, never has to disarm one, and a registration it forgot
-// about (the ops left, the fd was closed and its number reused) can report
-// at most once — the backend ignores reports for handles nothing waits on.
-// Error and hang-up conditions are reported whatever the events armed
-// (LIO_POLL_ERR, LIO_POLL_HUP; kqueue: only along with a read or write
-// filter). Event bits are LIO_POLL_* everywhere.
+// Readiness is edge-triggered and the registration persistent (EPOLLET,
+// EV_CLEAR): a watched handle is reported each time it *becomes* ready for
+// an event it is watched for, and stays registered until forgotten or until
+// the OS drops it (epoll: when the last reference to the file goes; kqueue:
+// when the descriptor is closed). So the backend watches a handle with one
+// system call the first time ops wait on it (or wait for a new direction),
+// and a connection that waits again and again costs none after that. The
+// price of edges: an op may wait only after the OS said "not ready"
+// (EAGAIN) since the last report, else it could wait for an edge that
+// already went. A registration the backend forgot about (the fd was closed
+// behind its back and the number reused) reports edges of the old file at
+// most; the backend ignores reports for handles nothing waits on. Error and
+// hang-up conditions are reported whatever the events watched (LIO_POLL_ERR,
+// LIO_POLL_HUP; kqueue: only along with a read or write filter). Event bits
+// are LIO_POLL_* everywhere.
 //
 // Not thread-safe, except notify().
 #ifndef LIO_PLUGINS_POLLER_REACTOR_H_
@@ -44,20 +50,24 @@ class Reactor {
 
   virtual ~Reactor() = default;
 
-  // Report `fd` once when it is ready for `events` (LIO_POLL_IN and/or
-  // LIO_POLL_OUT; none: errors and hang-ups only). Re-arming replaces the
-  // events. 0 or a negative LIO_E* code (a regular file cannot be watched:
-  // -LIO_EPERM).
-  virtual int arm(int fd, uint32_t events) noexcept = 0;
+  // Report `fd` whenever it becomes ready for `events` (LIO_POLL_IN and/or
+  // LIO_POLL_OUT; none: errors and hang-ups only), from now on; a handle
+  // ready now is reported by the next wait. Watching again replaces the
+  // events, and is how the backend checks that the registration is the
+  // current file's. `registered`: the backend believes `fd` is registered
+  // (tried as a change first) or not (tried as an addition first); either
+  // way the other is tried when the OS says otherwise. 0 or a negative LIO_E*
+  // code (a regular file cannot be watched: -LIO_EPERM).
+  virtual int watch(int fd, uint32_t events, bool registered) noexcept = 0;
 
   // Drop the registration of `fd` (about to be closed through the backend;
   // one left behind would live on in the OS while a dup of the fd does).
   // Not registered is not an error.
   virtual void forget(int fd) noexcept = 0;
 
-  // Waits until an armed handle is ready, notify() was called, or
+  // Waits until a watched handle is ready, notify() was called, or
   // `timeout_ns` passed (< 0: no limit; 0: just look). Writes ready handles
-  // to `out` (not empty; those that do not fit stay armed and ready for the
+  // to `out` (not empty; those that do not fit stay ready for the
   // next wait) and returns how many (0 on timeout), or a negative LIO_E* code;
   // an interrupted wait returns 0. *notified is set when a notification was
   // consumed; notifications made before this wait are not lost, several may

@@ -1,5 +1,5 @@
-// Reactor on Linux: epoll with EPOLLONESHOT registrations, plus an eventfd
-// (level-triggered, never one-shot) for notify().
+// Reactor on Linux: epoll with edge-triggered (EPOLLET) registrations that
+// stay, plus an eventfd (level-triggered) for notify().
 //
 // The wait is bounded with epoll_pwait2 (Linux 5.11), which takes a timespec,
 // so a 300 us timer sleeps 300 us. Where it is missing (older kernels, or a
@@ -72,14 +72,16 @@ class EpollReactor final : public Reactor {
     return 0;
   }
 
-  // MOD first: a handle armed before is still registered (disarmed), the
-  // common case for a connection that waits again and again. ENOENT: never
-  // registered, or its registration went with a close() — add it.
-  int arm(int fd, uint32_t events) noexcept override {
-    epoll_event ev = arm_event(fd, events);
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) == 0) return 0;
-    if (errno != ENOENT) return last_lio_error();
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0) return 0;
+  // EPOLL_CTL_MOD also looks at the file's readiness now, so a handle that
+  // is ready already is reported (as ADD does). ENOENT on MOD: never
+  // registered, or the registration went with the file (the number may name
+  // another one now) — add it. EEXIST on ADD: registered already — change it.
+  int watch(int fd, uint32_t events, bool registered) noexcept override {
+    epoll_event ev = watch_event(fd, events);
+    const int first = registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (epoll_ctl(epoll_fd_, first, fd, &ev) == 0) return 0;
+    if (errno != (registered ? ENOENT : EEXIST)) return last_lio_error();
+    if (epoll_ctl(epoll_fd_, registered ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) == 0) return 0;
     return last_lio_error();
   }
 
@@ -89,8 +91,8 @@ class EpollReactor final : public Reactor {
 
   int wait(int64_t timeout_ns, std::span<ReadyEvent> out, bool* notified) noexcept override {
     *notified = false;
-    // At most out.size() events, so none is lost: a one-shot handle reported
-    // is disarmed, and one not reported stays ready in the kernel for next time.
+    // At most out.size() events, so none is lost: an edge not reported
+    // stays on epoll's ready list for next time.
     int capacity = static_cast<int>(std::clamp<size_t>(out.size(), 1, events_.size()));
     int n = wait_for_events(timeout_ns, capacity);
     if (n < 0) return errno == EINTR ? 0 : last_lio_error();
@@ -114,9 +116,9 @@ class EpollReactor final : public Reactor {
   }
 
  private:
-  static epoll_event arm_event(int fd, uint32_t events) {
+  static epoll_event watch_event(int fd, uint32_t events) {
     epoll_event ev{};
-    ev.events = (events & (EPOLLIN | EPOLLOUT)) | EPOLLONESHOT;
+    ev.events = (events & (EPOLLIN | EPOLLOUT)) | EPOLLET;
     ev.data.u64 = static_cast<uint32_t>(fd);
     return ev;
   }

@@ -53,59 +53,80 @@ TEST(EpollReactor, ProbePasses) {
   EXPECT_EQ(Reactor::Probe(why, sizeof why), 0) << why;
 }
 
-TEST(EpollReactor, ReportsAnArmedHandleOnce) {
+TEST(EpollReactor, ReportsAWatchedHandleOnEachEdgeWithoutRewatching) {
   auto reactor = MakeReactor();
   Pipe pipe;
   ReadyEvent events[4];
   bool notified = false;
-  ASSERT_EQ(reactor->arm(pipe.read_end, LIO_POLL_IN), 0);
+  ASSERT_EQ(reactor->watch(pipe.read_end, LIO_POLL_IN, false), 0);
   EXPECT_EQ(reactor->wait(0, events, &notified), 0);
   ASSERT_EQ(write(pipe.write_end, "x", 1), 1);
   ASSERT_EQ(reactor->wait(0, events, &notified), 1);
   EXPECT_EQ(events[0].fd, pipe.read_end);
   EXPECT_EQ(events[0].events, LIO_POLL_IN);
-  EXPECT_EQ(reactor->wait(0, events, &notified), 0) << "one-shot: reported once while still readable";
-  ASSERT_EQ(reactor->arm(pipe.read_end, LIO_POLL_IN), 0);
-  EXPECT_EQ(reactor->wait(0, events, &notified), 1) << "armed again";
+  EXPECT_EQ(reactor->wait(0, events, &notified), 0) << "an edge is reported once while still readable";
+  ASSERT_EQ(write(pipe.write_end, "y", 1), 1);
+  EXPECT_EQ(reactor->wait(0, events, &notified), 1) << "new data, a new edge: still watched";
+  char buf[4];
+  ASSERT_EQ(read(pipe.read_end, buf, sizeof buf), 2);
+  ASSERT_EQ(write(pipe.write_end, "z", 1), 1);
+  EXPECT_EQ(reactor->wait(0, events, &notified), 1) << "readable again after it was drained";
 }
 
-TEST(EpollReactor, ArmedForNothingReportsHangUp) {
+TEST(EpollReactor, WatchingAgainReportsAHandleThatIsReadyNow) {
+  auto reactor = MakeReactor();
+  Pipe pipe;
+  ReadyEvent events[4];
+  bool notified = false;
+  ASSERT_EQ(write(pipe.write_end, "x", 1), 1);
+  ASSERT_EQ(reactor->watch(pipe.read_end, LIO_POLL_IN, false), 0);
+  EXPECT_EQ(reactor->wait(0, events, &notified), 1) << "ready when first watched";
+  EXPECT_EQ(reactor->wait(0, events, &notified), 0);
+  ASSERT_EQ(reactor->watch(pipe.read_end, LIO_POLL_IN, true), 0);
+  EXPECT_EQ(reactor->wait(0, events, &notified), 1) << "watched again while readable: reported again";
+  ASSERT_EQ(reactor->watch(pipe.read_end, LIO_POLL_IN, false), 0) << "registered after all (EEXIST): changed";
+  EXPECT_EQ(reactor->wait(0, events, &notified), 1);
+}
+
+TEST(EpollReactor, WatchedForNothingReportsHangUp) {
   auto reactor = MakeReactor();
   auto pipe = std::make_unique<Pipe>();
   ReadyEvent events[4];
   bool notified = false;
   ASSERT_EQ(write(pipe->write_end, "x", 1), 1);
-  ASSERT_EQ(reactor->arm(pipe->read_end, 0), 0);
-  EXPECT_EQ(reactor->wait(0, events, &notified), 0) << "readable, but not armed for it";
+  ASSERT_EQ(reactor->watch(pipe->read_end, 0, false), 0);
+  EXPECT_EQ(reactor->wait(0, events, &notified), 0) << "readable, but not watched for it";
   close(pipe->write_end);
   pipe->write_end = open("/dev/null", O_RDONLY | O_CLOEXEC);  // keeps ~Pipe's close harmless
   ASSERT_EQ(reactor->wait(0, events, &notified), 1);
   EXPECT_TRUE(events[0].events & LIO_POLL_HUP);
 }
 
-TEST(EpollReactor, ArmWorksAfterForgetAndAfterCloseAndReuse) {
+TEST(EpollReactor, WatchWorksAfterForgetAndAfterCloseAndReuse) {
   auto reactor = MakeReactor();
   ReadyEvent events[4];
   bool notified = false;
   auto first = std::make_unique<Pipe>();
   int number = first->read_end;
-  ASSERT_EQ(reactor->arm(number, LIO_POLL_IN), 0);
+  ASSERT_EQ(reactor->watch(number, LIO_POLL_IN, false), 0);
   reactor->forget(number);
   reactor->forget(number);  // twice: not an error
-  ASSERT_EQ(reactor->arm(number, LIO_POLL_IN), 0);
+  ASSERT_EQ(reactor->watch(number, LIO_POLL_IN, true), 0) << "believed registered, but forgotten (ENOENT): added";
   first.reset();  // closing drops the registration
   Pipe reused;    // lowest numbers first: the same one again
   ASSERT_EQ(reused.read_end, number);
-  ASSERT_EQ(reactor->arm(reused.read_end, LIO_POLL_IN), 0);
   ASSERT_EQ(write(reused.write_end, "x", 1), 1);
+  EXPECT_EQ(reactor->wait(0, events, &notified), 0) << "the registration went with the old file";
+  ASSERT_EQ(reactor->watch(reused.read_end, LIO_POLL_IN, true), 0);
   ASSERT_EQ(reactor->wait(0, events, &notified), 1);
   EXPECT_EQ(events[0].fd, number);
 }
 
-TEST(EpollReactor, RegularFilesCannotBeArmed) {
+TEST(EpollReactor, RegularFilesCannotBeWatched) {
   auto reactor = MakeReactor();
   int file = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  EXPECT_EQ(reactor->arm(file, LIO_POLL_IN), -LIO_EPERM);
+  EXPECT_EQ(reactor->watch(file, LIO_POLL_IN, false), -LIO_EPERM);
+  EXPECT_EQ(reactor->watch(file, LIO_POLL_IN, true), -LIO_EPERM);
   close(file);
 }
 
@@ -114,7 +135,7 @@ TEST(EpollReactor, ReadyHandlesBeyondTheBatchWaitForTheNextOne) {
   Pipe pipes[3];
   for (Pipe& p : pipes) {
     ASSERT_EQ(write(p.write_end, "x", 1), 1);
-    ASSERT_EQ(reactor->arm(p.read_end, LIO_POLL_IN), 0);
+    ASSERT_EQ(reactor->watch(p.read_end, LIO_POLL_IN, false), 0);
   }
   ReadyEvent events[2];
   bool notified = false;

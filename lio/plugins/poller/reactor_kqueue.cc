@@ -1,5 +1,6 @@
-// Reactor on macOS and the BSDs: kqueue with EV_DISPATCH filters (one-shot:
-// disabled once delivered, enabled again by the next EV_ADD), and
+// Reactor on macOS and the BSDs: kqueue with EV_CLEAR filters (edge-triggered:
+// the state is reset once delivered, and reported again when it changes;
+// the filter stays until deleted or the descriptor is closed), and
 // EVFILT_USER for notify().
 //
 // Not built on Linux (BUILD.bazel selects it by OS), so it is kept small and
@@ -7,7 +8,7 @@
 // filters; EV_EOF reads as LIO_POLL_HUP and a pending socket error (EV_EOF
 // with fflags, or EV_ERROR) as LIO_POLL_ERR. kevent's timeout is a timespec,
 // so the nearest deadline bounds the wait to the nanosecond without an
-// EVFILT_TIMER. kqueue has no "errors only" interest: arming with no events
+// EVFILT_TIMER. kqueue has no "errors only" interest: watching for no events
 // registers no filter (a poll for no events waits until cancelled).
 #include <fcntl.h>
 #include <sys/event.h>
@@ -58,14 +59,14 @@ class KqueueReactor final : public Reactor {
     return 0;
   }
 
-  // EV_ADD enables a filter EV_DISPATCH disabled (or adds it, if a close()
-  // dropped it). A filter armed before and not wanted now is left: it
-  // reports at most once.
-  int arm(int fd, uint32_t events) noexcept override {
+  // EV_ADD adds the filter, or updates one added before (a close() drops
+  // them), and reports it if ready now. A filter watched before and not
+  // wanted now is left: nothing waits on it, reports for it are ignored.
+  int watch(int fd, uint32_t events, bool /*registered*/) noexcept override {
     struct kevent changes[2];
     int n = 0;
-    if (events & LIO_POLL_IN) changes[n++] = change(fd, EVFILT_READ, EV_ADD | EV_DISPATCH);
-    if (events & LIO_POLL_OUT) changes[n++] = change(fd, EVFILT_WRITE, EV_ADD | EV_DISPATCH);
+    if (events & LIO_POLL_IN) changes[n++] = change(fd, EVFILT_READ, EV_ADD | EV_CLEAR);
+    if (events & LIO_POLL_OUT) changes[n++] = change(fd, EVFILT_WRITE, EV_ADD | EV_CLEAR);
     if (n == 0) return 0;
     if (kevent(kq_, changes, n, nullptr, 0, nullptr) < 0) return last_lio_error();
     return 0;
@@ -83,8 +84,8 @@ class KqueueReactor final : public Reactor {
   int wait(int64_t timeout_ns, std::span<ReadyEvent> out, bool* notified) noexcept override {
     *notified = false;
     timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000), static_cast<long>(timeout_ns % 1'000'000'000)};
-    // At most out.size() events, so none is lost: a dispatched filter is
-    // disabled, and one not delivered stays pending for next time.
+    // At most out.size() events, so none is lost: one not delivered stays
+    // pending for next time.
     int capacity = static_cast<int>(std::clamp<size_t>(out.size(), 1, events_.size()));
     int n = kevent(kq_, nullptr, 0, events_.data(), capacity, timeout_ns < 0 ? nullptr : &ts);
     if (n < 0) return errno == EINTR ? 0 : last_lio_error();
