@@ -179,6 +179,7 @@ class IoUringBackend {
   int setup_ring(uint32_t capacity, const Options& options);
   void arm_wake_read();
   io_uring_sqe* sqe_or_submit(int* error);
+  io_uring_sqe* submit_for_sqe(int* error);
   int enter(int64_t timeout_ns, int64_t deadline_ns);
   uint32_t account_submission();
   uint32_t unconsumed_user_sqes() const;
@@ -344,9 +345,14 @@ void IoUringBackend::arm_wake_read() {
 }
 
 // An SQE. A full SQ (possible only with capacity > 16383) is submitted
-// first: the one system call outside flush and wait.
-io_uring_sqe* IoUringBackend::sqe_or_submit(int* error) {
+// first: the one system call outside flush and wait. The common case stays
+// inline in push; the submit is out of line.
+inline io_uring_sqe* IoUringBackend::sqe_or_submit(int* error) {
   if (io_uring_sqe* sqe = io_uring_get_sqe(&ring_)) return sqe;
+  return submit_for_sqe(error);
+}
+
+__attribute__((noinline)) io_uring_sqe* IoUringBackend::submit_for_sqe(int* error) {
   const int submitted = io_uring_submit(&ring_);
   account_submission();
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
