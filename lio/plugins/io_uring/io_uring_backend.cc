@@ -387,6 +387,7 @@ uint32_t IoUringBackend::reap() {
   unsigned head = 0;
   unsigned seen = 0;
   io_uring_cqe* cqe = nullptr;
+  io_uring_for_each_cqe(&ring_, head, cqe) ops_.prefetch_erase(slot_of(cqe->user_data));
   io_uring_for_each_cqe(&ring_, head, cqe) {
     if (!is_internal(cqe->user_data) && count == completions_.size()) break;
     ++seen;
