@@ -199,11 +199,13 @@ class IoUringBackend {
   uint32_t queued_user_ = 0;  // user SQEs the kernel has not consumed yet
   uint32_t seq_ = 1;
   plugin::OpTable<OpStorage> ops_;
+  std::vector<KernelArgs> kernel_args_;  // per slot, beside ops_
   std::vector<lio_completion> completions_;
 };
 
 int IoUringBackend::init(uint32_t capacity, const Options& options) {
   ops_.init(capacity);
+  kernel_args_.assign(capacity, KernelArgs{});
   completions_.assign(capacity, lio_completion{});
   // Non-blocking so wake never blocks on a saturated counter; the ring's read
   // of it waits by polling either way.
@@ -258,7 +260,7 @@ int IoUringBackend::push_checked(uint64_t id, const lio_op& op) {
   OpStorage& storage = ops_[slot];
   storage.user_data = op_user_data(seq_, slot);
   seq_ = next_seq(seq_);
-  prep_sqe(op, storage, sqe);
+  prep_sqe(op, storage, kernel_args_[slot], sqe);
   io_uring_sqe_set_data64(sqe, storage.user_data);
   ++queued_user_;
   return 0;
@@ -409,7 +411,7 @@ bool IoUringBackend::complete(const io_uring_cqe& cqe, lio_completion& out) {
   if (slot >= ops_.capacity() || ops_[slot].user_data != cqe.user_data) return false;
   OpStorage& storage = ops_[slot];
   if (storage.recvmsg_out != nullptr && cqe.res >= 0) {
-    const msghdr& msg = storage.kernel.msg;
+    const msghdr& msg = kernel_args_[slot].msg;
     storage.recvmsg_out->namelen = msg.msg_namelen;
     storage.recvmsg_out->controllen = msg.msg_controllen;
     storage.recvmsg_out->flags = msg.msg_flags;

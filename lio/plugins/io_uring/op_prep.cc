@@ -53,9 +53,9 @@ iovec* to_iovec(const lio_iovec* iov) { return reinterpret_cast<iovec*>(const_ca
 
 // The kernel reads (and for recvmsg writes) a native msghdr until the op
 // completes, so it lives in the slot; NULL stays NULL and fails with -EFAULT.
-msghdr* to_msghdr(const lio_msghdr* in, OpStorage& storage) {
+msghdr* to_msghdr(const lio_msghdr* in, KernelArgs& args) {
   if (in == nullptr) return nullptr;
-  msghdr& msg = storage.kernel.msg;
+  msghdr& msg = args.msg;
   msg = msghdr{};
   msg.msg_name = in->name;
   msg.msg_namelen = in->namelen;
@@ -66,12 +66,12 @@ msghdr* to_msghdr(const lio_msghdr* in, OpStorage& storage) {
   return &msg;
 }
 
-__kernel_timespec* to_timespec(int64_t ns, OpStorage& storage) {
+__kernel_timespec* to_timespec(int64_t ns, KernelArgs& args) {
   // A duration or deadline in the past expires at once, as a zero one does.
   ns = std::max<int64_t>(ns, 0);
-  storage.kernel.time.tv_sec = ns / 1'000'000'000;
-  storage.kernel.time.tv_nsec = ns % 1'000'000'000;
-  return &storage.kernel.time;
+  args.time.tv_sec = ns / 1'000'000'000;
+  args.time.tv_nsec = ns % 1'000'000'000;
+  return &args.time;
 }
 
 }  // namespace
@@ -84,7 +84,7 @@ bool read_op(const lio_op* op, lio_op* out) {
   return true;
 }
 
-void prep_sqe(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe) {
+void prep_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe) {
   const int fd = to_fd(op.handle);
   switch (op.code) {
     case LIO_OP_NOP:
@@ -133,17 +133,17 @@ void prep_sqe(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe) {
       io_uring_prep_recv(sqe, fd, op.u.sr.buf, clamp_len(op.u.sr.len), op.u.sr.flags);
       break;
     case LIO_OP_SENDMSG:
-      io_uring_prep_sendmsg(sqe, fd, to_msghdr(op.u.msg.msg, storage), static_cast<unsigned>(op.u.msg.flags));
+      io_uring_prep_sendmsg(sqe, fd, to_msghdr(op.u.msg.msg, args), static_cast<unsigned>(op.u.msg.flags));
       break;
     case LIO_OP_RECVMSG:
       storage.recvmsg_out = op.u.msg.msg;
-      io_uring_prep_recvmsg(sqe, fd, to_msghdr(op.u.msg.msg, storage), static_cast<unsigned>(op.u.msg.flags));
+      io_uring_prep_recvmsg(sqe, fd, to_msghdr(op.u.msg.msg, args), static_cast<unsigned>(op.u.msg.flags));
       break;
     case LIO_OP_SHUTDOWN:
       io_uring_prep_shutdown(sqe, fd, op.u.shutdown.how);
       break;
     case LIO_OP_TIMEOUT:  // count 0: a pure timer; ABS deadlines are on CLOCK_MONOTONIC
-      io_uring_prep_timeout(sqe, to_timespec(op.u.timeout.ns, storage), 0,
+      io_uring_prep_timeout(sqe, to_timespec(op.u.timeout.ns, args), 0,
                             (op.flags & LIO_TIMEOUT_ABSOLUTE) ? IORING_TIMEOUT_ABS : 0);
       break;
     case LIO_OP_POLL:  // single-shot; the result is the ready events
