@@ -349,6 +349,22 @@ int64_t sync_file(int fd, bool data_only) {
 #endif
 }
 
+#if defined(RWF_NOWAIT)
+// Bytes a READ/READV asks for; false when the worker should judge the op
+// (too many iovecs: the blocking call's EINVAL is the worker's to give).
+bool requested_bytes(const lio_op& op, uint64_t* total) {
+  if (op.code == LIO_OP_READ) {
+    *total = clamp_len(op.u.rw.len);
+    return true;
+  }
+  if (op.u.rwv.iovcnt > IOV_MAX || (op.u.rwv.iovcnt > 0 && op.u.rwv.iov == nullptr)) return false;
+  uint64_t sum = 0;
+  for (uint32_t i = 0; i < op.u.rwv.iovcnt; ++i) sum += op.u.rwv.iov[i].len;
+  *total = sum;
+  return true;
+}
+#endif
+
 // read/write/readv/writev at an offset, or at the file position when -1.
 int64_t transfer_blocking(const lio_op& op, int fd) {
   ssize_t n = -1;
@@ -545,6 +561,38 @@ int64_t run_blocking(const lio_op& op) noexcept {
     default:
       return -LIO_EINVAL;
   }
+}
+
+int64_t read_if_cached(const lio_op& op) noexcept {
+#if defined(RWF_NOWAIT)
+  const bool vectored = op.code == LIO_OP_READV;
+  if (op.code != LIO_OP_READ && !vectored) return kWouldBlock;
+  const int64_t offset = vectored ? op.u.rwv.offset : op.u.rw.offset;
+  if (offset < 0) return kWouldBlock;  // the file position: a retry could not undo the first read
+  const int fd = to_fd(op.handle);
+  uint64_t total = 0;
+  if (fd < 0 || !requested_bytes(op, &total) || total == 0) return kWouldBlock;
+  // O_DIRECT bypasses the page cache, and RWF_NOWAIT does not stop a direct
+  // read from waiting for the device: it would block this thread.
+  const int status_flags = fcntl(fd, F_GETFL);
+  if (status_flags < 0 || (status_flags & O_DIRECT) != 0) return kWouldBlock;
+  iovec one{op.u.rw.buf, static_cast<size_t>(total)};
+  const iovec* iov = vectored ? to_iovec(op.u.rwv.iov) : &one;
+  const int count = vectored ? static_cast<int>(op.u.rwv.iovcnt) : 1;
+  const ssize_t n = preadv2(fd, iov, count, offset, RWF_NOWAIT);
+  if (n < 0) return kWouldBlock;
+  // All asked for, or nothing at the end of the file: what the blocking read
+  // returns too.
+  if (static_cast<uint64_t>(n) == total || n == 0) return n;
+  // Short: the end of the file (a whole small file read with a big buffer),
+  // or only part of the range was cached — then the worker reads it whole.
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= offset + n) return n;
+  return kWouldBlock;
+#else
+  (void)op;
+  return kWouldBlock;
+#endif
 }
 
 bool creates_handle(uint32_t code) noexcept {

@@ -90,6 +90,16 @@ int64_t attempt(const lio_op& op, Progress& progress) noexcept;
 // thread): its result.
 int64_t run_blocking(const lio_op& op) noexcept;
 
+// READ/READV at an offset (not the file position), answered from the page
+// cache without blocking: fcntl(F_GETFL) (an O_DIRECT handle is left to the
+// worker) and preadv2(RWF_NOWAIT) on the calling thread. The
+// result when every byte asked for was cached, or all up to the end of the
+// file (an fstat tells, after a short count), else kWouldBlock — a miss, a
+// partial hit, an error, or a system without RWF_NOWAIT — and the op goes to
+// a worker, which reads it whole (at an offset, a second read changes
+// nothing the first did).
+int64_t read_if_cached(const lio_op& op) noexcept;
+
 // Ops whose successful result is a handle the caller would own.
 bool creates_handle(uint32_t code) noexcept;
 

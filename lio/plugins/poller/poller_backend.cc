@@ -29,9 +29,13 @@
 //   accept, connect,
 //   read/write on pipes 3 more (F_GETFL, F_SETFL, F_SETFL) when the handle is
 //                       in blocking mode: see op_calls.h
+//   read/readv at an
+//   offset              2: fcntl(F_GETFL) and, unless O_DIRECT,
+//                       preadv2(RWF_NOWAIT): served from the page cache on
+//                       this thread when all of it is cached; else a worker
 //   file ops, openat,
 //   fsync, close        0 on this thread: a mutex and, if a worker sleeps, a
-//                       futex wake (positional reads/writes go here directly)
+//                       futex wake (positional writes go here directly)
 // An op behind others on the same handle and direction is not tried: it
 // waits its turn, so ops on one handle are served in push order.
 //
@@ -369,7 +373,13 @@ class Poller {
     const lio_op& op = slot.op;
     bool vectored = op.code == LIO_OP_READV || op.code == LIO_OP_WRITEV;
     int64_t offset = vectored ? op.u.rwv.offset : op.u.rw.offset;
-    if (offset != LIO_OFFSET_CURRENT) return to_worker(s);
+    if (offset != LIO_OFFSET_CURRENT) {
+      // A read the page cache can answer needs no worker (no hand-off, no
+      // context switch); a miss costs one failed preadv2 before it goes.
+      const int64_t cached = read_if_cached(op);
+      if (cached != kWouldBlock) return complete(s, cached);
+      return to_worker(s);
+    }
     int fd = to_fd(op.handle);
     if (fd < 0) return complete(s, -LIO_EBADF);
     if (int error = classify_handle(fd, &slot.progress.kind); error != 0) return complete(s, error);

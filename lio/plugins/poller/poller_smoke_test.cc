@@ -750,8 +750,8 @@ TEST(Cancel, WorkerOpsCompleteExactlyOnce) {
 
   Backend backend(8, "workers=1");
   ASSERT_EQ(backend.push(1, lio::Op::Openat(LIO_AT_FDCWD, fifo.c_str(), LIO_OPEN_RDONLY)), 0);
-  char buf[4];
-  ASSERT_EQ(backend.push(2, lio::Op::Read(fd, buf, sizeof buf, 0)), 0);
+  // A write: a read of a cached file would not need the worker at all.
+  ASSERT_EQ(backend.push(2, lio::Op::Write(fd, "abcd", 4, 0)), 0);
   backend.flush();
   ASSERT_TRUE(SomeThreadBlocksIn(SYS_openat)) << "the worker never entered openat";
   EXPECT_EQ(backend.cancel(2), 0);
@@ -765,6 +765,55 @@ TEST(Cancel, WorkerOpsCompleteExactlyOnce) {
   ASSERT_GE(writer, 0);
   int64_t opened = backend.result_of(1);
   EXPECT_GE(opened, 0) << "the started op completes with its real result";
+  if (opened >= 0) close(static_cast<int>(opened));
+  close(writer);
+  close(fd);
+  unlink(fifo.c_str());
+  unlink(file.c_str());
+}
+
+// Reads at an offset that the page cache can answer complete on the
+// backend's thread: here the only worker is stuck in a FIFO's openat, and
+// they still complete, each with what pread would return. A read at the file
+// position still needs the worker.
+TEST(Files, CachedReadsAtAnOffsetNeedNoWorker) {
+  std::string fifo = TempPath("poller_cached_fifo");
+  unlink(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string file = TempPath("poller_cached_file");
+  int fd = open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "hello world", 11), 11);  // now in the page cache
+  ASSERT_EQ(lseek(fd, 0, SEEK_SET), 0);
+
+  Backend backend(8, "workers=1");
+  ASSERT_EQ(backend.push(1, lio::Op::Openat(LIO_AT_FDCWD, fifo.c_str(), LIO_OPEN_RDONLY)), 0);
+  backend.flush();
+  ASSERT_TRUE(SomeThreadBlocksIn(SYS_openat)) << "the worker never entered openat";
+
+  char buf[64] = {};
+  ASSERT_EQ(backend.push(2, lio::Op::Read(fd, buf, 5, 6)), 0);
+  EXPECT_EQ(backend.result_of(2), 5);
+  EXPECT_EQ(std::string(buf, 5), "world");
+  ASSERT_EQ(backend.push(3, lio::Op::Read(fd, buf, sizeof buf, 0)), 0);
+  EXPECT_EQ(backend.result_of(3), 11) << "short only at the end of the file, as pread";
+  ASSERT_EQ(backend.push(4, lio::Op::Read(fd, buf, sizeof buf, 11)), 0);
+  EXPECT_EQ(backend.result_of(4), 0) << "end of file";
+  char a[3] = {}, b[4] = {};
+  lio_iovec iov[2] = {{a, 3}, {b, 4}};
+  ASSERT_EQ(backend.push(5, lio::Op::Readv(fd, iov, 2, 2)), 0);
+  EXPECT_EQ(backend.result_of(5), 7);
+  EXPECT_EQ(std::string(a, 3) + std::string(b, 4), "llo wor");
+
+  ASSERT_EQ(backend.push(6, lio::Op::Read(fd, buf, 4)), 0);  // at the file position
+  backend.wait(0);
+  EXPECT_FALSE(backend.done(6)) << "waits for the worker, which is busy";
+  // Non-blocking: lets the worker's openat return (see WorkerOpsCompleteExactlyOnce).
+  int writer = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(writer, 0);
+  int64_t opened = backend.result_of(1);
+  EXPECT_GE(opened, 0);
+  EXPECT_EQ(backend.result_of(6), 4);
   if (opened >= 0) close(static_cast<int>(opened));
   close(writer);
   close(fd);
