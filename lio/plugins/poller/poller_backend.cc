@@ -161,6 +161,11 @@ struct HandleWaiters {
   SlotList writes;
   uint32_t wanting_in = 0;   // ops in `reads` that wait for LIO_POLL_IN
   uint32_t wanting_out = 0;  // ops in `writes` that wait for LIO_POLL_OUT
+  // Ops other than polls in `reads` / `writes`: a new op of that direction
+  // queues behind them untried. Polls consume nothing and hold no one up (a
+  // poll for no events waits with the readers but says nothing of data).
+  uint32_t consuming_reads = 0;
+  uint32_t consuming_writes = 0;
   uint32_t watched = 0;      // events the registration reports, while `registered`
   bool registered = false;   // believed registered with the reactor
   // The registration is this file's: watched (or checked) since ops last
@@ -423,7 +428,7 @@ class Poller {
     uint32_t h = handles_.find(static_cast<uint64_t>(fd));
     if (h == handles_.kNone) return false;
     const HandleWaiters& waiters = handles_[h];
-    return (wanted_events(op) & LIO_POLL_IN) ? !waiters.reads.empty() : !waiters.writes.empty();
+    return (wanted_events(op) & LIO_POLL_IN) ? waiters.consuming_reads > 0 : waiters.consuming_writes > 0;
   }
 
   // --- per-handle wait queues -------------------------------------------------
@@ -450,16 +455,19 @@ class Poller {
     }
     Slot& slot = slots_[s];
     uint32_t wants = wanted_events(slot.op);
+    const uint32_t consuming = slot.op.code != LIO_OP_POLL ? 1 : 0;
     // A poll for no events (errors and hang-ups only) sits with the readers.
     if ((wants & LIO_POLL_IN) || wants == 0) {
       push_back<&Slot::reads>(waiters.reads, s);
       slot.in_reads = true;
       if (wants & LIO_POLL_IN) ++waiters.wanting_in;
+      waiters.consuming_reads += consuming;
     }
     if (wants & LIO_POLL_OUT) {
       push_back<&Slot::writes>(waiters.writes, s);
       slot.in_writes = true;
       ++waiters.wanting_out;
+      waiters.consuming_writes += consuming;
     }
     slot.stage = Stage::kReadiness;
     if (int error = settle(h, fd, false); error != 0) {
@@ -474,14 +482,17 @@ class Poller {
     HandleWaiters& waiters = handles_[h];
     Slot& slot = slots_[s];
     uint32_t wants = wanted_events(slot.op);
+    const uint32_t consuming = slot.op.code != LIO_OP_POLL ? 1 : 0;
     if (slot.in_reads) {
       unlink<&Slot::reads>(waiters.reads, s);
       if (wants & LIO_POLL_IN) --waiters.wanting_in;
+      waiters.consuming_reads -= consuming;
       slot.in_reads = false;
     }
     if (slot.in_writes) {
       unlink<&Slot::writes>(waiters.writes, s);
       --waiters.wanting_out;
+      waiters.consuming_writes -= consuming;
       slot.in_writes = false;
     }
   }

@@ -552,6 +552,31 @@ TEST(Sockets, CancellingAWaitingHeadServesTheOpBehindIt) {
   close(udp);
 }
 
+// A poll for no events (hang-ups and errors only) waits with the readers
+// but says nothing about data: a recv pushed while it waits must still be
+// tried, or data that arrived while no recv waited (its edge reported and
+// passed over) is never seen.
+TEST(Sockets, RecvBesideAWaitingPollForNoEventsSeesDataAlreadyThere) {
+  SocketPair pair;
+  Backend backend;
+  char buf[8];
+  ASSERT_EQ(backend.push(1, lio::Op::Poll(pair.a, 0)), 0);
+  ASSERT_EQ(backend.push(2, lio::Op::Recv(pair.a, buf, sizeof buf)), 0);
+  backend.flush();
+  EXPECT_TRUE(backend.wait(0).empty());
+  ASSERT_EQ(write(pair.b, "x", 1), 1);
+  EXPECT_EQ(backend.result_of(2), 1);
+  // Data arrives while only the poll waits; its report is taken and passed over.
+  ASSERT_EQ(write(pair.b, "y", 1), 1);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(backend.wait(2 * kMs).empty());
+  ASSERT_EQ(backend.push(3, lio::Op::Recv(pair.a, buf, sizeof buf)), 0);
+  EXPECT_EQ(backend.result_of(3), 1);
+  EXPECT_EQ(buf[0], 'y');
+  EXPECT_FALSE(backend.done(1));
+  ASSERT_EQ(backend.cancel(1), 0);
+  EXPECT_EQ(backend.result_of(1), -LIO_ECANCELED);
+}
+
 // The idle records of many handles, more than the capacity: the oldest are
 // dropped (and their registrations forgotten) to make room.
 TEST(Sockets, MoreHandlesThanCapacityOverTime) {
