@@ -581,11 +581,11 @@ int64_t read_if_cached(const lio_op& op) noexcept {
   const int count = vectored ? static_cast<int>(op.u.rwv.iovcnt) : 1;
   const ssize_t n = preadv2(fd, iov, count, offset, RWF_NOWAIT);
   if (n < 0) return kWouldBlock;
-  // All asked for, or nothing at the end of the file: what the blocking read
-  // returns too.
-  if (static_cast<uint64_t>(n) == total || n == 0) return n;
-  // Short: the end of the file (a whole small file read with a big buffer),
-  // or only part of the range was cached — then the worker reads it whole.
+  // All asked for: what the blocking read returns too.
+  if (static_cast<uint64_t>(n) == total) return n;
+  // Short (or nothing): the end of the file (a whole small file read with a
+  // big buffer), or only part of the range was cached — then the worker
+  // reads it whole. Even 0 is checked: only the file's size says it is the end.
   struct stat st;
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= offset + n) return n;
   return kWouldBlock;
