@@ -174,11 +174,7 @@ int64_t read_some(const iovec* iov, size_t iovcnt, bool wait_all, Progress& prog
 // MSG_WAITALL is honoured by the kernel on stream sockets only.
 bool waits_for_all(int fd, int flags, Progress& progress) {
   if (!(flags & MSG_WAITALL) || (flags & MSG_PEEK)) return false;
-  if (progress.stream < 0) {
-    int type = 0;
-    socklen_t len = sizeof type;
-    progress.stream = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
-  }
+  if (progress.stream < 0) progress.stream = is_stream_socket(fd) ? 1 : 0;
   return progress.stream == 1;
 }
 
@@ -492,6 +488,12 @@ int64_t run_inline(const lio_op& op) noexcept {
     default:
       return -LIO_EINVAL;
   }
+}
+
+bool is_stream_socket(int fd) noexcept {
+  int type = 0;
+  socklen_t len = sizeof type;
+  return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
 }
 
 int64_t attempt(const lio_op& op, Progress& progress) noexcept {

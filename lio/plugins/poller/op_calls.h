@@ -83,6 +83,9 @@ bool is_readiness_op(uint32_t code) noexcept;
 // NOP, SOCKET, SHUTDOWN: the result.
 int64_t run_inline(const lio_op& op) noexcept;
 
+// SO_TYPE says SOCK_STREAM (one system call).
+bool is_stream_socket(int fd) noexcept;
+
 // One round of a readiness op: its result, or kWouldBlock.
 int64_t attempt(const lio_op& op, Progress& progress) noexcept;
 

@@ -22,7 +22,10 @@
 //                       block, + 1 epoll_ctl the first time the handle waits
 //                       (or waits for a new direction): registrations stay
 //                       (edge-triggered), so a connection's later waits cost
-//                       none — unless one lasts 1 ms, see "Handle records"
+//                       none — unless one lasts 1 ms, see "Handle records".
+//                       0 for a plain recv on a stream socket whose last
+//                       recv came back short with no report since: it
+//                       would only hear EAGAIN, so it waits at once
 //   read/write/readv/
 //   writev at the file
 //   position            + 1 fstat, to tell sockets, pipes and files apart
@@ -166,6 +169,12 @@ struct HandleWaiters {
   // poll for no events waits with the readers but says nothing of data).
   uint32_t consuming_reads = 0;
   uint32_t consuming_writes = 0;
+  // The last plain recv on this stream socket came back short — the kernel
+  // had no more — and no readiness was reported since: a new recv would only
+  // hear EAGAIN, so it waits at once (the registration, edge-triggered,
+  // reports the next data). Saves a ping-pong connection one call per message.
+  bool drained = false;
+  int8_t stream = -1;  // SO_TYPE is SOCK_STREAM: 1, or 0; -1 not asked yet
   uint32_t watched = 0;      // events the registration reports, while `registered`
   bool registered = false;   // believed registered with the reactor
   // The registration is this file's: watched (or checked) since ops last
@@ -416,19 +425,40 @@ class Poller {
     const lio_op& op = slots_[s].op;
     int fd = to_fd(op.handle);
     if (fd < 0) return complete(s, -LIO_EBADF);
-    if (!behind_others(fd, op)) {
+    const uint32_t h = handles_.find(key(fd));
+    if (!behind_others(h, op) && !known_drained(h, op)) {
       int64_t result = attempt(op, slots_[s].progress);
-      if (result != kWouldBlock) return complete(s, result);
+      if (result != kWouldBlock) {
+        note_recv(h, fd, op, result);
+        return complete(s, result);
+      }
     }
     enqueue(s, fd);
   }
 
-  bool behind_others(int fd, const lio_op& op) {
+  bool behind_others(uint32_t h, const lio_op& op) const {
     if (op.code == LIO_OP_POLL) return false;  // a poll consumes nothing: order is moot
-    uint32_t h = handles_.find(static_cast<uint64_t>(fd));
     if (h == handles_.kNone) return false;
     const HandleWaiters& waiters = handles_[h];
     return (wanted_events(op) & LIO_POLL_IN) ? waiters.consuming_reads > 0 : waiters.consuming_writes > 0;
+  }
+
+  // A plain recv: no flags, so a short one means the receive queue is empty
+  // (MSG_OOB, MSG_ERRQUEUE and the rest read other queues or wait longer).
+  static bool plain_recv(const lio_op& op) { return op.code == LIO_OP_RECV && op.u.sr.flags == 0; }
+
+  bool known_drained(uint32_t h, const lio_op& op) const {
+    return h != handles_.kNone && handles_[h].drained && plain_recv(op);
+  }
+
+  // After a recv completed on `fd`: whether it left the stream drained. A
+  // datagram or record socket's short recv is one message, not the last.
+  void note_recv(uint32_t h, int fd, const lio_op& op, int64_t result) {
+    if (h == handles_.kNone || !plain_recv(op)) return;
+    HandleWaiters& waiters = handles_[h];
+    const bool short_read = result > 0 && static_cast<uint64_t>(result) < op.u.sr.len;
+    if (short_read && waiters.stream < 0) waiters.stream = is_stream_socket(fd) ? 1 : 0;
+    waiters.drained = short_read && waiters.stream == 1;
   }
 
   // --- per-handle wait queues -------------------------------------------------
@@ -544,6 +574,7 @@ class Poller {
   void serve_handle(int fd, uint32_t events) {
     uint32_t h = handles_.find(key(fd));
     if (h == handles_.kNone) return;  // a registration forgotten (dropped record)
+    if (events & (LIO_POLL_IN | LIO_POLL_ERR | LIO_POLL_HUP)) handles_[h].drained = false;
     if (handles_[h].idle()) {
       // Nothing waits; the next op tries its call first anyway. A handle
       // idle this long is likely one the caller is done with: stop its reports.
@@ -563,6 +594,7 @@ class Poller {
       uint32_t next = (slots_[s].*kLinks).next;
       int64_t result = attempt(slots_[s].op, slots_[s].progress);
       if (result != kWouldBlock) {
+        note_recv(h, fd_of(handles_.id(h)), slots_[s].op, result);
         dequeue(s, h);
         complete(s, result);
       } else if (slots_[s].op.code != LIO_OP_POLL) {

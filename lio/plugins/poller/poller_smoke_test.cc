@@ -552,6 +552,69 @@ TEST(Sockets, CancellingAWaitingHeadServesTheOpBehindIt) {
   close(udp);
 }
 
+// A short recv on a stream socket drains it, so the next recv waits without
+// trying (no EAGAIN call); it must still see data that comes later, whether
+// it arrives while that recv waits or while no recv is pushed at all. A
+// datagram socket's short recv is one message of several: the next recv is
+// tried and completes in the same flush.
+TEST(Sockets, RecvAfterAShortRecvStillSeesEveryLaterMessage) {
+  SocketPair pair;
+  Backend backend;
+  char buf[64];
+  uint64_t id = 1;
+  // A recv that waits all along on another socket keeps the backend looking
+  // at its reactor in every wait, so reports for `pair.a` are taken (and
+  // passed over) while no recv waits on it.
+  SocketPair other;
+  char other_buf[8];
+  const uint64_t other_id = 1000;
+  ASSERT_EQ(backend.push(other_id, lio::Op::Recv(other.a, other_buf, sizeof other_buf)), 0);
+  ASSERT_EQ(write(pair.b, "one", 3), 3);
+  ASSERT_EQ(backend.push(id, lio::Op::Recv(pair.a, buf, sizeof buf)), 0);
+  ASSERT_EQ(backend.result_of(id++), 3);
+  for (int round = 0; round < 50; ++round) {
+    // Waits first (drained), then the data comes.
+    ASSERT_EQ(backend.push(id, lio::Op::Recv(pair.a, buf, sizeof buf)), 0);
+    backend.flush();
+    EXPECT_TRUE(backend.wait(0).empty()) << "round " << round;
+    ASSERT_EQ(write(pair.b, "ping", 4), 4);
+    ASSERT_EQ(backend.result_of(id++), 4) << "round " << round;
+    // The data comes while no recv is pushed (its report is taken by a
+    // wait); the next recv reads it in its flush.
+    ASSERT_EQ(write(pair.b, "pong!", 5), 5);
+    EXPECT_TRUE(backend.wait(0).empty());
+    ASSERT_EQ(backend.push(id, lio::Op::Recv(pair.a, buf, sizeof buf)), 0);
+    backend.flush();
+    std::vector<lio_completion> batch = backend.wait(0);
+    ASSERT_EQ(batch.size(), 1u) << "round " << round << ": the recv waited although data was there";
+    EXPECT_EQ(batch[0].result, 5);
+    EXPECT_EQ(std::string(buf, 5), "pong!");
+    ++id;
+  }
+  ASSERT_EQ(backend.cancel(other_id), 0);
+  EXPECT_EQ(backend.result_of(other_id), -LIO_ECANCELED);
+  // End of stream after a short recv: the next recv sees it.
+  close(pair.b);
+  pair.b = -1;
+  ASSERT_EQ(backend.push(id, lio::Op::Recv(pair.a, buf, sizeof buf)), 0);
+  EXPECT_EQ(backend.result_of(id++), 0);
+
+  SocketPair datagrams(SOCK_DGRAM);
+  ASSERT_EQ(backend.push(id, lio::Op::Recv(datagrams.a, buf, sizeof buf)), 0);
+  backend.flush();
+  EXPECT_TRUE(backend.wait(0).empty());
+  for (const char* message : {"first", "second"}) {
+    ASSERT_EQ(write(datagrams.b, message, std::strlen(message)), static_cast<ssize_t>(std::strlen(message)));
+  }
+  EXPECT_EQ(backend.result_of(id++), 5);
+  ASSERT_EQ(backend.push(id, lio::Op::Recv(datagrams.a, buf, sizeof buf)), 0);
+  backend.flush();
+  std::vector<lio_completion> batch = backend.wait(0);
+  ASSERT_EQ(batch.size(), 1u) << "the second datagram waited instead of being read at once";
+  EXPECT_EQ(batch[0].result, 6);
+  EXPECT_EQ(std::string(buf, 6), "second");
+}
+
 // A poll for no events (hang-ups and errors only) waits with the readers
 // but says nothing about data: a recv pushed while it waits must still be
 // tried, or data that arrived while no recv waited (its edge reported and
