@@ -140,8 +140,15 @@ TEST(DeadlineHeap, PopsInDeadlineThenArmingOrderAndRemovesAnyNode) {
   int64_t last_deadline = -1;
   uint64_t last_sequence = 0;
   size_t popped = 0;
+  bool by_pop = false;
   while (detail::TimerNode* t = heap.top()) {
-    heap.remove(t);
+    // Alternately the way the loop fires timers and the way it cancels them.
+    if (by_pop) {
+      heap.pop();
+    } else {
+      heap.remove(t);
+    }
+    by_pop = !by_pop;
     EXPECT_FALSE(t->armed());
     if (t->deadline_ns == last_deadline) {
       EXPECT_GT(t->sequence, last_sequence);
@@ -152,6 +159,47 @@ TEST(DeadlineHeap, PopsInDeadlineThenArmingOrderAndRemovesAnyNode) {
     ++popped;
   }
   EXPECT_EQ(popped, nodes.size() - (nodes.size() + 2) / 3);
+}
+
+// Arming, cancelling (remove from anywhere) and firing (pop) interleaved at
+// random: every pop is the earliest armed node, and each node's index keeps
+// up with the entries moved around it.
+TEST(DeadlineHeap, InterleavedPushRemoveAndPopKeepOrder) {
+  detail::DeadlineHeap heap;
+  std::vector<detail::TimerNode> nodes(500);
+  std::mt19937 rng(11);
+  auto earliest_armed = [&]() -> const detail::TimerNode* {
+    const detail::TimerNode* best = nullptr;
+    for (const auto& n : nodes) {
+      if (!n.armed()) continue;
+      if (best == nullptr || n.deadline_ns < best->deadline_ns ||
+          (n.deadline_ns == best->deadline_ns && n.sequence < best->sequence)) {
+        best = &n;
+      }
+    }
+    return best;
+  };
+  for (int step = 0; step < 20000; ++step) {
+    detail::TimerNode& n = nodes[rng() % nodes.size()];
+    switch (rng() % 3) {
+      case 0:
+        if (!n.armed()) heap.push(&n, static_cast<int64_t>(rng() % 100));
+        break;
+      case 1:
+        heap.remove(&n);
+        EXPECT_FALSE(n.armed());
+        break;
+      default:
+        if (heap.empty()) break;
+        ASSERT_EQ(heap.top(), earliest_armed()) << "step " << step;
+        detail::TimerNode* top = heap.top();
+        heap.pop();
+        EXPECT_FALSE(top->armed());
+    }
+    size_t armed = 0;
+    for (const auto& node : nodes) armed += node.armed() ? 1 : 0;
+    ASSERT_EQ(heap.size(), armed) << "step " << step;
+  }
 }
 
 TEST(SocketAddress, ParsesAndPrints) {

@@ -3,10 +3,10 @@
 // with the same deadline in the order they were armed.
 //
 // Nodes live in their owners (a sleeping coroutine's awaiter, a slot for
-// loop.after); the heap stores pointers and each node knows its index, so
-// removing an arbitrary node (a cancelled sleep) is O(log n). The pointer
-// array is reserved for the loop's capacity at init; it grows only when more
-// timers are armed at once than ever before.
+// loop.after); the heap stores a pointer and the key of each, and each node
+// knows its index, so removing an arbitrary node (a cancelled sleep) is
+// O(log n). The array is reserved for the loop's capacity at init; it grows
+// only when more timers are armed at once than ever before.
 #ifndef LIO_CORE_DEADLINE_HEAP_H_
 #define LIO_CORE_DEADLINE_HEAP_H_
 
@@ -33,33 +33,42 @@ struct TimerNode {
 
 class DeadlineHeap {
  public:
-  void reserve(size_t n) { nodes_.reserve(n); }
-  bool empty() const noexcept { return nodes_.empty(); }
-  size_t size() const noexcept { return nodes_.size(); }
-  TimerNode* top() const noexcept { return nodes_.empty() ? nullptr : nodes_.front(); }
+  void reserve(size_t n) { entries_.reserve(n); }
+  bool empty() const noexcept { return entries_.empty(); }
+  size_t size() const noexcept { return entries_.size(); }
+  TimerNode* top() const noexcept { return entries_.empty() ? nullptr : entries_.front().node; }
 
   void push(TimerNode* node, int64_t deadline_ns) {
     node->deadline_ns = deadline_ns;
     node->sequence = next_sequence_++;
-    node->index = static_cast<uint32_t>(nodes_.size());
-    nodes_.push_back(node);
+    node->index = static_cast<uint32_t>(entries_.size());
+    entries_.push_back(Entry{deadline_ns, node->sequence, node});
     up(node->index);
   }
 
   // Removes `node` if armed.
   void remove(TimerNode* node) noexcept {
     if (!node->armed()) return;
-    uint32_t i = node->index;
-    uint32_t last = static_cast<uint32_t>(nodes_.size() - 1);
+    const uint32_t i = node->index;
     node->index = TimerNode::kNotArmed;
-    if (i != last) {
-      nodes_[i] = nodes_[last];
-      nodes_[i]->index = i;
-      nodes_.pop_back();
-      if (!up(i)) down(i);
-    } else {
-      nodes_.pop_back();
-    }
+    const Entry last = entries_.back();
+    entries_.pop_back();
+    if (i == entries_.size()) return;  // it was the last
+    entries_[i] = last;
+    last.node->index = i;
+    if (!up(i)) down(i);
+  }
+
+  // Removes the top node (the heap must not be empty): remove(top()) without
+  // the sift up, which cannot move the last entry placed at the root.
+  void pop() noexcept {
+    entries_.front().node->index = TimerNode::kNotArmed;
+    const Entry last = entries_.back();
+    entries_.pop_back();
+    if (entries_.empty()) return;
+    entries_.front() = last;
+    last.node->index = 0;
+    down(0);
   }
 
   // The next sequence number push will use: timers armed from here on have
@@ -67,41 +76,51 @@ class DeadlineHeap {
   uint64_t next_sequence() const noexcept { return next_sequence_; }
 
  private:
-  static bool less(const TimerNode* a, const TimerNode* b) noexcept {
-    return a->deadline_ns != b->deadline_ns ? a->deadline_ns < b->deadline_ns : a->sequence < b->sequence;
+  // The ordering key is kept beside the pointer: sifting compares entries in
+  // this one array and never reads the nodes, which live wherever their
+  // owners do (a million coroutine frames: a cache miss per node read).
+  struct Entry {
+    int64_t deadline_ns;
+    uint64_t sequence;
+    TimerNode* node;
+  };
+
+  static bool less(const Entry& a, const Entry& b) noexcept {
+    return a.deadline_ns != b.deadline_ns ? a.deadline_ns < b.deadline_ns : a.sequence < b.sequence;
   }
-  void place(uint32_t i, TimerNode* n) noexcept {
-    nodes_[i] = n;
-    n->index = i;
+  void place(uint32_t i, const Entry& e) noexcept {
+    entries_[i] = e;
+    e.node->index = i;
   }
-  // Moves node i up; whether it moved.
+  // Moves entry i up; whether it moved.
   bool up(uint32_t i) noexcept {
-    TimerNode* n = nodes_[i];
-    uint32_t start = i;
+    const Entry e = entries_[i];
+    const uint32_t start = i;
     while (i > 0) {
-      uint32_t parent = (i - 1) / 2;
-      if (!less(n, nodes_[parent])) break;
-      place(i, nodes_[parent]);
+      const uint32_t parent = (i - 1) / 2;
+      if (!less(e, entries_[parent])) break;
+      place(i, entries_[parent]);
       i = parent;
     }
-    place(i, n);
+    if (i != start) place(i, e);
     return i != start;
   }
   void down(uint32_t i) noexcept {
-    TimerNode* n = nodes_[i];
-    uint32_t size = static_cast<uint32_t>(nodes_.size());
+    const Entry e = entries_[i];
+    const uint32_t size = static_cast<uint32_t>(entries_.size());
+    const uint32_t start = i;
     for (;;) {
       uint32_t child = 2 * i + 1;
       if (child >= size) break;
-      if (child + 1 < size && less(nodes_[child + 1], nodes_[child])) ++child;
-      if (!less(nodes_[child], n)) break;
-      place(i, nodes_[child]);
+      if (child + 1 < size && less(entries_[child + 1], entries_[child])) ++child;
+      if (!less(entries_[child], e)) break;
+      place(i, entries_[child]);
       i = child;
     }
-    place(i, n);
+    if (i != start) place(i, e);
   }
 
-  std::vector<TimerNode*> nodes_;
+  std::vector<Entry> entries_;
   uint64_t next_sequence_ = 0;
 };
 
