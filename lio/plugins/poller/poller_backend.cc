@@ -664,6 +664,10 @@ class Poller {
     while (!checks_.empty() && handles_[checks_.head].since + kConfirmAfterNs <= now) {
       uint32_t h = checks_.head;
       int fd = fd_of(handles_.id(h));
+      // The number may name another file now: what was learnt of the old
+      // one's socket type goes, so it is asked again.
+      handles_[h].stream = -1;
+      handles_[h].drained = false;
       if (int error = watch(h, fd, handles_[h].watched); error != 0) end_all_waiters(fd, error);
     }
   }
