@@ -140,15 +140,8 @@ TEST(DeadlineHeap, PopsInDeadlineThenArmingOrderAndRemovesAnyNode) {
   int64_t last_deadline = -1;
   uint64_t last_sequence = 0;
   size_t popped = 0;
-  bool by_pop = false;
   while (detail::TimerNode* t = heap.top()) {
-    // Alternately the way the loop fires timers and the way it cancels them.
-    if (by_pop) {
-      heap.pop();
-    } else {
-      heap.remove(t);
-    }
-    by_pop = !by_pop;
+    heap.remove(t);
     EXPECT_FALSE(t->armed());
     if (t->deadline_ns == last_deadline) {
       EXPECT_GT(t->sequence, last_sequence);
@@ -161,9 +154,9 @@ TEST(DeadlineHeap, PopsInDeadlineThenArmingOrderAndRemovesAnyNode) {
   EXPECT_EQ(popped, nodes.size() - (nodes.size() + 2) / 3);
 }
 
-// Arming, cancelling (remove from anywhere) and firing (pop) interleaved at
-// random: every pop is the earliest armed node, and each node's index keeps
-// up with the entries moved around it.
+// Arming, cancelling (remove from anywhere) and firing (remove the top)
+// interleaved at random: the top is always the earliest armed node, and each
+// node's index keeps up with the entries moved around it.
 TEST(DeadlineHeap, InterleavedPushRemoveAndPopKeepOrder) {
   detail::DeadlineHeap heap;
   std::vector<detail::TimerNode> nodes(500);
@@ -193,7 +186,7 @@ TEST(DeadlineHeap, InterleavedPushRemoveAndPopKeepOrder) {
         if (heap.empty()) break;
         ASSERT_EQ(heap.top(), earliest_armed()) << "step " << step;
         detail::TimerNode* top = heap.top();
-        heap.pop();
+        heap.remove(top);
         EXPECT_FALSE(top->armed());
     }
     size_t armed = 0;

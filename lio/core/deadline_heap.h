@@ -59,18 +59,6 @@ class DeadlineHeap {
     if (!up(i)) down(i);
   }
 
-  // Removes the top node (the heap must not be empty): remove(top()) without
-  // the sift up, which cannot move the last entry placed at the root.
-  void pop() noexcept {
-    entries_.front().node->index = TimerNode::kNotArmed;
-    const Entry last = entries_.back();
-    entries_.pop_back();
-    if (entries_.empty()) return;
-    entries_.front() = last;
-    last.node->index = 0;
-    down(0);
-  }
-
   // The next sequence number push will use: timers armed from here on have
   // a sequence >= this.
   uint64_t next_sequence() const noexcept { return next_sequence_; }

@@ -418,7 +418,7 @@ void Loop::fire_due_timers() {
   uint64_t limit = timers_.next_sequence();
   while (detail::TimerNode* t = timers_.top()) {
     if (t->deadline_ns > now || t->sequence >= limit) break;
-    timers_.pop();
+    timers_.remove(t);
     ++progress_;
     guarded([&] { t->fire(t, *this); });
   }
