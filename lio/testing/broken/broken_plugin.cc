@@ -40,8 +40,8 @@
 #include <string>
 #include <vector>
 
-#include "lio/plugins/common/vtable_thunks.h"
 #include "lio/core/plugin_abi.h"
+#include "lio/plugins/common/backend_kit.h"
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/wrapped_backend.h"
 
@@ -129,9 +129,9 @@ class BrokenBackend {
     return inner_.create(wrapped().inner, capacity, inner_options);
   }
 
-  int push(uint64_t id, const lio_op* raw) {
-    lio_op op;
-    if (int error = plugin::read_op(raw, wrapped().vtable.capabilities, &op); error < 0) return error;
+  uint64_t capabilities() const noexcept { return wrapped().vtable.capabilities; }
+
+  int push(uint64_t id, const lio_op& op) noexcept {
     if (kKind == Kind::kUnimplementedFsync && op.code == LIO_OP_FSYNC) return -LIO_EOPNOTSUPP;
     if (kKind == Kind::kOverflowDrops && ops_.full()) return 0;  // "queued"; never seen again
     uint32_t slot = ops_.insert(id);
@@ -144,10 +144,9 @@ class BrokenBackend {
     return 0;
   }
 
-  int flush() { return inner_.flush(); }
+  int flush() noexcept { return inner_.flush(); }
 
-  int wait(int64_t timeout_ns, const lio_completion** out) {
-    if (out == nullptr) return -LIO_EINVAL;
+  int wait(int64_t timeout_ns, const lio_completion** out) noexcept {
     *out = out_.data();
     if (kKind == Kind::kWriteAfterCompletion && late_write_ != nullptr) {
       *late_write_ = static_cast<unsigned char>(~*late_write_);
@@ -183,12 +182,12 @@ class BrokenBackend {
     return static_cast<int>(count);
   }
 
-  int cancel(uint64_t id) {
+  int cancel(uint64_t id) noexcept {
     if (kKind == Kind::kIgnoreCancel) return ops_.find(id) != ops_.kNone ? 0 : -LIO_ENOENT;
     return inner_.cancel(id);
   }
 
-  int wake() {
+  int wake() noexcept {
     if (kKind == Kind::kWakeDoesNothing) return 0;
     return inner_.wake();
   }
@@ -209,7 +208,7 @@ int vt_probe(char* why, size_t why_size) noexcept {
 
 int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
   lio_backend_config settings;
-  if (out == nullptr || !plugin::read_config(config, &settings) || settings.capacity == 0) return -LIO_EINVAL;
+  if (out == nullptr || plugin::read_config(config, &settings) != 0) return -LIO_EINVAL;
   if (wrapped().inner == nullptr) return -LIO_ENOENT;
   try {
     std::string inner_options;
@@ -228,15 +227,14 @@ int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
   }
 }
 
-using Thunks = plugin::VtableThunks<BrokenBackend>;
+using Thunks = plugin::InstanceThunks<BrokenBackend>;
 
 }  // namespace
 }  // namespace lio::broken
 
 extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* registrar) {
   using namespace lio::broken;
-  if (!lio::plugin::keep_host(registrar) || registrar->register_backend == nullptr) return -LIO_EINVAL;
-  if (LIO_ABI_MAJOR(registrar->abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
+  if (lio::plugin::read_registrar(registrar) != 0 || !lio::plugin::keep_host(registrar)) return -LIO_EINVAL;
   Wrapped& w = wrapped();
   const char* inner = std::getenv("LIO_BROKEN_INNER");
   w.inner_name = inner != nullptr && inner[0] != '\0' ? inner : "poller";
