@@ -69,7 +69,7 @@
 #include "lio/plugins/common/timer_heap.h"
 #include "lio/plugins/iocp/afd.h"
 #include "lio/plugins/iocp/blocking_ops.h"
-#include "lio/plugins/iocp/win_error.h"
+#include "lio/plugins/iocp/errno_map.h"
 #include "lio/plugins/iocp/worker.h"
 
 namespace lio::iocp {
