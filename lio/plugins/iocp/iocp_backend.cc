@@ -26,9 +26,12 @@
 //                    (FlushFileBuffers).
 //
 // In this file:
-//   ---- the backend ----    IocpBackend: the slots, the states, Start;
-//   ---- completions ----    OnPacket, DrainDone, ExpireTimers, Teardown;
-//   ---- the vtable ----     create and the five calls, then the C table.
+//   ---- the backend ----      IocpBackend: its slots and queues, Init, and
+//                              Start (an op's first step at flush);
+//   ---- completions ----      OnPacket, DrainDone, ExpireTimers, Teardown;
+//   ---- the vtable ----       push, flush, wait, cancel, wake;
+//   ---- the C boundary ----   Create, the vtable (VtableThunks), and
+//                              lio_plugin_register.
 //
 // Every operation becomes one of four things:
 //   - overlapped I/O on the caller's handle, whose completion packet the
@@ -523,7 +526,7 @@ int IocpBackend::wake() {
   return 0;
 }
 
-// ---- The C boundary. ----
+// ---- the C boundary --------------------------------------------------------------
 
 int Create(const lio_backend_config* config, lio_backend** out) noexcept {
   if (config == nullptr || out == nullptr || config->struct_size < offsetof(lio_backend_config, options) ||
