@@ -2,7 +2,7 @@
 //
 // The reference results here come from the blocking Win32/Winsock calls,
 // mapped to -LIO_E* with the same table the iocp plugin uses
-// (lio/plugins/iocp/win_error.h), so a mismatch means the backend's
+// (lio/plugins/iocp/errno_map.h), so a mismatch means the backend's
 // operation behaved differently, not that two tables disagree.
 //
 // Files are opened for overlapped I/O, as the iocp backend wants them (a
@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "lio/plugins/iocp/win_error.h"
+#include "lio/plugins/iocp/errno_map.h"
 #include "lio/testing/platform.h"
 
 namespace lio::testing::platform {

@@ -1,5 +1,6 @@
-// Windows error codes -> the plugin ABI's results (-LIO_E*, Linux errno
-// numbering), in one table.
+// The iocp backend's errno map: Windows error codes -> the plugin ABI's
+// results (-LIO_E*, Linux errno numbering), in one table. (The poller's
+// errno_map.h is the same idea for POSIX errno.)
 //
 // Both kinds of Windows error live in the same number space and the same
 // table: Win32 codes (GetLastError, and GetOverlappedResult's translation of
@@ -13,8 +14,8 @@
 // Shared by the iocp plugin and by lio/testing's platform_windows.cc, so the
 // conformance suite's "blocking system call" results are mapped the same way
 // as the backend's. Windows only.
-#ifndef LIO_PLUGINS_IOCP_WIN_ERROR_H_
-#define LIO_PLUGINS_IOCP_WIN_ERROR_H_
+#ifndef LIO_PLUGINS_IOCP_ERRNO_MAP_H_
+#define LIO_PLUGINS_IOCP_ERRNO_MAP_H_
 
 #include <cstdint>
 #include <span>
@@ -40,4 +41,4 @@ int64_t ReadErrorResult(uint32_t windows_error) noexcept;
 
 }  // namespace lio::iocp
 
-#endif  // LIO_PLUGINS_IOCP_WIN_ERROR_H_
+#endif  // LIO_PLUGINS_IOCP_ERRNO_MAP_H_

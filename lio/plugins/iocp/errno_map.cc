@@ -1,4 +1,4 @@
-#include "lio/plugins/iocp/win_error.h"
+#include "lio/plugins/iocp/errno_map.h"
 
 #include <winsock2.h>
 #include <windows.h>

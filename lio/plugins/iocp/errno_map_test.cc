@@ -1,6 +1,6 @@
 // The Windows error table: well formed, and the mappings the contract
 // depends on.
-#include "lio/plugins/iocp/win_error.h"
+#include "lio/plugins/iocp/errno_map.h"
 
 #include <gtest/gtest.h>
 #include <winsock2.h>
