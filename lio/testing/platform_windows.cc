@@ -462,4 +462,12 @@ ProcessExit RunProcess(const std::vector<std::string>& argv, const std::filesyst
   return {false, static_cast<int>(code), "exit status " + std::to_string(code)};
 }
 
+lio_plugin_register_fn PluginRegisterFunction(const std::filesystem::path& path) {
+  HMODULE library = GetModuleHandleW(path.wstring().c_str());
+  if (library == nullptr) library = LoadLibraryExW(path.wstring().c_str(), nullptr, 0);
+  if (library == nullptr) return nullptr;
+  return reinterpret_cast<lio_plugin_register_fn>(
+      reinterpret_cast<void*>(GetProcAddress(library, LIO_PLUGIN_REGISTER_SYMBOL)));
+}
+
 }  // namespace lio::testing::platform

@@ -16,7 +16,6 @@
 //                    completion packet means.
 //   transfer.cc      per-op translation of read/write/readv/writev/send/recv:
 //                    ReadFile/WriteFile and WSARecv/WSASend chunk by chunk.
-//   clock.h          the timers' and wait's clock.
 //   afd.h            the AFD poll request behind LIO_OP_POLL.
 //   probe.h/.cc      whether the backend can run here (Winsock 2.2).
 //   errno_map.h/.cc  Windows error codes -> -LIO_E* (also used by the
@@ -30,7 +29,9 @@
 //                              Start (an op's first step at flush);
 //   ---- completions ----      OnPacket, DrainDone, ExpireTimers, Teardown;
 //   ---- the vtable ----       push, flush, wait, cancel, wake;
-//   ---- the C boundary ----   Create, the vtable (VtableThunks), and
+//   ---- the C boundary ----   create, the vtable (the plugin kit,
+//                              lio/plugins/common/backend_kit.h, which reads
+//                              and checks every struct first), and
 //                              lio_plugin_register.
 //
 // Every operation becomes one of four things:
@@ -86,11 +87,11 @@
 #include <vector>
 
 #include "lio/core/plugin_abi.h"
+#include "lio/plugins/common/backend_kit.h"
+#include "lio/plugins/common/clock.h"
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/options.h"
 #include "lio/plugins/common/timer_heap.h"
-#include "lio/plugins/common/vtable_thunks.h"
-#include "lio/plugins/iocp/clock.h"
 #include "lio/plugins/iocp/errno_map.h"
 #include "lio/plugins/iocp/op_calls.h"
 #include "lio/plugins/iocp/probe.h"
@@ -104,9 +105,17 @@ constexpr uint32_t kMaxWorkers = 64;
 
 constexpr uint64_t kCapabilities = LIO_CAP_ALL_OPS;
 
+// A wait of `ns` in GetQueuedCompletionStatusEx's milliseconds, rounded up
+// so the wait never ends before `ns`.
+DWORD CeilMs(int64_t ns) {
+  if (ns <= 0) return 0;
+  int64_t ms = (ns + 999'999) / 1'000'000;
+  return ms >= INFINITE ? INFINITE - 1 : static_cast<DWORD>(ms);
+}
+
 // ---- the backend -------------------------------------------------------------
 
-// One instance: the opaque lio_backend* (VtableThunks casts to it). The five
+// One instance: the opaque lio_backend* (the kit's thunks cast to it). The five
 // lower-case calls are the vtable's; the rest are its steps.
 class IocpBackend {
  public:
@@ -117,15 +126,19 @@ class IocpBackend {
   // port, the worker threads and Winsock.
   ~IocpBackend();
 
+  static int probe(char* why, size_t why_size) noexcept { return Probe(why, why_size); }
+  // create: reads the options, then Init. Throws std::bad_alloc.
+  static int create(const lio_backend_config& config, std::unique_ptr<IocpBackend>* out);
   // The part of create after the options are read: 0 or -LIO_E*. On an
   // error the instance is only fit to be deleted.
   int Init(uint32_t capacity, unsigned workers);
 
-  int push(uint64_t id, const lio_op* op);
-  int flush();
-  int wait(int64_t timeout_ns, const lio_completion** out);
-  int cancel(uint64_t id);
-  int wake();
+  uint64_t capabilities() const noexcept { return kCapabilities; }
+  int push(uint64_t id, const lio_op& op) noexcept;
+  int flush() noexcept;
+  int wait(int64_t timeout_ns, const lio_completion** out) noexcept;
+  int cancel(uint64_t id) noexcept;
+  int wake() noexcept;
 
  private:
   struct Unit {};
@@ -151,7 +164,6 @@ class IocpBackend {
   HANDLE port_ = nullptr;
   bool wsa_started_ = false;
   SocketFunctions sockets_;
-  SteadyClock clock_;
   Worker worker_;
 
   plugin::OpTable<Unit> table_;
@@ -278,7 +290,7 @@ void IocpBackend::StartTimer(uint32_t s) {
     Finish(s, -LIO_EINVAL);
     return;
   } else {
-    deadline = SaturatingAdd(clock_.now(), r.u.timeout.ns);
+    deadline = plugin::saturating_add(plugin::monotonic_ns(), r.u.timeout.ns);
   }
   r.state = State::kTimer;
   timers_.push(s, deadline);
@@ -425,27 +437,15 @@ void IocpBackend::RetryTeardown() {
 
 // ---- the vtable ------------------------------------------------------------------
 
-int IocpBackend::push(uint64_t id, const lio_op* op) {
-  if (op == nullptr || op->struct_size < offsetof(lio_op, u) ||
-      LIO_ABI_MAJOR(op->abi_version) != LIO_ABI_VERSION_MAJOR) {
-    return -LIO_EINVAL;
-  }
-  // Read what the caller's struct has; a shorter (older) op's missing fields
-  // are zero.
-  lio_op local;
-  std::memset(&local, 0, sizeof local);
-  std::memcpy(&local, op, (std::min<size_t>)(op->struct_size, sizeof local));
-  if (local.code >= LIO_OP_COUNT) return -LIO_EINVAL;
-  if (!(kCapabilities & LIO_CAP(local.code))) return -LIO_EOPNOTSUPP;
-  if (table_.find(id) != table_.kNone) return -LIO_EEXIST;
-  if (table_.full()) return -LIO_EAGAIN;
-  uint32_t s = table_.insert(id);
-  Prepare(records_[s], local);
+int IocpBackend::push(uint64_t id, const lio_op& op) noexcept {
+  const uint32_t s = table_.insert(id);
+  if (s == table_.kNone) return table_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
+  Prepare(records_[s], op);
   queued_.push_back(s);
   return 0;
 }
 
-int IocpBackend::flush() {
+int IocpBackend::flush() noexcept {
   size_t n = queued_.size();
   // Start() never pushes to `queued_`, so iterating it is safe.
   for (uint32_t s : queued_) Start(s);
@@ -453,17 +453,17 @@ int IocpBackend::flush() {
   return static_cast<int>(n);
 }
 
-int IocpBackend::wait(int64_t timeout_ns, const lio_completion** out) {
+int IocpBackend::wait(int64_t timeout_ns, const lio_completion** out) noexcept {
   if (!queued_.empty()) flush();
   out_.clear();
-  const int64_t deadline = timeout_ns > 0 ? SaturatingAdd(clock_.now(), timeout_ns) : 0;
+  const int64_t deadline = timeout_ns > 0 ? plugin::saturating_add(plugin::monotonic_ns(), timeout_ns) : 0;
   bool woken = false;
   for (;;) {
-    ExpireTimers(clock_.now());
+    ExpireTimers(plugin::monotonic_ns());
     DrainDone();
     DWORD ms = 0;
     if (out_.empty() && timeout_ns != 0 && !woken) {
-      int64_t now = clock_.now();
+      int64_t now = plugin::monotonic_ns();
       int64_t bound = INT64_MAX;
       if (!timers_.empty()) bound = timers_.top_deadline();
       if (timeout_ns > 0) bound = (std::min)(bound, deadline);
@@ -476,16 +476,16 @@ int IocpBackend::wait(int64_t timeout_ns, const lio_completion** out) {
       n = 0;
     }
     for (ULONG i = 0; i < n; ++i) OnPacket(entries_[i], &woken);
-    ExpireTimers(clock_.now());
+    ExpireTimers(plugin::monotonic_ns());
     DrainDone();
     if (!out_.empty() || woken || timeout_ns == 0) break;
-    if (timeout_ns > 0 && clock_.now() >= deadline) break;
+    if (timeout_ns > 0 && plugin::monotonic_ns() >= deadline) break;
   }
   *out = out_.data();
   return static_cast<int>(out_.size());
 }
 
-int IocpBackend::cancel(uint64_t id) {
+int IocpBackend::cancel(uint64_t id) noexcept {
   uint32_t s = table_.find(id);
   if (s == table_.kNone) return -LIO_ENOENT;
   Record& r = records_[s];
@@ -516,7 +516,7 @@ int IocpBackend::cancel(uint64_t id) {
   return 0;
 }
 
-int IocpBackend::wake() {
+int IocpBackend::wake() noexcept {
   // One packet at a time is enough to end one wait.
   if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return 0;
   if (!PostQueuedCompletionStatus(port_, 0, kWakeKey, nullptr)) {
@@ -528,54 +528,28 @@ int IocpBackend::wake() {
 
 // ---- the C boundary --------------------------------------------------------------
 
-int Create(const lio_backend_config* config, lio_backend** out) noexcept {
-  if (config == nullptr || out == nullptr || config->struct_size < offsetof(lio_backend_config, options) ||
-      LIO_ABI_MAJOR(config->abi_version) != LIO_ABI_VERSION_MAJOR || config->capacity == 0) {
-    return -LIO_EINVAL;
-  }
-  const char* options = config->struct_size >= offsetof(lio_backend_config, host) ? config->options : nullptr;
+int IocpBackend::create(const lio_backend_config& config, std::unique_ptr<IocpBackend>* out) {
   uint64_t workers = kDefaultWorkers;
-  bool options_ok = plugin::for_each_option(options, [&](std::string_view key, std::string_view value) {
+  bool options_ok = plugin::for_each_option(config.options, [&](std::string_view key, std::string_view value) {
     if (key == "workers") return plugin::parse_uint(value, 1, kMaxWorkers, &workers);
     return false;
   });
   if (!options_ok) return -LIO_EINVAL;
-
-  IocpBackend* b = new (std::nothrow) IocpBackend;
-  if (b == nullptr) return -LIO_ENOMEM;
-  if (int error = b->Init(config->capacity, static_cast<unsigned>(workers)); error < 0) {
-    delete b;
-    return error;
-  }
-  *out = reinterpret_cast<lio_backend*>(b);
+  auto backend = std::make_unique<IocpBackend>();
+  if (int error = backend->Init(config.capacity, static_cast<unsigned>(workers)); error < 0) return error;
+  *out = std::move(backend);
   return 0;
 }
 
-using Thunks = plugin::VtableThunks<IocpBackend>;
-
-const lio_backend_vtable kVtable = {
-    .struct_size = sizeof(lio_backend_vtable),
-    .abi_version = LIO_ABI_VERSION,
-    .name = "iocp",
-    .description = "Windows I/O completion ports: overlapped file and socket I/O, AcceptEx/ConnectEx, AFD poll; "
-                   "openat/fsync on worker threads",
-    .capabilities = kCapabilities,
-    .priority = 100,
-    .reserved = 0,
-    .probe = Probe,
-    .create = Create,
-    .destroy = Thunks::destroy,
-    .push = Thunks::push,
-    .flush = Thunks::flush,
-    .wait = Thunks::wait,
-    .cancel = Thunks::cancel,
-    .wake = Thunks::wake,
-};
+constexpr lio_backend_vtable kVtable = plugin::make_vtable<IocpBackend>(
+    "iocp",
+    "Windows I/O completion ports: overlapped file and socket I/O, AcceptEx/ConnectEx, AFD poll; "
+    "openat/fsync on worker threads",
+    kCapabilities, /*priority=*/100);
 
 }  // namespace
 }  // namespace lio::iocp
 
 extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* registrar) {
-  if (registrar == nullptr || LIO_ABI_MAJOR(registrar->abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
-  return registrar->register_backend(registrar->context, &lio::iocp::kVtable);
+  return lio::plugin::register_backends(registrar, {&lio::iocp::kVtable});
 }
