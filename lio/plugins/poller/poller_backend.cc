@@ -826,17 +826,29 @@ int cancel(lio_backend* b, uint64_t id) noexcept { return self(b)->cancel(id); }
 
 int wake(lio_backend* b) noexcept { return self(b)->wake(); }
 
+// LIO_POLLER_LIBKQUEUE: the kqueue reactor over libkqueue's emulation on
+// Linux, a backend of its own that tests the reactor here; ranked below
+// `poller` so `auto` picks the epoll one.
 constexpr lio_backend_vtable kVtable = {
     sizeof(lio_backend_vtable),
     LIO_ABI_VERSION,
+#if defined(LIO_POLLER_LIBKQUEUE)
+    "poller_kqueue",
+    "kqueue readiness through libkqueue (emulated over epoll; for testing the kqueue reactor), regular files on a "
+    "worker pool (options: workers=N, default 4)",
+#elif defined(__linux__)
     "poller",
-#if defined(__linux__)
     "epoll readiness, regular files on a worker pool (options: workers=N, default 4)",
 #else
+    "poller",
     "kqueue readiness, regular files on a worker pool (options: workers=N, default 4)",
 #endif
     LIO_CAP_ALL_OPS,
+#if defined(LIO_POLLER_LIBKQUEUE)
+    10,
+#else
     50,
+#endif
     0,
     &probe,
     &create,
