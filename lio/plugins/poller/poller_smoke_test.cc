@@ -1,8 +1,9 @@
 // The poller plugin through its vtable, loaded the way the core loads it
 // (dlopen of liblio_poller.so, or of liblio_poller_kqueue.so): sockets,
-// pipes, files on workers, timers, cancel, wake, capacity, destroy. The shared conformance suite checks the
-// contract clause by clause; this covers what is particular to a readiness
-// backend (per-handle order, handle modes, worker cancellation).
+// pipes, files on workers, timers, cancel, wake, capacity, destroy. The
+// shared conformance suite checks the contract clause by clause; this covers
+// what is particular to a readiness backend (per-handle order, handle modes,
+// worker cancellation).
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <fcntl.h>
