@@ -834,8 +834,8 @@ constexpr lio_backend_vtable kVtable = {
     LIO_ABI_VERSION,
 #if defined(LIO_POLLER_LIBKQUEUE)
     "poller_kqueue",
-    "kqueue readiness through libkqueue (emulated over epoll; for testing the kqueue reactor), regular files on a "
-    "worker pool (options: workers=N, default 4)",
+    "kqueue readiness over libkqueue (epoll emulation: tests the kqueue reactor), regular files on a worker pool "
+    "(options: workers=N, default 4)",
 #elif defined(__linux__)
     "poller",
     "epoll readiness, regular files on a worker pool (options: workers=N, default 4)",
