@@ -30,6 +30,11 @@
 #include "lio/plugins/poller/errno_map.h"
 #include "lio/plugins/poller/reactor.h"
 
+#if defined(LIO_POLLER_LIBKQUEUE)
+// libkqueue's, not in its sys/event.h: frees every kqueue closed so far.
+extern "C" void libkqueue_drain_pending_close(void);
+#endif
+
 #ifndef EVFILT_USER
 #error "the poller's kqueue reactor needs EVFILT_USER (macOS, FreeBSD, NetBSD 10, DragonFly)"
 #endif
@@ -59,7 +64,16 @@ struct kevent change(int fd, int16_t filter, uint16_t flags) {
 class KqueueReactor final : public Reactor {
  public:
   ~KqueueReactor() override {
-    if (kq_ >= 0) close(kq_);
+    if (kq_ < 0) return;
+    close(kq_);
+#if defined(LIO_POLLER_LIBKQUEUE)
+    // libkqueue only: a closed kqueue is freed later by its monitoring
+    // thread, which drops the filters then — by when their numbers may name
+    // other files (a regular file's EPERM makes it keep their state: a
+    // leak), and its descriptors outlive the close. Real kqueue frees it
+    // in close(). Waiting for that thread here makes it so.
+    libkqueue_drain_pending_close();
+#endif
   }
 
   int init(uint32_t max_events) {

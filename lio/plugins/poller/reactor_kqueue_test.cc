@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <span>
@@ -189,6 +190,26 @@ TEST(KqueueReactor, RefusedConnectIsReportedAndItsErrorLeftOnTheSocket) {
   EXPECT_EQ(error, ECONNREFUSED);
   close(client);
   close(closed_port);
+}
+
+int OpenDescriptors() {
+  int count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++count;
+  return count;
+}
+
+// Destroying a reactor closes everything it opened, then and there; filters
+// on handles still open go with it. libkqueue freed a closed kqueue later,
+// from its monitoring thread.
+TEST(KqueueReactor, DestroyReleasesItsDescriptorsAtOnce) {
+  auto first = MakeReactor();  // whatever the process keeps for all kqueues
+  SocketPair pair;
+  const int before = OpenDescriptors();
+  auto reactor = MakeReactor();
+  ASSERT_EQ(reactor->watch(pair.a, LIO_POLL_IN | LIO_POLL_OUT, false), 0);
+  ASSERT_EQ(reactor->notify(), 0);
+  reactor.reset();
+  EXPECT_EQ(OpenDescriptors(), before);
 }
 
 TEST(KqueueReactor, NotifyWakesAWaiterAndIsNotLostBeforeIt) {
