@@ -174,6 +174,9 @@ int Reactor::Probe(char* why, size_t why_size) noexcept {
     return lio_error(error);
   }
   close(kq);
+#if defined(LIO_POLLER_LIBKQUEUE)
+  libkqueue_drain_pending_close();  // freed now, as a real close does (see ~KqueueReactor)
+#endif
   return 0;
 }
 
