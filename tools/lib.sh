@@ -19,6 +19,7 @@ lio_plugin_path() {
   bin=$(cd "$LIO_ROOT" && bazel info "$@" bazel-bin 2>/dev/null)
   for so in "$bin"/lio/plugins/*/liblio_*.so; do
     [ -e "$so" ] || continue
+    case ":$dirs:" in *":$(dirname "$so"):"*) continue ;; esac  # a directory may hold two plugins
     dirs="${dirs:+$dirs:}$(dirname "$so")"
   done
   echo "$dirs"

@@ -804,14 +804,26 @@ class Poller {
 
 // --- the C boundary (the plugin kit: lio/plugins/common/backend_kit.h) ---------
 
-constexpr lio_backend_vtable kVtable = plugin::make_vtable<Poller>(
-    "poller",
-#if defined(__linux__)
-    "epoll readiness, regular files on a worker pool (options: workers=N, default 4)",
+// LIO_POLLER_LIBKQUEUE: the kqueue reactor over libkqueue's emulation on
+// Linux, a backend of its own that tests the reactor here; ranked below
+// `poller` so `auto` picks the epoll one.
+#if defined(LIO_POLLER_LIBKQUEUE)
+constexpr const char* kName = "poller_kqueue";
+constexpr const char* kDescription =
+    "kqueue readiness over libkqueue (epoll emulation: tests the kqueue reactor), regular files on a worker pool "
+    "(options: workers=N, default 4)";
+constexpr int32_t kPriority = 10;
+#elif defined(__linux__)
+constexpr const char* kName = "poller";
+constexpr const char* kDescription = "epoll readiness, regular files on a worker pool (options: workers=N, default 4)";
+constexpr int32_t kPriority = 50;
 #else
-    "kqueue readiness, regular files on a worker pool (options: workers=N, default 4)",
+constexpr const char* kName = "poller";
+constexpr const char* kDescription = "kqueue readiness, regular files on a worker pool (options: workers=N, default 4)";
+constexpr int32_t kPriority = 50;
 #endif
-    kCapabilities, /*priority=*/50);
+
+constexpr lio_backend_vtable kVtable = plugin::make_vtable<Poller>(kName, kDescription, kCapabilities, kPriority);
 
 }  // namespace
 }  // namespace lio::poller
