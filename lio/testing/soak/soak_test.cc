@@ -4,14 +4,15 @@
 //
 //   soak_test --backend=io_uring|poller [--connections=2000] [--seconds=20]
 //
-// The client is a plain epoll thread with non-blocking sockets. Each
+// The client is a child process running one plain epoll loop over
+// non-blocking sockets. Each
 // connection sends one checksummed message at a time (1 B .. 64 KiB, see
 // message_stream.h) and checks every byte of the echo before sending the
 // next. Passes when:
 //   - every connection is held open for the whole run and exchanges at least
 //     one message, and every byte echoed equals the byte sent;
-//   - the process's open fds at ~10% and ~90% of the run are equal, and fall
-//     back to the count before the first connect once all are closed;
+//   - the server process's open fds at ~10% and ~90% of the run are equal,
+//     and fall back to the count before the first connect once all are closed;
 //   - RSS grows by at most kRssSlack between ~10% and ~90% (not checked
 //     under ASan, whose quarantine keeps freed memory by design).
 // Loopback only; stops by itself (a stall of 30 s without any byte moving is
@@ -22,14 +23,17 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -54,12 +58,11 @@ using Clock = std::chrono::steady_clock;
 using lio::soak::MessageChecker;
 using lio::soak::MessageStream;
 
-// Between ~10% and ~90% of the run the working set is steady: each server
+// Between ~10% and ~90% of the run the server's working set is steady: each
 // connection holds one 64 KiB buffer (touched whole when the connection is
-// accepted), each client connection a 4 KiB one, all allocated before the
-// first sample. What may still move: malloc's
-// arenas trimming and growing (one per thread), and pages of the loop's and
-// the client's tables touched for the first time. 16 MiB + 10% covers that
+// accepted), allocated before the first sample. What may still move:
+// malloc's arenas trimming and growing, and pages of the loop's tables
+// touched for the first time. 16 MiB + 10% covers that
 // with room; a leak per message (hundreds of thousands of them) does not fit.
 constexpr long kRssSlackBytes = 16l << 20;
 constexpr double kRssSlackRatio = 0.10;
@@ -113,13 +116,12 @@ bool RaiseFdLimit(long needed) {
   rlimit r{};
   if (getrlimit(RLIMIT_NOFILE, &r) != 0) return false;
   if (static_cast<long>(r.rlim_cur) >= needed) return true;
-  if (r.rlim_max != RLIM_INFINITY && static_cast<long>(r.rlim_max) < needed) {
-    std::fprintf(stderr, "soak_test: RLIMIT_NOFILE hard limit %ld < %ld needed\n", static_cast<long>(r.rlim_max),
-                 needed);
-    return false;
-  }
   r.rlim_cur = static_cast<rlim_t>(needed);
-  return setrlimit(RLIMIT_NOFILE, &r) == 0;
+  // Past the hard limit only with CAP_SYS_RESOURCE (root), up to fs.nr_open.
+  if (r.rlim_max != RLIM_INFINITY && static_cast<long>(r.rlim_max) < needed) r.rlim_max = r.rlim_cur;
+  if (setrlimit(RLIMIT_NOFILE, &r) == 0) return true;
+  std::fprintf(stderr, "soak_test: cannot raise RLIMIT_NOFILE to %ld: %s\n", needed, std::strerror(errno));
+  return false;
 }
 
 // ---- the server: lio::Loop, one coroutine per connection ------------------
@@ -230,13 +232,13 @@ struct Sample {
   long rss = 0;
 };
 
+// Sent whole from the client process to the server process through a pipe.
 struct ClientResult {
   bool ok = true;
-  std::string why;
+  char why[200] = {};
   long long bytes_verified = 0;
   long messages = 0;
   long min_messages = 0;
-  Sample early, late;
 };
 
 int Connect(int port) {
@@ -258,7 +260,9 @@ int Connect(int port) {
 
 class Client {
  public:
-  Client(int port, long connections, long seconds) : port_(port), n_(connections), seconds_(seconds) {}
+  // `connected` is called once every connection is established.
+  Client(int port, long connections, long seconds, std::function<void()> connected)
+      : port_(port), n_(connections), seconds_(seconds), connected_(std::move(connected)) {}
 
   ClientResult run() {
     ep_ = epoll_create1(EPOLL_CLOEXEC);
@@ -272,6 +276,7 @@ class Client {
       if (epoll_ctl(ep_, EPOLL_CTL_ADD, c->fd, &ev) != 0) return fail("epoll_ctl");
       conns_.push_back(std::move(c));
     }
+    connected_();
     loop();
     for (auto& c : conns_) close(c->fd);
     close(ep_);
@@ -287,7 +292,7 @@ class Client {
   ClientResult fail(std::string why) {
     if (result_.ok) {
       result_.ok = false;
-      result_.why = std::move(why);
+      std::snprintf(result_.why, sizeof result_.why, "%s", why.c_str());
     }
     return result_;
   }
@@ -295,9 +300,7 @@ class Client {
   void loop() {
     const auto start = Clock::now();
     const auto end = start + std::chrono::seconds(seconds_);
-    const auto early_at = start + std::chrono::milliseconds(seconds_ * 100);
-    const auto late_at = start + std::chrono::milliseconds(seconds_ * 900);
-    bool early_taken = false, late_taken = false, ending = false;
+    bool ending = false;
     long idle = 0;  // connections done with their last message
     auto last_progress = Clock::now();
     std::vector<epoll_event> events(1024);
@@ -305,8 +308,6 @@ class Client {
 
     while (result_.ok && idle < n_) {
       const auto now = Clock::now();
-      if (!early_taken && now >= early_at) early_taken = true, result_.early = {OpenFds(), RssBytes()};
-      if (!late_taken && now >= late_at) late_taken = true, result_.late = {OpenFds(), RssBytes()};
       if (!ending && now >= end) ending = true;
       if (now - last_progress > std::chrono::seconds(30)) {
         fail("no byte moved for 30 s");
@@ -395,6 +396,87 @@ class Client {
   int ep_ = -1;
   std::vector<std::unique_ptr<Conn>> conns_;
   ClientResult result_;
+  std::function<void()> connected_;
+};
+
+// The client runs in a child process forked before any thread exists: it
+// has its own fd table (so 10,000 connections fit a hard RLIMIT_NOFILE of
+// 20,000) and the fd and RSS figures are the server's alone.
+class ClientProcess {
+ public:
+  bool start(long connections, long seconds) {
+    int to_child[2], from_child[2];
+    if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0) return false;
+    pid_ = fork();
+    if (pid_ < 0) return false;
+    if (pid_ == 0) {
+      close(to_child[1]);
+      close(from_child[0]);
+      int port = 0;
+      if (!ReadAll(to_child[0], &port, sizeof port)) _exit(1);
+      close(to_child[0]);
+      const int out = from_child[1];
+      Client client(port, connections, seconds, [out] { WriteAll(out, "C", 1); });
+      ClientResult r = client.run();
+      _exit(WriteAll(out, "R", 1) && WriteAll(out, &r, sizeof r) ? 0 : 1);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    to_child_ = to_child[1];
+    from_child_ = from_child[0];
+    return true;
+  }
+
+  // Hands the port over; false if the child is gone.
+  bool go(int port) {
+    bool ok = WriteAll(to_child_, &port, sizeof port);
+    close(to_child_);
+    return ok;
+  }
+
+  // Blocks until the next message: 'C' (all connected) or 'R' (the result
+  // follows); 0 if the child died.
+  char next(ClientResult* r) {
+    char tag = 0;
+    if (!ReadAll(from_child_, &tag, 1)) return 0;
+    if (tag == 'R' && !ReadAll(from_child_, r, sizeof *r)) return 0;
+    return tag;
+  }
+
+  int finish() {
+    close(from_child_);
+    int status = 0;
+    if (pid_ > 0) waitpid(pid_, &status, 0);
+    return status;
+  }
+
+  pid_t pid() const { return pid_; }
+
+ private:
+  static bool ReadAll(int fd, void* p, size_t n) {
+    for (auto* b = static_cast<char*>(p); n > 0;) {
+      ssize_t got = read(fd, b, n);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) return false;
+      b += got;
+      n -= static_cast<size_t>(got);
+    }
+    return true;
+  }
+  static bool WriteAll(int fd, const void* p, size_t n) {
+    for (auto* b = static_cast<const char*>(p); n > 0;) {
+      ssize_t put = write(fd, b, n);
+      if (put < 0 && errno == EINTR) continue;
+      if (put <= 0) return false;
+      b += put;
+      n -= static_cast<size_t>(put);
+    }
+    return true;
+  }
+
+  pid_t pid_ = -1;
+  int to_child_ = -1;
+  int from_child_ = -1;
 };
 
 }  // namespace
@@ -405,9 +487,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: soak_test --backend=NAME [--connections=2000] [--seconds=20]\n");
     return 2;
   }
-  // Two fds per connection (client and server side) and room for the rest.
-  if (!RaiseFdLimit(2 * args.connections + 256)) {
-    std::fprintf(stderr, "soak_test: cannot raise RLIMIT_NOFILE to %ld\n", 2 * args.connections + 256);
+  // One fd per connection in each process, and room for the rest.
+  if (!RaiseFdLimit(args.connections + 256)) return 1;
+  ClientProcess client;
+  if (!client.start(args.connections, args.seconds)) {
+    std::perror("soak_test: fork");
     return 1;
   }
 
@@ -422,13 +506,32 @@ int main(int argc, char** argv) {
   const int port = server.start(registry, args.backend, capacity, static_cast<int>(std::min(args.connections, 4096l)));
   if (port == 0) {
     server.stop();
+    client.go(0);
+    client.finish();
     return 1;
   }
-  const long fds_before = OpenFds();
+  // Not counting the two pipe ends to the client process, closed by the end.
+  const long fds_before = OpenFds() - 2;
   const long rss_before = RssBytes();
 
-  Client client(port, args.connections, args.seconds);
-  ClientResult r = client.run();
+  // The server's fds and RSS at ~10% and ~90% of the run, from when every
+  // connection is up.
+  ClientResult r;
+  Sample early, late;
+  char tag = client.go(port) ? client.next(&r) : 0;
+  if (tag == 'C') {
+    const auto start = Clock::now();
+    std::this_thread::sleep_until(start + std::chrono::milliseconds(args.seconds * 100));
+    early = {OpenFds(), RssBytes()};
+    std::this_thread::sleep_until(start + std::chrono::milliseconds(args.seconds * 900));
+    late = {OpenFds(), RssBytes()};
+    tag = client.next(&r);
+  }
+  const int client_status = client.finish();
+  if (tag != 'R') {
+    r.ok = false;
+    std::snprintf(r.why, sizeof r.why, "the client process died (wait status %d)", client_status);
+  }
 
   // Every client socket is closed: the server sees each EOF and its echo
   // coroutine ends, closing its side.
@@ -452,24 +555,24 @@ int main(int argc, char** argv) {
       "  fds: %ld before connecting, %ld at ~10%%, %ld at ~90%%, %ld after closing\n"
       "  rss: %.1f MiB before connecting, %.1f MiB at ~10%%, %.1f MiB at ~90%%\n",
       args.backend.c_str(), args.connections, args.seconds, r.messages, r.min_messages, r.bytes_verified,
-      static_cast<long long>(s.echoed.load()), s.errors.load(), fds_before, r.early.fds, r.late.fds, fds_after,
-      rss_before / 1048576.0, r.early.rss / 1048576.0, r.late.rss / 1048576.0);
+      static_cast<long long>(s.echoed.load()), s.errors.load(), fds_before, early.fds, late.fds, fds_after,
+      rss_before / 1048576.0, early.rss / 1048576.0, late.rss / 1048576.0);
 
   bool ok = r.ok;
   auto check = [&](bool good, const std::string& why) {
     if (!good) std::printf("FAILED: %s\n", why.c_str());
     ok = ok && good;
   };
-  if (!r.ok) std::printf("FAILED: %s\n", r.why.c_str());
+  if (!r.ok) std::printf("FAILED: %s\n", r.why);
   check(s.accepted.load() == args.connections, "the server accepted " + std::to_string(s.accepted.load()));
   check(s.errors.load() == 0, "the server saw errors");
   check(s.echoed.load() == r.bytes_verified, "the server echoed another byte count than the client verified");
   check(open_after == 0, std::to_string(open_after) + " server connections still open after the clients closed");
-  check(r.early.fds == r.late.fds, "fds grew between ~10% and ~90%");
+  check(early.fds == late.fds, "fds grew between ~10% and ~90%");
   check(fds_after == fds_before, "fds after closing differ from before connecting");
 #ifndef LIO_SOAK_ASAN
-  const long rss_limit = r.early.rss + kRssSlackBytes + static_cast<long>(kRssSlackRatio * r.early.rss);
-  check(r.late.rss <= rss_limit, "RSS grew beyond the slack between ~10% and ~90%");
+  const long rss_limit = early.rss + kRssSlackBytes + static_cast<long>(kRssSlackRatio * early.rss);
+  check(late.rss <= rss_limit, "RSS grew beyond the slack between ~10% and ~90%");
 #else
   std::printf("  (rss not checked under ASan: its quarantine keeps freed memory)\n");
 #endif
