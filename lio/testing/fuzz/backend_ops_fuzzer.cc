@@ -171,7 +171,6 @@ class Model {
   }
 
   char* buffer(uint64_t id) { return buffers_[id].data(); }
-  int in_flight() const { return in_flight_; }
   bool live(uint64_t id) const { return id < kIds && slots_[id].live; }
 
  private:
