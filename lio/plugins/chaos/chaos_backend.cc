@@ -299,9 +299,12 @@ class ChaosBackend {
 
   int wait(int64_t timeout_ns, const lio_completion** out) noexcept {
     *out = out_.data();
+    // wait flushes what was pushed, also when it returns before reaching
+    // the inner wait (a wake, or held-back completions now due).
+    if (int handed = inner_.flush(); handed < 0) return handed;
     const int64_t start = monotonic_ns();
     const int64_t deadline = timeout_ns > 0 ? plugin::saturating_add(start, timeout_ns) : start;
-    release_synthetic(start);  // wait flushes what was pushed
+    release_synthetic(start);
     uint32_t count = 0;
     bool woken = false;
     for (bool first = true;; first = false) {
