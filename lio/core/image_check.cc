@@ -118,8 +118,10 @@ std::string ElfSegmentProblem(const Phdr& p, int index, uint64_t size) {
 }
 
 std::string ElfProblem(const ReadAt& read, uint64_t size) {
-  unsigned char ident[EI_NIDENT];
-  if (size < EI_NIDENT || !read(0, ident, sizeof ident)) return TooShort(size);
+  unsigned char ident[EI_NIDENT] = {};
+  if (!read(0, ident, size < sizeof ident ? size : sizeof ident)) return TooShort(size);
+  if (size >= SELFMAG && std::memcmp(ident, ELFMAG, SELFMAG) != 0) return ElfIdentProblem(ident);
+  if (size < sizeof ident) return TooShort(size);
   if (std::string problem = ElfIdentProblem(ident); !problem.empty()) return problem;
   Ehdr header;
   if (size < sizeof header || !read(0, &header, sizeof header)) return Truncated("ELF header", size);
