@@ -61,6 +61,9 @@ DynamicLibrary DynamicLibrary::Open(PluginFile file, std::string* error) {
   if (library.handle_ == nullptr) {
     const char* text = dlerror();
     *error = text ? text : "dlopen failed";
+    // The loader names the file as it got it (/proc/self/fd/N): say which.
+    std::string by_fd = library.loader_path_.string() + ": ";
+    if (error->starts_with(by_fd)) error->replace(0, by_fd.size() - 2, file.resolved().string());
   }
   return library;
 }
