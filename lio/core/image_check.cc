@@ -174,9 +174,10 @@ std::string PeSectionProblem(const unsigned char* section, uint64_t size) {
 }
 
 std::string PeProblem(const ReadAt& read, uint64_t size) {
-  unsigned char dos[64];
-  if (size < sizeof dos || !read(0, dos, sizeof dos)) return TooShort(size);
-  if (dos[0] != 'M' || dos[1] != 'Z') return "not a DLL (it does not start with the MZ signature)";
+  unsigned char dos[64] = {};
+  if (!read(0, dos, size < sizeof dos ? size : sizeof dos)) return TooShort(size);
+  if (size >= 2 && (dos[0] != 'M' || dos[1] != 'Z')) return "not a DLL (it does not start with the MZ signature)";
+  if (size < sizeof dos) return TooShort(size);
   uint64_t pe = U32(dos + 0x3c);
   unsigned char file_header[24];
   if (!Within(pe, sizeof file_header, size) || !read(pe, file_header, sizeof file_header)) return Truncated("PE header", size);

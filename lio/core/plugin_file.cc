@@ -50,14 +50,15 @@ Error CannotOpen(const std::string& shown, int error_number) {
                  "it cannot be opened (" + std::string(std::strerror(error_number)) + "): check the path and its permissions.");
 }
 
+#if !defined(_WIN32)
+
+// ---- POSIX ------------------------------------------------------------------
+
 bool InsecureAllowed() {
   const char* allow = std::getenv("LIO_ALLOW_INSECURE_PLUGINS");
   return allow != nullptr && std::strcmp(allow, "1") == 0;
 }
 
-#if !defined(_WIN32)
-
-// ---- POSIX ------------------------------------------------------------------
 
 class Fd {
  public:
