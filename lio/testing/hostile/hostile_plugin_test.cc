@@ -41,14 +41,15 @@ constexpr auto kDeadline = std::chrono::seconds(30);
 
 struct Outcome {
   bool finished = false;  // exited by itself before the deadline
+  bool hung = false;      // killed at the deadline
   int exit_code = -1;
   int signal = 0;
   std::string output;  // what the attempt returned, then the child's stderr
 };
 
 std::string Describe(const Outcome& o) {
+  if (o.hung) return "still running after " + std::to_string(kDeadline.count()) + " s (a hang), output:\n" + o.output;
   if (o.signal != 0) return "killed by signal " + std::to_string(o.signal) + ", output:\n" + o.output;
-  if (!o.finished) return "still running after the deadline (a hang), output:\n" + o.output;
   return "exit " + std::to_string(o.exit_code) + ", output:\n" + o.output;
 }
 
@@ -59,6 +60,7 @@ void ReadUntilEofOrDeadline(int fd, pid_t child, Outcome* outcome) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       kill(child, SIGKILL);
+      outcome->hung = true;
       return;
     }
     pollfd p{fd, POLLIN, 0};
