@@ -9,7 +9,9 @@ mkdir -p "$LIO_CACHE_DIR/bazel-disk-cache"
 lio_bazel() {
   local command=$1
   shift
-  (cd "$LIO_ROOT" && bazel "$command" --disk_cache="$LIO_CACHE_DIR/bazel-disk-cache" "$@")
+  # umask 022: the loader refuses plugins in group- or other-writable
+  # directories, so the Bazel server (started here) must not make them.
+  (cd "$LIO_ROOT" && umask 022 && bazel "$command" --disk_cache="$LIO_CACHE_DIR/bazel-disk-cache" "$@")
 }
 
 # Directories that hold the built plugins (bazel-bin/lio/plugins/*/), for

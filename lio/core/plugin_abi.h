@@ -341,7 +341,8 @@ struct lio_backend_vtable {
   /* Can this backend run here? 0 yes; otherwise a negative error, and a
    * sentence in `why` (NUL-terminated, truncated to why_size) that tells the
    * user the reason: kernel too old, disabled by sysctl, blocked by seccomp,
-   * wrong OS. Called before create; may be called often; no side effects. */
+   * wrong OS. Called before create; may be called often; no side effects.
+   * Writing past why_size is caught and the backend refused. */
   int (*probe)(char* why, size_t why_size);
 
   /* init(cap): make an instance owned by the calling thread. 0 and *out set,
@@ -411,7 +412,9 @@ typedef struct lio_registrar {
   void* context;
   /* Register one backend. The vtable (and the strings it points to) must
    * live as long as the plugin stays loaded. 0 or a negative error:
-   * -LIO_EINVAL malformed vtable, -LIO_EEXIST name taken. */
+   * -LIO_EINVAL malformed vtable, -LIO_EEXIST name taken. Valid only while
+   * lio_plugin_register runs: a later call (through this struct or a copy)
+   * registers nothing and answers -LIO_EINVAL. */
   int (*register_backend)(void* context, const lio_backend_vtable* vtable);
   const lio_host* host;
 } lio_registrar;
