@@ -9,7 +9,8 @@
  * each operation's fields and result.
  *
  * Results: >= 0 success, < 0 a negative error number with Linux errno
- * numbering on every OS (-LIO_EBADF, ...; see plugin_abi.h).
+ * numbering on every OS (-LIO_EBADF, ...; see plugin_abi.h). A NULL
+ * `lio_instance*` or `lio_op*` is answered -LIO_EINVAL.
  *
  * Threads: a `lio_instance` belongs to the thread that opened it; only
  * lio_wake may be called from another thread. lio_open may be called from
@@ -81,7 +82,8 @@ LIO_API int lio_open(const char* name, uint32_t capacity, const char* options, l
  * delivered. NULL is allowed and does nothing. */
 LIO_API void lio_close(lio_instance* io);
 
-/* The backend's name ("io_uring"). Owned by lio; valid until lio_close. */
+/* The backend's name ("io_uring"). Owned by lio; valid until lio_close.
+ * "" for NULL. */
 LIO_API const char* lio_backend_name(const lio_instance* io);
 
 /* Whether the backend implements `op_code` (LIO_OP_*): 1 or 0. */

@@ -1,6 +1,6 @@
-// The C API of lio.h over lio::Registry and lio::Backend. Every entry point
-// is noexcept: an exception (only std::bad_alloc can arise, while opening)
-// becomes -LIO_ENOMEM, never a throw into C.
+// The C API of lio.h over lio::Registry and lio::Backend. No exception
+// reaches C: only opening can throw (std::bad_alloc), and that becomes
+// -LIO_ENOMEM. A NULL instance or op is -LIO_EINVAL, never a crash.
 #include "lio/core/lio.h"
 
 #include <cstring>
@@ -70,23 +70,26 @@ int lio_open(const char* name, uint32_t capacity, const char* options, lio_insta
 
 void lio_close(lio_instance* io) { delete io; }
 
-const char* lio_backend_name(const lio_instance* io) { return io->backend.name().c_str(); }
+const char* lio_backend_name(const lio_instance* io) { return io != nullptr ? io->backend.name().c_str() : ""; }
 
-int lio_supports(const lio_instance* io, uint32_t op_code) { return io->backend.supports(op_code) ? 1 : 0; }
+int lio_supports(const lio_instance* io, uint32_t op_code) {
+  return io != nullptr && io->backend.supports(op_code) ? 1 : 0;
+}
 
 int lio_push(lio_instance* io, uint64_t id, const lio_op* op) {
-  if (op == nullptr) return -LIO_EINVAL;
+  if (io == nullptr || op == nullptr) return -LIO_EINVAL;
   std::error_code ec = io->backend.push(id, *op);
   return ec ? -ec.value() : 0;
 }
 
 int lio_flush(lio_instance* io) {
+  if (io == nullptr) return -LIO_EINVAL;
   auto flushed = io->backend.flush();
   return flushed ? *flushed : -flushed.error().value();
 }
 
 int lio_wait(lio_instance* io, int64_t timeout_ns, const lio_completion** out) {
-  if (out == nullptr) return -LIO_EINVAL;
+  if (io == nullptr || out == nullptr) return -LIO_EINVAL;
   lio::Backend::Timeout timeout;
   if (timeout_ns >= 0) timeout = std::chrono::nanoseconds(timeout_ns);
   auto done = io->backend.wait(timeout);
@@ -96,11 +99,13 @@ int lio_wait(lio_instance* io, int64_t timeout_ns, const lio_completion** out) {
 }
 
 int lio_cancel(lio_instance* io, uint64_t id) {
+  if (io == nullptr) return -LIO_EINVAL;
   std::error_code ec = io->backend.cancel(id);
   return ec ? -ec.value() : 0;
 }
 
 int lio_wake(lio_instance* io) {
+  if (io == nullptr) return -LIO_EINVAL;
   std::error_code ec = io->backend.wake();
   return ec ? -ec.value() : 0;
 }

@@ -1,6 +1,6 @@
 /* The C API (lio.h) from a C11 program: opens io_uring and poller by name,
- * runs a nop and a file read through each, and checks the error paths of
- * lio_open, lio_push and lio_cancel.
+ * runs a nop, a file read, a cancelled timeout and a wake through each, and
+ * checks the error paths of lio_open, lio_push and lio_cancel.
  *
  * Usage: lio_c_api_test [PLUGIN_FILE...]
  * Each plugin file's directory is put on LIO_PLUGIN_PATH; with no argument
@@ -81,6 +81,23 @@ static void exercise(const char* name) {
   CHECK(memcmp(buf, text, strlen(text)) == 0, "%s: read data differs: '%s'", name, buf);
   close(fd);
 
+  /* A cancelled 10 s timeout completes once, with -LIO_ECANCELED. */
+  lio_op timeout = lio_op_timeout(10LL * 1000 * 1000 * 1000);
+  CHECK(lio_push(io, 4, &timeout) == 0 && lio_flush(io) >= 0, "%s: push timeout", name);
+  rc = lio_cancel(io, 4);
+  CHECK(rc == 0, "%s: cancel(in flight) = %d (%s)", name, rc, lio_error_name(rc));
+  const lio_completion* done = NULL;
+  int n = 0;
+  while (n == 0) n = lio_wait(io, -1, &done);
+  CHECK(n == 1 && done[0].id == 4 && done[0].result == -LIO_ECANCELED, "%s: cancelled timeout -> n %d, result %lld",
+        name, n, n > 0 ? (long long)done[0].result : 0LL);
+
+  /* A wake ends a blocking wait with nothing in flight (a lost wake hangs
+   * here until the test's timeout). */
+  CHECK(lio_wake(io) == 0, "%s: wake", name);
+  n = lio_wait(io, -1, &done);
+  CHECK(n == 0, "%s: wait after wake = %d", name, n);
+
   /* Error paths: an id that is not in flight, a malformed op. */
   rc = lio_cancel(io, 12345);
   CHECK(rc == -LIO_ENOENT, "%s: cancel(unknown id) = %d (%s)", name, rc, lio_error_name(rc));
@@ -90,7 +107,7 @@ static void exercise(const char* name) {
   CHECK(rc == -LIO_EINVAL, "%s: push(bad code) = %d (%s)", name, rc, lio_error_name(rc));
 
   lio_close(io);
-  printf("%s: nop, file read: ok\n", name);
+  printf("%s: nop, file read, cancel, wake: ok\n", name);
 }
 
 static void open_errors(void) {
@@ -111,7 +128,17 @@ static void open_errors(void) {
   CHECK(rc == -LIO_ENOENT && strlen(tiny) == sizeof tiny - 1, "truncated text '%s' (rc %d)", tiny, rc);
   rc = lio_open("no_such_backend", 8, NULL, &io, NULL, 0);
   CHECK(rc == -LIO_ENOENT, "lio_open with no error buffer = %d", rc);
-  printf("lio_open errors: ok\n");
+
+  /* A NULL instance is refused, not a crash. */
+  const lio_completion* done = NULL;
+  lio_op nop = lio_op_nop();
+  CHECK(lio_push(NULL, 1, &nop) == -LIO_EINVAL, "push(NULL)");
+  CHECK(lio_flush(NULL) == -LIO_EINVAL, "flush(NULL)");
+  CHECK(lio_wait(NULL, 0, &done) == -LIO_EINVAL, "wait(NULL)");
+  CHECK(lio_cancel(NULL, 1) == -LIO_EINVAL, "cancel(NULL)");
+  CHECK(lio_wake(NULL) == -LIO_EINVAL, "wake(NULL)");
+  lio_close(NULL);
+  printf("lio_open errors, NULL instance: ok\n");
 }
 
 int main(int argc, char** argv) {
