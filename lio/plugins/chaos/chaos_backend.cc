@@ -7,6 +7,10 @@
 // completes exactly once under its own id, results are ones the system call
 // could have returned, capacity, wake, wait and cancel keep their meaning.
 //
+// (Over 500 lines: every liberty chaos takes is decided in push and undone
+// or delivered in wait; split apart, the reader could no longer check that
+// each stays within the contract. Its settings live in knobs.cc.)
+//
 // Backends: "chaos:io_uring" and "chaos:poller" wrap those; "chaos" wraps
 // $LIO_CHAOS_INNER, or else io_uring if its probe passes here, or else
 // poller; and with LIO_CHAOS_INNER=NAME set at load, "chaos:NAME" too. Each

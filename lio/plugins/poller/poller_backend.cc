@@ -1,6 +1,11 @@
 // The `poller` backend: lio's completion contract on readiness (epoll on
 // Linux, kqueue on macOS/BSD), for where io_uring is missing or disabled.
 //
+// (Over 500 lines: the op state machine below — queued, readiness, timer,
+// worker, completed — and the handle records it moves ops between are read
+// as one piece; what each op's system calls are lives in op_calls.cc, the
+// readiness mechanism in reactor_*.cc, the threads in worker_pool.cc.)
+//
 // Every op is in one stage at a time (Stage below):
 //   kQueued     pushed, waiting for flush (the submission list);
 //   kReadiness  socket and other pollable ops that would block: on its
