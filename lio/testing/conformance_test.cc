@@ -49,7 +49,22 @@ void ClauseTest::SetUp() {
     RecordProperty("clause", "none");
     GTEST_FAIL() << "suite bug: case " << name << " does not start with a clause of clauses.h";
   }
-  RecordProperty("clause", std::string(clause->name));
+  RecordProperty("clause", std::string(clause->id));
+}
+
+// ---- the case registry --------------------------------------------------------
+
+namespace {
+std::vector<RegisteredCase>& MutableCases() {
+  static auto* cases = new std::vector<RegisteredCase>;  // filled during static initialization
+  return *cases;
+}
+}  // namespace
+
+const std::vector<RegisteredCase>& RegisteredCases() { return MutableCases(); }
+
+CaseRegistration::CaseRegistration(const Clause& clause, std::string_view suite, std::string_view name) {
+  MutableCases().push_back({&clause, suite, name});
 }
 
 std::optional<uint32_t> ClauseTest::FirstUndeclared(std::initializer_list<uint32_t> codes) const {

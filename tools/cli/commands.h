@@ -10,12 +10,14 @@ namespace lio::cli {
 // `lio backends [--plugin PATH]...`
 int BackendsCommand(const std::vector<std::string>& plugin_paths);
 
-// `lio conformance NAME | --plugin PATH [--backend NAME] [--json FILE] [--isolate]`
+// `lio conformance NAME | --plugin PATH [--backend NAME] [--json FILE] [--isolate]`,
+// or `lio conformance --clauses` (the clause map: plugin_abi.h id -> cases)
 struct ConformanceArgs {
   std::string backend;
   std::string plugin;
   std::string json;
   bool isolate = false;
+  bool print_clauses = false;
   std::vector<std::string> extra;  // passed to the runner (e.g. --gtest_filter)
 };
 int ConformanceCommand(const ConformanceArgs& args);

@@ -15,12 +15,14 @@ ABSL_FLAG(std::vector<std::string>, plugin, {}, "plugin file(s) to load by path 
 ABSL_FLAG(std::string, backend, "", "backend name (conformance: which backend of --plugin to test)");
 ABSL_FLAG(std::string, json, "", "conformance: also write the clause report as JSON to this file");
 ABSL_FLAG(bool, isolate, false, "conformance: run each case in its own process (a crash fails one case)");
+ABSL_FLAG(bool, clauses, false, "conformance: print the clause map (plugin_abi.h id -> cases) and exit");
 
 namespace {
 
 constexpr char kUsage[] =
     "lio backends [--plugin PATH]\n"
-    "  lio conformance NAME | --plugin PATH [--backend NAME] [--json FILE] [--isolate] [-- RUNNER_ARGS]";
+    "  lio conformance NAME | --plugin PATH [--backend NAME] [--json FILE] [--isolate] [-- RUNNER_ARGS]\n"
+    "  lio conformance --clauses";
 
 }  // namespace
 
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
     }
     args.json = absl::GetFlag(FLAGS_json);
     args.isolate = absl::GetFlag(FLAGS_isolate);
+    args.print_clauses = absl::GetFlag(FLAGS_clauses);
     args.extra = rest;
     return lio::cli::ConformanceCommand(args);
   }
