@@ -52,13 +52,19 @@ inline constexpr Clause completion_layout_frozen{
 
 // ---- register: the plugin and its vtable ----
 inline constexpr Clause register_name{
-    .id = "register.name", .promise = "The backend's name follows lio_backend_name_valid."};
+    .id = "register.name",
+    .promise = "The backend's name follows lio_backend_name_valid.",
+    .not_breakable = "the host refuses a registration with a bad name (-EINVAL), so a plugin that breaks it is never "
+                     "loaded and the runner stops (exit 2) before any case; the loader's tests check the refusal"};
 inline constexpr Clause register_description{
     .id = "register.description", .promise = "The description is one non-empty line."};
 inline constexpr Clause register_capabilities{
     .id = "register.capabilities", .promise = "Only capability bits of real op codes are set."};
 inline constexpr Clause register_vtable_major{
-    .id = "register.vtable_major", .promise = "The vtable's ABI major is the host's."};
+    .id = "register.vtable_major",
+    .promise = "The vtable's ABI major is the host's.",
+    .not_breakable = "the host refuses a vtable of another major, so a plugin that breaks it is never loaded and the "
+                     "runner stops (exit 2) before any case; the loader's tests check the refusal"};
 inline constexpr Clause register_registrar_checked{
     .id = "register.registrar_checked",
     .promise = "lio_plugin_register reads nothing past the registrar's struct_size and refuses (-EINVAL, registering "
