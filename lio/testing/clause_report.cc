@@ -182,7 +182,7 @@ void ClauseReport::PrintTable(std::ostream& out) const {
   std::vector<CaseOutcome> outcomes = this->outcomes();
   for (const auto& [backend, tallies] : Tally(outcomes)) {
     out << "\nlio conformance: backend " << backend << "\n";
-    out << "  " << std::left << std::setw(36) << "clause (plugin_abi.h id)" << std::setw(8) << "result" << std::right << std::setw(7)
+    out << "  " << std::left << std::setw(36) << "clause" << std::setw(8) << "result" << std::right << std::setw(7)
         << "passed" << std::setw(7) << "failed" << std::setw(8) << "skipped" << "\n";
     std::vector<const CaseOutcome*> failing;
     for (const auto& [clause, tally] : tallies) {

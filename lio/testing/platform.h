@@ -91,7 +91,9 @@ int MessageTruncatedFlag();
 
 // ---- what the process holds (destroy.releases_everything) -----------------
 // Counts of what a backend's create may make; -1 where the OS cannot say.
-// POSIX (Linux): entries of /proc/self/fd, /proc/self/task, /proc/self/maps.
+// POSIX (Linux): entries of /proc/self/fd and /proc/self/task, and the named
+// mappings of /proc/self/maps (files, kernel objects such as an io_uring
+// ring; not anonymous memory, which the allocator keeps and reuses at will).
 // Windows: GetProcessHandleCount, the process's threads (a Toolhelp
 // snapshot), no mapping count; under Wine the handle count is Wine's own
 // bookkeeping and may be approximate.

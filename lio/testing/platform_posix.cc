@@ -259,11 +259,24 @@ int64_t CountEntries(const char* dir) {
   return n;
 }
 
-int64_t CountLines(const char* path) {
-  std::FILE* file = std::fopen(path, "re");
+// The named mappings of /proc/self/maps: files and kernel objects (an
+// io_uring ring is "anon_inode:[io_uring]"), not anonymous memory or
+// [heap]/[stack], whose count the allocator varies on its own (arenas and
+// thread stacks it keeps for reuse).
+int64_t CountNamedMappings() {
+  std::FILE* file = std::fopen("/proc/self/maps", "re");
   if (file == nullptr) return -1;
   int64_t n = 0;
-  for (int c; (c = std::fgetc(file)) != EOF;) n += c == '\n';
+  char line[4096];
+  while (std::fgets(line, sizeof line, file) != nullptr) {
+    // address perms offset dev inode [path]
+    const char* p = line;
+    for (int field = 0; field < 5 && *p != '\0'; ++field) {
+      while (*p != '\0' && *p != ' ') ++p;
+      while (*p == ' ') ++p;
+    }
+    if (*p != '\0' && *p != '\n' && *p != '[') ++n;
+  }
   std::fclose(file);
   return n;
 }
@@ -272,7 +285,7 @@ int64_t CountLines(const char* path) {
 ResourceCounts CountResources() {
   // The directory iterator holds one fd of its own while counting; it is
   // there in every count alike.
-  return {CountEntries("/proc/self/fd"), CountEntries("/proc/self/task"), CountLines("/proc/self/maps")};
+  return {CountEntries("/proc/self/fd"), CountEntries("/proc/self/task"), CountNamedMappings()};
 }
 
 }  // namespace lio::testing::platform
