@@ -182,9 +182,10 @@ static uint32_t known_op_flags(uint32_t code) {
 static const uint32_t kKnownOpenFlags = LIO_OPEN_ACCMODE | LIO_OPEN_CREATE | LIO_OPEN_EXCL | LIO_OPEN_TRUNC |
                                         LIO_OPEN_APPEND | LIO_OPEN_DIRECT | LIO_OPEN_DIRECTORY;
 
-/* [push.minor_versions], [push.malformed], [push.undeclared]: an op from
- * another minor version is read up to its own struct_size (it must reach the
- * union; the fields it lacks are zero), then checked in the header's order. */
+/* [push.minor_versions], [push.malformed], [push.undeclared],
+ * [push.undefined_flags]: an op from another minor version is read up to its
+ * own struct_size (it must reach the union; the fields it lacks are zero),
+ * then checked in the header's order. */
 static int read_op(const lio_op* in, lio_op* out) {
   if (in == NULL || in->struct_size < offsetof(lio_op, u)) return -LIO_EINVAL;
   size_t n = in->struct_size < sizeof *out ? in->struct_size : sizeof *out;

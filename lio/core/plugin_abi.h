@@ -2,18 +2,22 @@
  * lio plugin ABI — the one header a backend plugin includes.
  *
  * Read this top to bottom: every clause of the backend contract is written
- * beside the field it governs. C only; no C++ type, exception or ownership of
+ * beside the field it governs, labelled with a stable identifier in square
+ * brackets: a group, a dot, a name. The conformance suite (lio/testing/) names, for every case,
+ * the one identifier it checks; `lio conformance --clauses` prints the map. C only; no C++ type, exception or ownership of
  * memory crosses this boundary. Strings are NUL-terminated UTF-8 and are owned
  * by the side that made them.
  *
  * Versioning. LIO_ABI_VERSION is (major << 16) | minor. Every struct that
  * crosses the boundary begins with `struct_size` and `abi_version` so either
- * side can grow it at its end within a major version: a reader only touches
- * the fields that fit in the `struct_size` it was given, and treats missing
- * fields as zero. A different major version is refused by the host.
+ * side can grow it at its end within a major version:
+ * [abi.struct_size] a reader only touches the fields that fit in the
+ * `struct_size` it was given, and treats missing fields as zero.
+ * [abi.host_refuses_major] A different major version is refused by the host.
  *
- * One exception: `lio_completion` is an array element whose stride must be
- * known without reading it, so its layout is frozen for a major version.
+ * [completion.layout_frozen] One exception: `lio_completion` is an array
+ * element whose stride must be known without reading it, so its layout is
+ * frozen for a major version.
  */
 #ifndef LIO_CORE_PLUGIN_ABI_H_
 #define LIO_CORE_PLUGIN_ABI_H_
@@ -41,9 +45,11 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------
- * Error codes. Results are negative error numbers with Linux errno numbering
- * on every OS (a Windows plugin maps its errors to these), so a program and
- * the conformance suite compare against the same values everywhere.
+ * Error codes. [result.errors] Results are negative error numbers with Linux
+ * errno numbering on every OS (a Windows plugin maps its errors to these), so
+ * a program and the conformance suite compare against the same values
+ * everywhere: an operation's error is the one its blocking system call
+ * reports, negated.
  * ---------------------------------------------------------------------- */
 #define LIO_EPERM 1
 #define LIO_ENOENT 2
@@ -110,6 +116,8 @@ typedef enum lio_op_code {
 } lio_op_code;
 
 /* Capability mask: bit LIO_CAP(code) set = the backend implements that op.
+ * [register.capabilities] Only bits of real codes (below LIO_OP_COUNT) are
+ * set.
  * The conformance suite skips (and says so) what is not declared, and fails
  * what is declared and wrong. */
 #define LIO_CAP(code) (UINT64_C(1) << (code))
@@ -122,11 +130,12 @@ typedef enum lio_op_code {
  * open (2^32 + 3 is not fd 3). */
 typedef intptr_t lio_handle;
 #define LIO_INVALID_HANDLE ((lio_handle)-1)
-/* openat's `dir`: relative paths resolve against the current directory. */
+/* [openat.at_fdcwd] openat's `dir`: relative paths resolve against the
+ * current directory. */
 #define LIO_AT_FDCWD ((lio_handle)-100)
 
-/* Offsets: a byte offset, or LIO_OFFSET_CURRENT for the file position (which
- * the operation then advances, as read(2)/write(2) do). */
+/* [offset.current] Offsets: a byte offset, or LIO_OFFSET_CURRENT for the
+ * file position (which the operation then advances, as read(2)/write(2) do). */
 #define LIO_OFFSET_CURRENT ((int64_t)-1)
 
 /* Same layout as POSIX struct iovec (base, length). */
@@ -136,7 +145,8 @@ typedef struct lio_iovec {
 } lio_iovec;
 
 /* sendmsg/recvmsg message. Portable stand-in for struct msghdr / WSAMSG.
- * `name` and `control` may be NULL. For recvmsg the backend writes back
+ * `name` and `control` may be NULL. [recvmsg.msghdr_out] For recvmsg the
+ * backend writes back
  * `namelen`, `controllen` and `flags` (MSG_TRUNC, ...) before the completion
  * is returned; the caller keeps the struct, the iovecs and every buffer they
  * point to alive until then. */
@@ -151,7 +161,8 @@ typedef struct lio_msghdr {
   uint32_t reserved;
 } lio_msghdr;
 
-/* Portable open flags (openat). Plugins map them to their OS. */
+/* [openat.flags] Portable open flags (openat). Plugins map them to their OS:
+ * each has the effect of its POSIX O_* namesake. */
 #define LIO_OPEN_RDONLY 0x0000u
 #define LIO_OPEN_WRONLY 0x0001u
 #define LIO_OPEN_RDWR 0x0002u
@@ -163,50 +174,58 @@ typedef struct lio_msghdr {
 #define LIO_OPEN_DIRECT 0x0100u /* O_DIRECT / FILE_FLAG_NO_BUFFERING */
 #define LIO_OPEN_DIRECTORY 0x0200u
 
-/* fsync flag */
+/* [fsync.datasync] fsync flag: data only (fdatasync). */
 #define LIO_FSYNC_DATASYNC 0x1u
-/* timeout flag: `ns` is a deadline on the steady clock (CLOCK_MONOTONIC on
+/* [timeout.absolute] timeout flag: `ns` is a deadline on the steady clock (CLOCK_MONOTONIC on
  * POSIX, QueryPerformanceCounter on Windows: what std::chrono::steady_clock
  * reads), not a duration. */
 #define LIO_TIMEOUT_ABSOLUTE 0x1u
 
-/* poll events (Linux values). The result of a poll is the asked events that
- * are ready, plus LIO_POLL_ERR / LIO_POLL_HUP unasked, and no other bit. */
+/* poll events (Linux values). [result.poll] The result of a poll is the asked
+ * events that are ready, plus LIO_POLL_ERR / LIO_POLL_HUP unasked, and no
+ * other bit. */
 #define LIO_POLL_IN 0x001u
 #define LIO_POLL_OUT 0x004u
 #define LIO_POLL_ERR 0x008u
 #define LIO_POLL_HUP 0x010u
 
 /* One operation. The caller fills `struct_size` = sizeof(lio_op) and
- * `abi_version` = LIO_ABI_VERSION (lio::Op in the core does it). The backend
- * reads the op during push and must not keep a pointer to it; the buffers,
- * iovec arrays, paths, addresses and msghdrs it points to belong to the caller
- * and stay valid until the operation's completion is returned by wait. The
- * backend never touches them after that.
+ * `abi_version` = LIO_ABI_VERSION (lio::Op in the core does it).
+ * [push.op_not_kept] The backend reads the op during push and must not keep
+ * a pointer to it (the caller may reuse it as soon as push returns);
+ * [buffers.untouched_after_completion] the buffers, iovec arrays, paths,
+ * addresses and msghdrs it points to belong to the caller and stay valid
+ * until the operation's completion is returned by wait. The backend never
+ * touches them after that.
  *
  * Results on completion, per code (>= 0 success, < 0 -LIO_E*):
- *   NOP                      0
+ *   NOP                      0                        [result.nop]
  *   READ, READV, RECV,
  *   RECVMSG                  bytes read (0 at end of file / orderly shutdown)
+ *                                                     [result.bytes_read]
  *   WRITE, WRITEV, SEND,
- *   SENDMSG                  bytes written
+ *   SENDMSG                  bytes written            [result.bytes_written]
  *   FSYNC, CLOSE, CONNECT,
- *   SHUTDOWN                 0
- *   OPENAT, SOCKET, ACCEPT   the new handle
- *   TIMEOUT                  -LIO_ETIME when it expires
- *   POLL                     the ready events (LIO_POLL_*)
- * Any op may complete with -LIO_ECANCELED after cancel.
+ *   SHUTDOWN                 0                        [result.zero]
+ *   OPENAT, SOCKET, ACCEPT   the new handle           [result.new_handle]
+ *   TIMEOUT                  -LIO_ETIME when it expires, not earlier
+ *                                                     [result.timeout]
+ *   POLL                     the ready events (LIO_POLL_*)   [result.poll]
+ * Any op may complete with -LIO_ECANCELED after cancel ([cancel.completes_once]).
  *
- * Handles a backend creates (OPENAT, SOCKET, ACCEPT) are close-on-exec and
- * in the OS's default (blocking) mode; a backend that needs non-blocking
- * I/O arranges it per call, not by changing the caller's handle behind its
- * back, or restores what it changed. */
+ * [handles.created_mode] Handles a backend creates (OPENAT, SOCKET, ACCEPT)
+ * are close-on-exec and in the OS's default (blocking) mode;
+ * [handles.caller_mode_kept] a backend that needs non-blocking I/O arranges
+ * it per call, not by changing the caller's handle behind its back, or
+ * restores what it changed. */
 typedef struct lio_op {
   uint32_t struct_size;
   uint32_t abi_version;
   uint32_t code;   /* lio_op_code */
   uint32_t flags;  /* per-op flags above (LIO_FSYNC_*, LIO_TIMEOUT_*) */
-  lio_handle handle; /* the fd / HANDLE / SOCKET operated on; openat: dir */
+  lio_handle handle; /* the fd / HANDLE / SOCKET operated on;
+                      * [openat.dir] openat: the directory a relative path
+                      * resolves against */
   union {
     struct { /* READ, WRITE */
       void* buf;
@@ -221,14 +240,16 @@ typedef struct lio_op {
     struct { /* OPENAT */
       const char* path; /* UTF-8 */
       uint32_t flags;   /* LIO_OPEN_* */
-      uint32_t mode;    /* permission bits when creating (0644 style) */
+      uint32_t mode;    /* permission bits when creating (0644 style);
+                         * [openat.mode] the file is created with exactly
+                         * these bits less the process umask, as open(2) */
     } open;
     struct { /* SOCKET: native AF_*, SOCK_*, IPPROTO_* values */
       int32_t domain;
       int32_t type;
       int32_t protocol;
     } socket;
-    struct { /* ACCEPT: addr/addrlen may be NULL */
+    struct { /* ACCEPT: [accept.address] addr/addrlen may be NULL */
       void* addr;         /* struct sockaddr*, native layout, out */
       uint32_t* addrlen;  /* in: size of addr; out: size of the address */
     } accept;
@@ -258,11 +279,15 @@ typedef struct lio_op {
   } u;
 } lio_op;
 
-/* One completion. Layout frozen for ABI major 1 (see top). */
+/* One completion. Layout frozen for ABI major 1 (see top).
+ * [completion.id] `id` is the caller's token given to push, all 64 bits of
+ * it; no completion carries an id that is not in flight.
+ * [completion.result_matches_id] `result` is the result of the op pushed
+ * under that id, whatever else completes in the same wait. */
 typedef struct lio_completion {
   uint64_t id;     /* the caller's token given to push */
   int64_t result;  /* see lio_op */
-  uint32_t flags;  /* reserved, 0 */
+  uint32_t flags;  /* [completion.flags_zero] reserved, 0 */
   uint32_t reserved;
 } lio_completion;
 
@@ -288,23 +313,27 @@ typedef struct lio_host {
 /* Passed to create.
  * [create.config_read] The backend reads the config up to its struct_size,
  * which must reach `capacity` (else -LIO_EINVAL); the fields it lacks are
- * zero/NULL, and nothing past struct_size is read. Another ABI major is
- * -LIO_EINVAL.
+ * zero/NULL, and nothing past struct_size is read. Another ABI major, or a
+ * NULL config, is -LIO_EINVAL.
  * [create.capacity_zero] capacity 0 is -LIO_EINVAL. */
 typedef struct lio_backend_config {
   uint32_t struct_size;
   uint32_t abi_version;
-  /* Operations in flight at once (pushed and not yet returned by wait).
-   * Everything the submit/complete path needs is allocated for this many
-   * in create; push answers "full" past it. */
+  /* [capacity.in_flight] Operations in flight at once (pushed and not yet
+   * returned by wait): this many can be.
+   * [create.preallocated] Everything the submit/complete path needs is
+   * allocated for this many in create; push answers "full" past it
+   * ([push.full]). */
   uint32_t capacity;
-  /* Promises and hints of the caller; none are defined in 1.0. A backend
-   * ignores bits it does not know (a later minor version may add them). */
+  /* Promises and hints of the caller; none are defined in 1.0.
+   * [create.flags_ignored] A backend ignores bits it does not know (a later
+   * minor version may add them). */
   uint32_t flags;
-  /* Backend-specific settings "key=value,key=value" (e.g. "workers=4"),
-   * or NULL. Unknown keys are an error (-LIO_EINVAL) so typos are caught. */
+  /* [create.options] Backend-specific settings "key=value,key=value" (e.g.
+   * "workers=4"), or NULL or "" (none). Unknown keys, and text that is not
+   * key=value, are an error (-LIO_EINVAL) so typos are caught. */
   const char* options;
-  const lio_host* host; /* may be NULL */
+  const lio_host* host; /* [create.host_optional] may be NULL */
 } lio_backend_config;
 
 /* [register.name] A backend name is 1 to LIO_BACKEND_NAME_MAX bytes of
@@ -332,74 +361,88 @@ struct lio_backend_vtable {
   uint32_t struct_size;  /* sizeof(lio_backend_vtable) as the plugin saw it */
   uint32_t abi_version;  /* LIO_ABI_VERSION the plugin was built with */
   const char* name;        /* unique among loaded backends; [register.name] */
-  const char* description; /* one line for `lio backends` */
+  const char* description; /* [register.description] one non-empty line for `lio backends` */
   uint64_t capabilities;   /* LIO_CAP(...) bits */
-  /* Rank for "auto": the highest-priority backend whose probe passes wins. */
+  /* [register.priority] Rank for "auto": the highest-priority backend whose
+   * probe passes wins. */
   int32_t priority;
   uint32_t reserved;
 
-  /* Can this backend run here? 0 yes; otherwise a negative error, and a
-   * sentence in `why` (NUL-terminated, truncated to why_size) that tells the
-   * user the reason: kernel too old, disabled by sysctl, blocked by seccomp,
-   * wrong OS. Called before create; may be called often; no side effects.
-   * Writing past why_size is caught and the backend refused. */
+  /* Can this backend run here? 0 yes; [probe.explains] otherwise a negative
+   * error, and a sentence in `why` (NUL-terminated, truncated to why_size)
+   * that tells the user the reason: kernel too old, disabled by sysctl,
+   * blocked by seccomp, wrong OS. Called before create;
+   * [probe.no_side_effects] may be called often; no side effects: it answers
+   * the same every time. Writing past why_size is caught by the host and the
+   * backend refused. */
   int (*probe)(char* why, size_t why_size);
 
-  /* init(cap): make an instance owned by the calling thread. 0 and *out set,
-   * or a negative error (-LIO_EINVAL for a bad config, -LIO_ENOMEM, or the
-   * error that made the OS mechanism unusable) and *out untouched. */
+  /* init(cap): make an instance [create.owner_thread] owned by the calling
+   * thread. [create.out_untouched] 0 and *out set, or a negative error and
+   * *out untouched; [create.errors] the error is -LIO_EINVAL for a bad
+   * config, -LIO_ENOMEM, or the error that made the OS mechanism unusable. */
   int (*create)(const lio_backend_config* config, lio_backend** out);
 
-  /* Release everything. Operations still in flight are cancelled and
-   * waited for, so no buffer is touched after destroy returns; their
-   * completions are not delivered. */
+  /* [destroy.releases_everything] Release everything create made (handles,
+   * threads, memory). [destroy.in_flight] Operations still in flight are
+   * cancelled and waited for, so no buffer is touched after destroy returns;
+   * their completions are not delivered. */
   void (*destroy)(lio_backend* b);
 
-  /* Queue one operation, no system call. 0 queued, or, checked in this
+  /* Queue one operation, [push.no_syscall] no system call. 0 queued, or,
+   * [push.order] checked in this
    * order (the first that applies is the answer):
    *   -LIO_EINVAL  [push.malformed] a struct_size too small to reach `u`,
    *                another ABI major, or a code >= LIO_OP_COUNT.
    *   -LIO_EOPNOTSUPP  [push.undeclared] the code is not in the capability
-   *                mask, whatever the rest of the op holds. A declared code
-   *                is never refused this way, and never completes with
+   *                mask, whatever the rest of the op holds.
+   *                [push.declared_implemented] A declared code is never
+   *                refused this way, and never completes with
    *                -LIO_ENOSYS / -LIO_EOPNOTSUPP for being unsupported.
-   *   -LIO_EINVAL  [push.malformed] flag bits the code does not define (in
+   *   -LIO_EINVAL  [push.undefined_flags] flag bits the code does not define (in
    *                `flags`, or openat's LIO_OPEN_* flags).
-   *   -LIO_EAGAIN  [push.full_first] full: `capacity` operations are in
+   *   -LIO_EAGAIN  [push.full] full: `capacity` operations are in
    *                flight (flush and wait, then push again); nothing was
-   *                queued. Full is answered before a duplicate id.
-   *   -LIO_EEXIST  `id` is already in flight (ids must be unique while in
-   *                flight).
+   *                queued. [push.full_first] Full is answered before a
+   *                duplicate id.
+   *   -LIO_EEXIST  [push.duplicate] `id` is already in flight (ids must be
+   *                unique while in flight; an id is free again once wait
+   *                returned its completion).
    * [push.minor_versions] An op of another minor version (shorter or
    * longer) is read up to its struct_size; fields it lacks are zero.
-   * Errors of the operation itself (bad handle, ...) are never returned
-   * here: they arrive as the op's completion. */
+   * [push.op_errors_complete] Errors of the operation itself (bad handle,
+   * ...) are never returned here: they arrive as the op's completion. */
   int (*push)(lio_backend* b, uint64_t id, const lio_op* op);
 
-  /* Hand every queued operation to the OS in one system call (none if
-   * nothing is queued). Returns exactly how many were handed over (0 when
-   * nothing was queued), or a negative error. */
+  /* Hand every queued operation to the OS [flush.one_syscall] in one system
+   * call (none if nothing is queued). [flush.count] Returns exactly how many
+   * were handed over (0 when nothing was queued), or a negative error. */
   int (*flush)(lio_backend* b);
 
-  /* Reap completions. timeout_ns < 0: block until at least one completion
-   * (or a wake); 0: do not block; > 0: wait up to that long. Returns the
-   * number of completions in *out (0 on timeout or wake) or a negative
-   * error. The array belongs to the backend and stays valid until the next
-   * wait or push. Each pushed op appears exactly once, ever. wait also
-   * flushes anything pushed and not yet flushed. */
+  /* Reap completions. [wait.forever_blocks] timeout_ns < 0: block until at
+   * least one completion (or a wake); [wait.zero_does_not_block] 0: do not
+   * block (return what is ready now); [wait.duration] > 0: wait up to that
+   * long, returning as soon as a completion arrives. Returns the number of
+   * completions in *out (0 on timeout or wake) or a negative error.
+   * [wait.array_lifetime] The array belongs to the backend and stays valid
+   * until the next wait or push. [wait.exactly_once] Each pushed op appears
+   * exactly once, ever. [wait.flushes] wait also flushes anything pushed and
+   * not yet flushed. */
   int (*wait)(lio_backend* b, int64_t timeout_ns, const lio_completion** out);
 
-  /* Ask the in-flight op `id` to stop. 0: asked (it still completes exactly
-   * once: -LIO_ECANCELED, or its real result if it won the race);
-   * -LIO_ENOENT: no op with that id is in flight (never pushed, or already
-   * returned by wait). Cancelling again before wait returned the op answers
-   * 0 and changes nothing. */
+  /* Ask the in-flight op `id` to stop. [cancel.completes_once] 0: asked (it
+   * still completes exactly once, promptly: -LIO_ECANCELED, or its real
+   * result if it won the race), and no other op is touched.
+   * [cancel.enoent] -LIO_ENOENT: no op with that id is in flight (never
+   * pushed, or already returned by wait). [cancel.twice] Cancelling again
+   * before wait returned the op answers 0 and changes nothing. */
   int (*cancel)(lio_backend* b, uint64_t id);
 
-  /* The one thread-safe call: make a blocked (or the next) wait return,
-   * possibly with no completions. One wake ends one wait: wakes that pile up
-   * before a wait may be merged, and the wait after that one blocks as usual.
-   * 0 or a negative error. */
+  /* [wake.thread_safe] The one thread-safe call: make a blocked
+   * [wake.before_wait] (or the next) wait return, possibly with no
+   * completions. [wake.one_ends_one] One wake ends one wait: wakes that pile
+   * up before a wait may be merged, and the wait after that one blocks as
+   * usual. 0 or a negative error. */
   int (*wake)(lio_backend* b);
 };
 
@@ -410,19 +453,20 @@ typedef struct lio_registrar {
   uint32_t struct_size;
   uint32_t abi_version; /* the host's LIO_ABI_VERSION */
   void* context;
-  /* Register one backend. The vtable (and the strings it points to) must
-   * live as long as the plugin stays loaded. 0 or a negative error:
-   * -LIO_EINVAL malformed vtable, -LIO_EEXIST name taken. Valid only while
-   * lio_plugin_register runs: a later call (through this struct or a copy)
-   * registers nothing and answers -LIO_EINVAL. */
+  /* Register one backend. [register.vtable_lifetime] The vtable (and the
+   * strings it points to) must live as long as the plugin stays loaded.
+   * [register.host_answers] 0 or a negative error: -LIO_EINVAL malformed
+   * vtable, -LIO_EEXIST name taken. Valid only while lio_plugin_register
+   * runs: a later call (through this struct or a copy) registers nothing and
+   * answers -LIO_EINVAL. */
   int (*register_backend)(void* context, const lio_backend_vtable* vtable);
   const lio_host* host;
 } lio_registrar;
 
-/* The exported entry point: register every backend of the plugin and return
- * 0, or return a negative error (the host then unloads the plugin). The host
- * refuses a vtable whose ABI major differs from its own, naming both
- * versions.
+/* The exported entry point: [register.returns] register every backend of the
+ * plugin and return 0, or return a negative error (the host then unloads the
+ * plugin). [register.vtable_major] The vtable's ABI major is the host's: the
+ * host refuses one whose major differs from its own, naming both versions.
  * [register.registrar_checked] The plugin reads nothing of the registrar past
  * its struct_size, and refuses — returning -LIO_EINVAL without registering
  * anything — a registrar that is NULL, too short to hold register_backend,

@@ -40,7 +40,7 @@ class BufferTest : public ConformanceTest {
 };
 LIO_INSTANTIATE_CONFORMANCE_SUITE(BufferTest);
 
-LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, RecvBufferAfterCompletion) {
+LIO_CONFORMANCE_CASE(BufferTest, buffers_untouched_after_completion, RecvBufferAfterCompletion) {
   LIO_REQUIRE_OPS(LIO_OP_RECV);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -57,7 +57,7 @@ LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, RecvBufferAf
   EXPECT_EQ(Drain(pair.tested), "second") << "the completed recv consumed more data";
 }
 
-LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, CancelledRecvBuffer) {
+LIO_CONFORMANCE_CASE(BufferTest, buffers_untouched_after_completion, CancelledRecvBuffer) {
   LIO_REQUIRE_OPS(LIO_OP_RECV);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -74,7 +74,7 @@ LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, CancelledRec
   EXPECT_EQ(Drain(pair.tested), "after") << "the cancelled recv consumed data";
 }
 
-LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, CancelledRecvmsgBuffersAndHeader) {
+LIO_CONFORMANCE_CASE(BufferTest, buffers_untouched_after_completion, CancelledRecvmsgBuffersAndHeader) {
   LIO_REQUIRE_OPS(LIO_OP_RECVMSG);
   UdpSocket a = OwnedUdpSocket(), b = OwnedUdpSocket();
   ASSERT_GE(a.handle, 0);
@@ -103,7 +103,7 @@ LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, CancelledRec
   EXPECT_EQ(Drain(b.handle), "datagram") << "the cancelled recvmsg consumed the datagram";
 }
 
-LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, CancelledAcceptAddress) {
+LIO_CONFORMANCE_CASE(BufferTest, buffers_untouched_after_completion, CancelledAcceptAddress) {
   LIO_REQUIRE_OPS(LIO_OP_ACCEPT);
   Listener listener = OwnedListener();
   auto& peer = Keep<sockaddr_storage>();
@@ -129,7 +129,7 @@ LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, CancelledAcc
 
 // The race the clause is about: an op that completes while a cancel for it
 // is on its way. Whatever wins, once wait returned it the buffer is ours.
-LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, ReadRacingCancel) {
+LIO_CONFORMANCE_CASE(BufferTest, buffers_untouched_after_completion, ReadRacingCancel) {
   LIO_REQUIRE_OPS(LIO_OP_READ);
   constexpr int kRounds = 50;
   constexpr size_t kSize = 64 * 1024;
@@ -152,7 +152,7 @@ LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, ReadRacingCa
   }
 }
 
-LIO_CONFORMANCE_CASE(BufferTest, buffer_untouched_after_completion, RecvmsgHeaderAfterCompletion) {
+LIO_CONFORMANCE_CASE(BufferTest, buffers_untouched_after_completion, RecvmsgHeaderAfterCompletion) {
   LIO_REQUIRE_OPS(LIO_OP_RECVMSG);
   UdpSocket a = OwnedUdpSocket(), b = OwnedUdpSocket();
   ASSERT_GE(a.handle, 0);

@@ -18,7 +18,7 @@ class CancelTest : public ConformanceTest {
 };
 LIO_INSTANTIATE_CONFORMANCE_SUITE(CancelTest);
 
-LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, WaitingRecvCompletesEcanceled) {
+LIO_CONFORMANCE_CASE(CancelTest, cancel_completes_once, WaitingRecvCompletesEcanceled) {
   LIO_REQUIRE_OPS(LIO_OP_RECV);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -31,7 +31,7 @@ LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, WaitingRecvCompletesEcanceled
   EXPECT_EQ(Cancel(id), -LIO_ENOENT) << "no longer in flight once reaped";
 }
 
-LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, UnflushedRecvCompletesEcanceled) {
+LIO_CONFORMANCE_CASE(CancelTest, cancel_completes_once, UnflushedRecvCompletesEcanceled) {
   LIO_REQUIRE_OPS(LIO_OP_RECV);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -41,7 +41,7 @@ LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, UnflushedRecvCompletesEcancel
   EXPECT_EQ(WaitForId(id), -LIO_ECANCELED);
 }
 
-LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, CancellingTwiceCompletesOnce) {
+LIO_CONFORMANCE_CASE(CancelTest, cancel_twice, CancellingTwiceCompletesOnce) {
   LIO_REQUIRE_OPS(LIO_OP_RECV);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -53,7 +53,7 @@ LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, CancellingTwiceCompletesOnce)
   EXPECT_TRUE(ReapFor(milliseconds(50)).empty()) << "the second cancel made a second completion";
 }
 
-LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, AfterCompletionIsEnoent) {
+LIO_CONFORMANCE_CASE(CancelTest, cancel_enoent, AfterCompletionIsEnoent) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   uint64_t id = PushNew(Op::Nop());
   Flush();
@@ -62,12 +62,12 @@ LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, AfterCompletionIsEnoent) {
   EXPECT_TRUE(ReapFor(milliseconds(30)).empty());
 }
 
-LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, UnknownIdIsEnoent) {
+LIO_CONFORMANCE_CASE(CancelTest, cancel_enoent, UnknownIdIsEnoent) {
   EXPECT_EQ(Cancel(0xBAD'1D), -LIO_ENOENT);
   EXPECT_TRUE(ReapFor(milliseconds(30)).empty()) << "a refused cancel made a completion";
 }
 
-LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, TimeoutCompletesEcanceledPromptly) {
+LIO_CONFORMANCE_CASE(CancelTest, cancel_completes_once, TimeoutCompletesEcanceledPromptly) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT);
   uint64_t id = PushNew(Op::Timeout(Ns(seconds(10))));
   Flush();
@@ -77,7 +77,7 @@ LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, TimeoutCompletesEcanceledProm
   EXPECT_LE(Ms(Since(start)), Ms(kLateSlack));
 }
 
-LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, WaitingAcceptCompletesEcanceled) {
+LIO_CONFORMANCE_CASE(CancelTest, cancel_completes_once, WaitingAcceptCompletesEcanceled) {
   LIO_REQUIRE_OPS(LIO_OP_ACCEPT);
   Listener listener = OwnedListener();
   uint64_t id = PushNew(Op::Accept(listener.handle));
@@ -87,7 +87,7 @@ LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, WaitingAcceptCompletesEcancel
   EXPECT_EQ(WaitForId(id), -LIO_ECANCELED);
 }
 
-LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, WaitingPollCompletesEcanceled) {
+LIO_CONFORMANCE_CASE(CancelTest, cancel_completes_once, WaitingPollCompletesEcanceled) {
   LIO_REQUIRE_OPS(LIO_OP_POLL);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -98,7 +98,7 @@ LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, WaitingPollCompletesEcanceled
   EXPECT_EQ(WaitForId(id), -LIO_ECANCELED);
 }
 
-LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, RacingCompletionCompletesOnce) {
+LIO_CONFORMANCE_CASE(CancelTest, cancel_completes_once, RacingCompletionCompletesOnce) {
   LIO_REQUIRE_OPS(LIO_OP_RECV);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -113,7 +113,7 @@ LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, RacingCompletionCompletesOnce
   EXPECT_TRUE(ReapFor(milliseconds(50)).empty());
 }
 
-LIO_CONFORMANCE_CASE(CancelTest, cancel_semantics, CancelStopsOnlyItsOwnOp) {
+LIO_CONFORMANCE_CASE(CancelTest, cancel_completes_once, CancelStopsOnlyItsOwnOp) {
   LIO_REQUIRE_OPS(LIO_OP_RECV);
   TcpPair first = OwnedTcpPair(), second = OwnedTcpPair();
   ASSERT_TRUE(first.ok() && second.ok());

@@ -1,6 +1,7 @@
 // What a backend says about itself: its vtable (name, description,
 // capabilities, ABI version), its probe, and the options create accepts.
 #include <cstddef>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,52 +17,64 @@ LIO_INSTANTIATE_CONFORMANCE_SUITE(CapabilityTest);
 
 // [register.name]: the header's own rule (lio_backend_name_valid), the one
 // the host applies too.
-LIO_CONFORMANCE_CASE(CapabilityTest, capability_declared, NameFollowsTheHeadersRule) {
+LIO_CONFORMANCE_CASE(CapabilityTest, register_name, NameFollowsTheHeadersRule) {
   EXPECT_TRUE(lio_backend_name_valid(info().name.c_str()))
       << "name \"" << info().name << "\" breaks plugin_abi.h's rule: 1 to " << LIO_BACKEND_NAME_MAX
       << " of a-z, 0-9, '_', '-', ':', beginning with a letter or digit, not \"auto\"";
 }
 
-LIO_CONFORMANCE_CASE(CapabilityTest, capability_declared, DescriptionIsOneLine) {
+LIO_CONFORMANCE_CASE(CapabilityTest, register_description, DescriptionIsOneLine) {
   EXPECT_FALSE(info().description.empty()) << "`lio backends` shows an empty description";
   EXPECT_EQ(info().description.find('\n'), std::string::npos) << "description: " << info().description;
 }
 
-LIO_CONFORMANCE_CASE(CapabilityTest, capability_declared, OnlyRealOpCodesDeclared) {
-  EXPECT_EQ(info().capabilities & ~LIO_CAP_ALL_OPS, 0u)
-      << "capability bits beyond LIO_OP_COUNT: 0x" << std::hex << (info().capabilities & ~LIO_CAP_ALL_OPS);
+LIO_CONFORMANCE_CASE(CapabilityTest, register_capabilities, OnlyRealOpCodesDeclared) {
+  // The vtable's own mask: the host keeps only the real bits in info().
+  uint64_t declared = info().vtable->capabilities;
+  EXPECT_EQ(declared & ~LIO_CAP_ALL_OPS, 0u)
+      << "capability bits beyond LIO_OP_COUNT: 0x" << std::hex << (declared & ~LIO_CAP_ALL_OPS);
 }
 
-LIO_CONFORMANCE_CASE(CapabilityTest, capability_declared, AbiMajorMatchesHost) {
+LIO_CONFORMANCE_CASE(CapabilityTest, register_vtable_major, AbiMajorMatchesHost) {
   EXPECT_EQ(LIO_ABI_MAJOR(info().abi_version), static_cast<uint32_t>(LIO_ABI_VERSION_MAJOR));
 }
 
-LIO_CONFORMANCE_CASE(CapabilityTest, probe_explains_refusal, ProbeIsStableAndExplained) {
+LIO_CONFORMANCE_CASE(CapabilityTest, probe_no_side_effects, ProbeAnswersTheSameEveryTime) {
   ProbeResult first = Backend::Probe(info());
   ProbeResult second = Backend::Probe(info());
   EXPECT_EQ(first.code, second.code) << "probe has no side effects and answers the same";
-  EXPECT_LE(first.code, 0);
-  if (!first.ok()) {
-    EXPECT_FALSE(first.why.empty()) << "probe refused (" << first.code << ") without saying why";
-  }
+  EXPECT_EQ(first.why, second.why);
+}
+
+// Straight through the vtable: the host's Backend::Probe fills in the error's
+// own name when a probe gives no reason, which would hide a silent refusal.
+LIO_CONFORMANCE_CASE(CapabilityTest, probe_explains, RefusalIsNegativeAndSaysWhy) {
+  char why[256];
+  std::memset(why, 'x', sizeof why);
+  int answer = info().vtable->probe(why, sizeof why);
+  EXPECT_LE(answer, 0) << "probe answers 0 or a negative error";
+  if (answer == 0) return;
+  size_t length = strnlen(why, sizeof why);
+  ASSERT_LT(length, sizeof why) << "probe refused (" << answer << ") and left `why` without its NUL";
+  EXPECT_GT(length, 0u) << "probe refused (" << answer << ") without saying why";
 }
 
 class ConfigTest : public ConformanceTest {};
 LIO_INSTANTIATE_CONFORMANCE_SUITE(ConfigTest);
 
-LIO_CONFORMANCE_CASE(ConfigTest, config_validated, UnknownOptionIsEinval) {
+LIO_CONFORMANCE_CASE(ConfigTest, create_options, UnknownOptionIsEinval) {
   auto created = Backend::Create(info(), {.capacity = 8, .options = "lio_conformance_no_such_option=1"});
   ASSERT_FALSE(created.has_value()) << "an unknown option key must be refused, so typos are caught";
   EXPECT_EQ(created.error().code.value(), LIO_EINVAL) << created.error().message;
 }
 
-LIO_CONFORMANCE_CASE(ConfigTest, config_validated, MalformedOptionIsEinval) {
+LIO_CONFORMANCE_CASE(ConfigTest, create_options, MalformedOptionIsEinval) {
   auto created = Backend::Create(info(), {.capacity = 8, .options = "no_equals_sign"});
   ASSERT_FALSE(created.has_value()) << "\"key=value,...\" without '=' must be refused";
   EXPECT_EQ(created.error().code.value(), LIO_EINVAL) << created.error().message;
 }
 
-LIO_CONFORMANCE_CASE(ConfigTest, config_validated, EmptyOptionsAreAccepted) {
+LIO_CONFORMANCE_CASE(ConfigTest, create_options, EmptyOptionsAreAccepted) {
   auto created = Backend::Create(info(), {.capacity = 8, .options = ""});
   EXPECT_TRUE(created.has_value()) << created.error().message;
 }
@@ -90,13 +103,13 @@ constexpr uint32_t kSizeThroughCapacity =
 // [create.config_read]: an older, shorter config that still holds `capacity`
 // is read up to its struct_size; the fields it lacks — options among them —
 // are NULL, so what lies past its end is never read.
-LIO_CONFORMANCE_CASE(ConfigTest, config_validated, ConfigThroughCapacityIsReadNoFurther) {
+LIO_CONFORMANCE_CASE(ConfigTest, create_config_read, ConfigThroughCapacityIsReadNoFurther) {
   lio_backend_config config = ConfigOf(8, "lio_conformance_past_struct_size=1");
   config.struct_size = kSizeThroughCapacity;
   EXPECT_EQ(CreateRaw(info(), &config), 0) << "the options lie past struct_size: they are not there";
 }
 
-LIO_CONFORMANCE_CASE(ConfigTest, config_validated, ConfigTooShortForCapacityIsEinval) {
+LIO_CONFORMANCE_CASE(ConfigTest, create_config_read, ConfigTooShortForCapacityIsEinval) {
   lio_backend_config config = ConfigOf(8, nullptr);
   for (uint32_t size : {0u, static_cast<uint32_t>(offsetof(lio_backend_config, capacity)), kSizeThroughCapacity - 1}) {
     config.struct_size = size;
@@ -104,7 +117,7 @@ LIO_CONFORMANCE_CASE(ConfigTest, config_validated, ConfigTooShortForCapacityIsEi
   }
 }
 
-LIO_CONFORMANCE_CASE(ConfigTest, config_validated, ConfigOfAnotherMajorIsEinval) {
+LIO_CONFORMANCE_CASE(ConfigTest, create_config_read, ConfigOfAnotherMajorIsEinval) {
   lio_backend_config config = ConfigOf(8, nullptr);
   config.abi_version = (LIO_ABI_VERSION_MAJOR + 1u) << 16;
   EXPECT_EQ(CreateRaw(info(), &config), -LIO_EINVAL);
@@ -112,17 +125,45 @@ LIO_CONFORMANCE_CASE(ConfigTest, config_validated, ConfigOfAnotherMajorIsEinval)
 }
 
 // [create.capacity_zero]: room for no operation is no backend.
-LIO_CONFORMANCE_CASE(ConfigTest, config_validated, CapacityZeroIsEinval) {
+LIO_CONFORMANCE_CASE(ConfigTest, create_capacity_zero, CapacityZeroIsEinval) {
   lio_backend_config config = ConfigOf(0, nullptr);
   EXPECT_EQ(CreateRaw(info(), &config), -LIO_EINVAL);
 }
 
 // [create.config_read]: flag bits a backend does not know are hints or
 // promises of a later minor version, not errors.
-LIO_CONFORMANCE_CASE(ConfigTest, config_validated, UnknownConfigFlagsAreIgnored) {
+LIO_CONFORMANCE_CASE(ConfigTest, create_flags_ignored, UnknownConfigFlagsAreIgnored) {
   lio_backend_config config = ConfigOf(8, nullptr);
   config.flags = 0x80000000u;
   EXPECT_EQ(CreateRaw(info(), &config), 0);
+}
+
+// [create.host_optional]: a config without a host (a caller that offers
+// none) is enough for any backend; a wrapper finds what it wraps through the
+// registrar's host, not the config's.
+LIO_CONFORMANCE_CASE(ConfigTest, create_host_optional, NullHostIsAccepted) {
+  lio_backend_config config = ConfigOf(8, nullptr);
+  ASSERT_EQ(config.host, nullptr);
+  EXPECT_EQ(CreateRaw(info(), &config), 0);
+}
+
+// [create.out_untouched]: a caller may keep what *out held on failure.
+LIO_CONFORMANCE_CASE(ConfigTest, create_out_untouched, FailedCreateLeavesOutAlone) {
+  lio_backend_config zero = ConfigOf(0, nullptr);
+  lio_backend_config other_major = ConfigOf(8, nullptr);
+  other_major.abi_version = (LIO_ABI_VERSION_MAJOR + 1u) << 16;
+  lio_backend_config unknown_option = ConfigOf(8, "lio_conformance_no_such_option=1");
+  for (const lio_backend_config* config : {&zero, &other_major, &unknown_option}) {
+    int sentinel = 0;
+    lio_backend* out = reinterpret_cast<lio_backend*>(&sentinel);
+    int rc = info().vtable->create(config, &out);
+    if (rc == 0) {
+      info().vtable->destroy(out);
+      ADD_FAILURE() << "create accepted a bad config";
+      continue;
+    }
+    EXPECT_EQ(out, reinterpret_cast<lio_backend*>(&sentinel)) << "create failed (" << rc << ") and wrote *out";
+  }
 }
 
 // Every declared op is accepted at push and implemented: pushed well-formed
@@ -190,7 +231,7 @@ class DeclaredOpsTest : public ConformanceTest {
 };
 LIO_INSTANTIATE_CONFORMANCE_SUITE(DeclaredOpsTest);
 
-LIO_CONFORMANCE_CASE(DeclaredOpsTest, capability_declared, DeclaredOpsAreImplemented) {
+LIO_CONFORMANCE_CASE(DeclaredOpsTest, push_declared_implemented, DeclaredOpsAreImplemented) {
   for (uint32_t code = 0; code < LIO_OP_COUNT; ++code) {
     if (!declares(code)) continue;
     uint64_t id = NextId();

@@ -14,7 +14,7 @@ class CapacityTest : public ConformanceTest {
 };
 LIO_INSTANTIATE_CONFORMANCE_SUITE(CapacityTest);
 
-LIO_CONFORMANCE_CASE(CapacityTest, capacity_honoured, PushPastCapacityIsEagainAndLosesNothing) {
+LIO_CONFORMANCE_CASE(CapacityTest, push_full, PushPastCapacityIsEagainAndLosesNothing) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   ASSERT_TRUE(Reopen({.capacity = kSmallCapacity}));
   std::set<uint64_t> accepted;
@@ -31,7 +31,7 @@ LIO_CONFORMANCE_CASE(CapacityTest, capacity_honoured, PushPastCapacityIsEagainAn
   EXPECT_TRUE(ReapFor(milliseconds(50)).empty()) << "the refused op completed anyway";
 }
 
-LIO_CONFORMANCE_CASE(CapacityTest, capacity_honoured, ReapingFreesRoom) {
+LIO_CONFORMANCE_CASE(CapacityTest, capacity_in_flight, ReapingFreesRoom) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   ASSERT_TRUE(Reopen({.capacity = kSmallCapacity}));
   for (int round = 0; round < 3; ++round) {
@@ -44,7 +44,7 @@ LIO_CONFORMANCE_CASE(CapacityTest, capacity_honoured, ReapingFreesRoom) {
   }
 }
 
-LIO_CONFORMANCE_CASE(CapacityTest, capacity_honoured, CompletedOpsCountUntilReaped) {
+LIO_CONFORMANCE_CASE(CapacityTest, capacity_in_flight, CompletedOpsCountUntilReaped) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   ASSERT_TRUE(Reopen({.capacity = kSmallCapacity}));
   for (uint32_t i = 0; i < kSmallCapacity; ++i) ASSERT_EQ(Push(NextId(), Op::Nop()), 0);
@@ -56,7 +56,7 @@ LIO_CONFORMANCE_CASE(CapacityTest, capacity_honoured, CompletedOpsCountUntilReap
   WaitFor(1);
 }
 
-LIO_CONFORMANCE_CASE(CapacityTest, capacity_honoured, PushPastCapacityWhileOpsWaitIsEagain) {
+LIO_CONFORMANCE_CASE(CapacityTest, push_full, PushPastCapacityWhileOpsWaitIsEagain) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT, LIO_OP_NOP);
   ASSERT_TRUE(Reopen({.capacity = 4}));
   std::set<uint64_t> waiting;
@@ -68,7 +68,7 @@ LIO_CONFORMANCE_CASE(CapacityTest, capacity_honoured, PushPastCapacityWhileOpsWa
   EXPECT_EQ(Complete(Op::Nop()), 0) << "room again after reaping";
 }
 
-LIO_CONFORMANCE_CASE(CapacityTest, capacity_honoured, CapacityOfOne) {
+LIO_CONFORMANCE_CASE(CapacityTest, capacity_in_flight, CapacityOfOne) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   ASSERT_TRUE(Reopen({.capacity = 1}));
   uint64_t id = PushNew(Op::Nop());
@@ -78,7 +78,7 @@ LIO_CONFORMANCE_CASE(CapacityTest, capacity_honoured, CapacityOfOne) {
   EXPECT_EQ(Complete(Op::Nop()), 0);
 }
 
-LIO_CONFORMANCE_CASE(CapacityTest, capacity_honoured, RefusedDuplicateTakesNoRoom) {
+LIO_CONFORMANCE_CASE(CapacityTest, push_duplicate, RefusedDuplicateTakesNoRoom) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   ASSERT_TRUE(Reopen({.capacity = 2}));
   uint64_t id = PushNew(Op::Nop());
@@ -91,7 +91,7 @@ LIO_CONFORMANCE_CASE(CapacityTest, capacity_honoured, RefusedDuplicateTakesNoRoo
 // [push.full_first]: when the backend is full and the id is in flight too,
 // full is the answer (-EAGAIN): it is checked first by every backend, so the
 // caller's retry logic sees the same thing everywhere.
-LIO_CONFORMANCE_CASE(CapacityTest, capacity_honoured, FullIsAnsweredBeforeADuplicateId) {
+LIO_CONFORMANCE_CASE(CapacityTest, push_full_first, FullIsAnsweredBeforeADuplicateId) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT, LIO_OP_NOP);
   ASSERT_TRUE(Reopen({.capacity = 2}));
   uint64_t first = PushNew(Op::Timeout(Ns(seconds(10))));

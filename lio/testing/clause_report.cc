@@ -32,7 +32,7 @@ std::vector<std::pair<std::string, Tallies>> Tally(const std::vector<CaseOutcome
     auto backend = std::find_if(backends.begin(), backends.end(), [&](auto& b) { return b.first == outcome.backend; });
     if (backend == backends.end()) {
       backends.push_back({outcome.backend, {}});
-      for (const Clause& clause : kAllClauses) backends.back().second.push_back({std::string(clause.name), {}});
+      for (const Clause& clause : kAllClauses) backends.back().second.push_back({std::string(clause.id), {}});
       backend = backends.end() - 1;
     }
     Tallies& tallies = backend->second;
@@ -52,12 +52,12 @@ std::vector<std::pair<std::string, Tallies>> Tally(const std::vector<CaseOutcome
   return backends;
 }
 
-std::string_view PromiseOf(std::string_view clause_name) {
-  for (const Clause& clause : kAllClauses) {
-    if (clause.name == clause_name) return clause.promise;
-  }
-  return "";
+std::string_view PromiseOf(std::string_view id) {
+  const Clause* clause = ClauseById(id);
+  return clause ? clause->promise : "";
 }
+
+std::string_view GroupOf(std::string_view id) { return id.substr(0, id.find('.')); }
 
 std::string JsonString(std::string_view text) {
   std::string out = "\"";
@@ -211,7 +211,7 @@ bool ClauseReport::WriteJson(const std::filesystem::path& path) const {
     bool first_clause = true;
     for (const auto& [clause, tally] : tallies) {
       json << (first_clause ? "\n" : ",\n") << "  {\"clause\": " << JsonString(clause)
-           << ", \"promise\": " << JsonString(PromiseOf(clause))
+           << ", \"group\": " << JsonString(GroupOf(clause)) << ", \"promise\": " << JsonString(PromiseOf(clause))
            << ", \"status\": " << JsonString(StatusName(tally.status())) << ", \"passed\": " << tally.passed
            << ", \"failed\": " << tally.failed << ", \"skipped\": " << tally.skipped << ", \"cases\": [";
       first_clause = false;

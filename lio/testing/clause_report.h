@@ -1,9 +1,10 @@
-// ClauseReport: the outcome of every case, grouped by backend and clause —
+// ClauseReport: the outcome of every case, grouped by backend and clause (an
+// id of plugin_abi.h, clauses.h) —
 // printed as a table at the end of a run and written as JSON (--lio_json) for
 // `lio conformance` and CI:
 //
 //   [{"backend": "io_uring",
-//     "clauses": [{"clause": "exactly_once", "promise": "...", "status": "pass",
+//     "clauses": [{"clause": "wait.exactly_once", "group": "wait", "promise": "...", "status": "pass",
 //                  "passed": 4, "failed": 0, "skipped": 0,
 //                  "cases": [{"name": "...", "status": "pass", "message": ""}]}]}]
 //

@@ -30,21 +30,22 @@ TEST(ClauseReportTest, MalformedLineIsRejected) { EXPECT_FALSE(FromLine("pass\to
 
 TEST(ClauseReportTest, OneFailedCaseFailsItsClause) {
   ClauseReport report;
-  report.Add({"a", "b1", "exactly_once", CaseStatus::kPass, ""});
-  report.Add({"b", "b1", "exactly_once", CaseStatus::kFail, "[exactly_once] id 0x1 completed twice"});
-  report.Add({"c", "b1", "push_errors", CaseStatus::kSkip, "backend does not declare fsync"});
+  report.Add({"a", "b1", "wait.exactly_once", CaseStatus::kPass, ""});
+  report.Add({"b", "b1", "wait.exactly_once", CaseStatus::kFail, "[wait.exactly_once] id 0x1 completed twice"});
+  report.Add({"c", "b1", "push.undeclared", CaseStatus::kSkip, "backend declares every op"});
   EXPECT_TRUE(report.any_failed());
   std::ostringstream table;
   report.PrintTable(table);
-  EXPECT_NE(table.str().find("exactly_once                        FAIL"), std::string::npos) << table.str();
-  EXPECT_NE(table.str().find("push_errors                         skip"), std::string::npos) << table.str();
-  EXPECT_NE(table.str().find("[exactly_once] id 0x1 completed twice"), std::string::npos) << table.str();
+  EXPECT_NE(table.str().find("wait.exactly_once                   FAIL"), std::string::npos) << table.str();
+  EXPECT_NE(table.str().find("push.undeclared                     skip"), std::string::npos) << table.str();
+  EXPECT_NE(table.str().find("[wait.exactly_once] id 0x1 completed twice"), std::string::npos) << table.str();
 
   TempDir dir;
   ASSERT_TRUE(report.WriteJson(dir.path() / "report.json"));
   std::ifstream in(dir.path() / "report.json");
   std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_NE(json.find(R"("clause": "exactly_once", "promise": )"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("clause": "wait.exactly_once", "group": "wait", "promise": "Each pushed)"), std::string::npos)
+      << json;
   EXPECT_NE(json.find(R"("status": "fail", "passed": 1, "failed": 1, "skipped": 0)"), std::string::npos) << json;
 }
 

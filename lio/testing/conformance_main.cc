@@ -7,6 +7,8 @@
 // Options:
 //   --lio_json=FILE   also write the clause report as JSON (clause_report.h)
 //   --lio_isolate     run each case in its own process (a crash fails one case)
+//   --lio_clause=ID[,ID...]  run only the cases of these plugin_abi.h ids
+//   --lio_clauses     print the clause map (id -> cases) and exit; no backend
 //
 // --lio_plugin loads that plugin file and tests every backend it registers
 // (or only NAME). --lio_backend alone finds NAME through the registry's search
@@ -19,6 +21,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +31,7 @@
 #include "lio/core/registry.h"
 #include "lio/testing/backends_under_test.h"
 #include "lio/testing/case_watchdog.h"
+#include "lio/testing/clause_map.h"
 #include "lio/testing/clause_report.h"
 #include "lio/testing/isolate.h"
 #include "lio/testing/platform.h"
@@ -44,6 +48,8 @@ struct Choice {
   std::string backend_name;
   std::string json_path;
   bool isolate = false;
+  bool print_map = false;
+  std::string clause_ids;
   std::string case_outcome_path;  // internal: an isolated case reports here
 };
 
@@ -72,11 +78,16 @@ Choice TakeFlags(int* argc, char** argv) {
       choice.json_path = value;
     } else if (arg == "--lio_isolate") {
       choice.isolate = true;
+    } else if (arg == "--lio_clauses") {
+      choice.print_map = true;
+    } else if (arg.starts_with("--lio_clause=")) {
+      choice.clause_ids = value;
     } else if (arg.starts_with("--lio_case_outcome=")) {
       choice.case_outcome_path = value;
     } else if (arg.starts_with("--lio_")) {
       UsageError("unknown flag " + std::string(arg) +
-                 " (known: --lio_plugin=PATH, --lio_backend=NAME, --lio_json=FILE, --lio_isolate)");
+                 " (known: --lio_plugin=PATH, --lio_backend=NAME, --lio_json=FILE, --lio_isolate, --lio_clause=ID,... "
+                 "--lio_clauses)");
     } else {
       argv[kept++] = argv[i];
     }
@@ -146,6 +157,10 @@ void Publish(const lio::testing::ClauseReport& report, const Choice& choice) {
 
 int main(int argc, char** argv) {
   Choice choice = TakeFlags(&argc, argv);
+  if (choice.print_map) {
+    lio::testing::PrintClauseMap(std::cout);
+    return 0;
+  }
   if (choice.plugin_path.empty() && choice.backend_name.empty()) {
     UsageError(
         "no backend chosen. Pass --lio_plugin=PATH (a plugin file: test every backend it registers) and/or "
@@ -161,6 +176,12 @@ int main(int argc, char** argv) {
   lio::testing::SetBackendsUnderTest(std::move(backends));
   lio::testing::platform::InitProcess();
   ::testing::InitGoogleTest(&argc, argv);
+  if (!choice.clause_ids.empty()) {
+    std::string error;
+    std::optional<std::string> filter = lio::testing::FilterForClauses(choice.clause_ids, &error);
+    if (!filter) UsageError(error);
+    GTEST_FLAG_SET(filter, *filter);
+  }
 
   lio::testing::ClauseReport report;
   if (choice.isolate) {

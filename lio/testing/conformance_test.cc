@@ -49,7 +49,22 @@ void ClauseTest::SetUp() {
     RecordProperty("clause", "none");
     GTEST_FAIL() << "suite bug: case " << name << " does not start with a clause of clauses.h";
   }
-  RecordProperty("clause", std::string(clause->name));
+  RecordProperty("clause", std::string(clause->id));
+}
+
+// ---- the case registry --------------------------------------------------------
+
+namespace {
+std::vector<RegisteredCase>& MutableCases() {
+  static auto* cases = new std::vector<RegisteredCase>;  // filled during static initialization
+  return *cases;
+}
+}  // namespace
+
+const std::vector<RegisteredCase>& RegisteredCases() { return MutableCases(); }
+
+CaseRegistration::CaseRegistration(const Clause& clause, std::string_view suite, std::string_view name) {
+  MutableCases().push_back({&clause, suite, name});
 }
 
 std::optional<uint32_t> ClauseTest::FirstUndeclared(std::initializer_list<uint32_t> codes) const {
@@ -204,10 +219,10 @@ void ConformanceTest::Observe(const lio_completion& c) {
   }
   // Fatal: once completions cannot be trusted, waiting on is pointless.
   if (completed_.contains(c.id)) {
-    GTEST_FAIL() << "[exactly_once] id 0x" << std::hex << c.id << std::dec << " completed a second time (result "
+    GTEST_FAIL() << "[wait.exactly_once] id 0x" << std::hex << c.id << std::dec << " completed a second time (result "
                  << ::testing::PrintToString(Result{c.result}) << ")";
   }
-  GTEST_FAIL() << "[known_ids_only] completion for id 0x" << std::hex << c.id << std::dec
+  GTEST_FAIL() << "[completion.id] completion for id 0x" << std::hex << c.id << std::dec
                << ", which was never pushed (result " << ::testing::PrintToString(Result{c.result}) << ")";
 }
 
@@ -217,7 +232,7 @@ std::vector<lio_completion> ConformanceTest::WaitOnce(Backend::Timeout timeout) 
   auto batch = backend_->wait(timeout);
   if (wait_guard_.Disarm()) {
     if (timeout) {
-      ADD_FAILURE() << "[wait_timeout_semantics] wait(" << Ms(*timeout) << " ms) had not returned after " << Ms(bound)
+      ADD_FAILURE() << "[wait.duration] wait(" << Ms(*timeout) << " ms) had not returned after " << Ms(bound)
                     << " ms; the suite woke it";
     } else {
       ADD_FAILURE() << "wait() with no timeout had returned nothing after " << Ms(bound)
@@ -244,7 +259,7 @@ std::vector<lio_completion> ConformanceTest::WaitFor(size_t n, nanoseconds deadl
     if (HasFatalFailure()) break;
   }
   if (got.size() < n) {
-    ADD_FAILURE() << "[exactly_once] expected " << n << " completion(s) within "
+    ADD_FAILURE() << "[wait.exactly_once] expected " << n << " completion(s) within "
                   << std::chrono::duration_cast<milliseconds>(deadline).count() << " ms, got " << got.size()
                   << "; still in flight:" << DescribeIds(in_flight_);
   }
@@ -256,7 +271,7 @@ Result ConformanceTest::WaitForId(uint64_t id, nanoseconds deadline) {
   while (in_flight_.contains(id) && !HasFatalFailure()) {
     nanoseconds left = end - Clock::now();
     if (left <= nanoseconds(0)) {
-      ADD_FAILURE() << "[exactly_once] id 0x" << std::hex << id << std::dec << " did not complete within "
+      ADD_FAILURE() << "[wait.exactly_once] id 0x" << std::hex << id << std::dec << " did not complete within "
                     << std::chrono::duration_cast<milliseconds>(deadline).count() << " ms";
       return kNoCompletion;
     }

@@ -3,14 +3,14 @@
 //   class NopTest : public ConformanceTest {};
 //   LIO_INSTANTIATE_CONFORMANCE_SUITE(NopTest);
 //
-//   LIO_CONFORMANCE_CASE(NopTest, result_matches_syscall, NopCompletesWithZero) {
+//   LIO_CONFORMANCE_CASE(NopTest, result_nop, NopCompletesWithZero) {
 //     LIO_REQUIRE_OPS(LIO_OP_NOP);
 //     EXPECT_EQ(Complete(lio::Op::Nop()), 0);
 //   }
 //
-// A case's name starts with the clause it checks (clauses.h); the fixture
-// records that clause as the gtest property "clause" before the case runs, so
-// skipped cases carry it too. Every completion the helpers see is checked
+// A case's name starts with the clause it checks (an id of plugin_abi.h,
+// clauses.h); the fixture records that id as the gtest property "clause"
+// before the case runs, so skipped cases carry it too. Every completion the helpers see is checked
 // against the universal invariants (exactly once, known ids only), and every
 // wait is bounded by kDeadline, so a backend that stops producing fails the
 // case instead of hanging it.
@@ -163,6 +163,19 @@ class ConformanceTest : public ClauseTest {
   uint64_t next_id_ = 0xC0DE'0000'0000'0001ull;
 };
 
+// A conformance case as LIO_CONFORMANCE_CASE entered it: the clause it
+// checks, its gtest suite and its test name (without backend suffix).
+struct RegisteredCase {
+  const Clause* clause;
+  std::string_view suite;
+  std::string_view name;
+};
+// Every case of the suite, in registration order.
+const std::vector<RegisteredCase>& RegisteredCases();
+struct CaseRegistration {
+  CaseRegistration(const Clause& clause, std::string_view suite, std::string_view name);
+};
+
 // How much earlier than asked a timer may fire (clock granularity), and how
 // much later it may fire on a loaded CI machine before the case fails.
 inline constexpr nanoseconds kEarlySlack = milliseconds(2);
@@ -179,9 +192,14 @@ inline nanoseconds Since(Clock::time_point start) { return Clock::now() - start;
 
 }  // namespace lio::testing
 
-// Defines case `Name` of `Suite`, checking `clause` (a name in clauses.h).
-#define LIO_CONFORMANCE_CASE(Suite, clause, Name)                                           \
-  static_assert(::lio::testing::clauses::clause.name == #clause, "clause name mismatch"); \
+// Defines case `Name` of `Suite`, checking the one clause `clause`: an id of
+// plugin_abi.h spelled as a C++ name (push_full_first for [push.full_first];
+// clauses.h lists them). The case is also entered in RegisteredCases(), so
+// the runner can print the map and run the cases of one id.
+#define LIO_CONFORMANCE_CASE(Suite, clause, Name)                                                        \
+  static_assert(::lio::testing::clauses::clause.testable(), #clause " is marked not testable in clauses.h"); \
+  static const ::lio::testing::CaseRegistration lio_case_##Suite##_##clause##_##Name{                    \
+      ::lio::testing::clauses::clause, #Suite, #clause "_" #Name};                                        \
   TEST_P(Suite, clause##_##Name)
 
 // Skips the case, saying why, when the backend does not declare every op.

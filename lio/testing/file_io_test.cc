@@ -40,7 +40,7 @@ std::string_view View(std::span<const char> bytes) { return {bytes.data(), bytes
 
 // ---- read ----
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadAtOffset) {
+LIO_CONFORMANCE_CASE(FileIoTest, result_bytes_read, ReadAtOffset) {
   LIO_REQUIRE_OPS(LIO_OP_READ);
   lio_handle file = PatternFile();
   std::span<char> buf = Buffer(100);
@@ -49,7 +49,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadAtOffset) {
   EXPECT_EQ(platform::FilePosition(file), 0) << "a read at an offset leaves the file position alone";
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadAtCurrentPositionAdvancesIt) {
+LIO_CONFORMANCE_CASE(FileIoTest, offset_current, ReadAtCurrentPositionAdvancesIt) {
   LIO_REQUIRE_OPS(LIO_OP_READ);
   lio_handle file = PatternFile();
   std::span<char> buf = Buffer(100);
@@ -61,7 +61,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadAtCurrentPositionAd
   EXPECT_EQ(platform::FilePosition(file), 200);
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadIsShortAtEndOfFile) {
+LIO_CONFORMANCE_CASE(FileIoTest, result_bytes_read, ReadIsShortAtEndOfFile) {
   LIO_REQUIRE_OPS(LIO_OP_READ);
   lio_handle file = PatternFile();
   std::span<char> buf = Buffer(100);
@@ -71,7 +71,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadIsShortAtEndOfFile)
   EXPECT_EQ(Complete(Op::Read(file, buf.data(), buf.size(), kFileSize + 4096)), 0) << "past end of file";
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadOfClosedHandleIsEbadf) {
+LIO_CONFORMANCE_CASE(FileIoTest, result_errors, ReadOfClosedHandleIsEbadf) {
   LIO_REQUIRE_OPS(LIO_OP_READ);
   std::span<char> buf = Buffer(16);
   lio_handle closed = platform::KnownClosedHandle();
@@ -83,7 +83,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadOfClosedHandleIsEba
 // [handles.out_of_range]: a handle is an intptr_t; one that no open handle
 // can equal — beyond an int on POSIX, negative everywhere — is -EBADF, never
 // cut down to a number that is open (2^32 + fd must not read fd).
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, HandleOutOfRangeIsEbadfNotTruncated) {
+LIO_CONFORMANCE_CASE(FileIoTest, handles_out_of_range, HandleOutOfRangeIsEbadfNotTruncated) {
   LIO_REQUIRE_OPS(LIO_OP_READ);
   lio_handle file = PatternFile();
   std::span<char> buf = Buffer(16);
@@ -96,7 +96,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, HandleOutOfRangeIsEbadf
   }
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadOfDirectoryIsEisdir) {
+LIO_CONFORMANCE_CASE(FileIoTest, result_errors, ReadOfDirectoryIsEisdir) {
   LIO_REQUIRE_OPS(LIO_OP_READ);
   lio_handle dir = Own(platform::OpenDirectory(TempPath()));
   if (dir < 0) GTEST_SKIP() << "this OS has no directory handles";
@@ -107,7 +107,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadOfDirectoryIsEisdir
 
 // ---- write ----
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, WriteAtOffset) {
+LIO_CONFORMANCE_CASE(FileIoTest, result_bytes_written, WriteAtOffset) {
   LIO_REQUIRE_OPS(LIO_OP_WRITE);
   lio_handle file = PatternFile();
   const std::string& text = Keep<std::string>("hello");
@@ -117,7 +117,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, WriteAtOffset) {
   EXPECT_EQ(platform::FilePosition(file), 0) << "a write at an offset leaves the file position alone";
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, WriteAtCurrentPositionAdvancesIt) {
+LIO_CONFORMANCE_CASE(FileIoTest, offset_current, WriteAtCurrentPositionAdvancesIt) {
   LIO_REQUIRE_OPS(LIO_OP_WRITE);
   lio_handle file = PatternFile();
   const std::string& abc = Keep<std::string>("abc");
@@ -129,7 +129,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, WriteAtCurrentPositionA
   EXPECT_EQ(Contents(), Pattern().replace(0, 7, "abcdefg"));
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, WritePastEndExtendsFile) {
+LIO_CONFORMANCE_CASE(FileIoTest, result_bytes_written, WritePastEndExtendsFile) {
   LIO_REQUIRE_OPS(LIO_OP_WRITE);
   lio_handle file = PatternFile();
   const std::string& tail = Keep<std::string>("tail");
@@ -138,7 +138,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, WritePastEndExtendsFile
   EXPECT_EQ(Contents(), expected);
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, WriteToReadOnlyHandleIsEbadf) {
+LIO_CONFORMANCE_CASE(FileIoTest, result_errors, WriteToReadOnlyHandleIsEbadf) {
   LIO_REQUIRE_OPS(LIO_OP_WRITE);
   lio_handle file = PatternFile(platform::Access::kReadOnly);
   const std::string& text = Keep<std::string>("nope");
@@ -150,7 +150,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, WriteToReadOnlyHandleIs
 
 // ---- readv / writev ----
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadvScattersAtOffset) {
+LIO_CONFORMANCE_CASE(FileIoTest, result_bytes_read, ReadvScattersAtOffset) {
   LIO_REQUIRE_OPS(LIO_OP_READV);
   lio_handle file = PatternFile();
   std::span<char> a = Buffer(7), b = Buffer(13), c = Buffer(40);
@@ -164,7 +164,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadvScattersAtOffset) 
   EXPECT_EQ(platform::FilePosition(file), 0);
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadvAtCurrentPositionAdvancesIt) {
+LIO_CONFORMANCE_CASE(FileIoTest, offset_current, ReadvAtCurrentPositionAdvancesIt) {
   LIO_REQUIRE_OPS(LIO_OP_READV);
   lio_handle file = PatternFile();
   std::span<char> a = Buffer(10), b = Buffer(20);
@@ -176,7 +176,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadvAtCurrentPositionA
   EXPECT_EQ(std::string(View(a)) + std::string(View(b)), Pattern().substr(30, 30));
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadvIsShortAtEndOfFile) {
+LIO_CONFORMANCE_CASE(FileIoTest, result_bytes_read, ReadvIsShortAtEndOfFile) {
   LIO_REQUIRE_OPS(LIO_OP_READV);
   lio_handle file = PatternFile();
   std::span<char> a = Buffer(10), b = Buffer(20);
@@ -185,7 +185,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadvIsShortAtEndOfFile
   EXPECT_EQ(std::string(View(a)) + std::string(View(b.first(5))), Pattern().substr(kFileSize - 15));
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, WritevGathersAtOffset) {
+LIO_CONFORMANCE_CASE(FileIoTest, result_bytes_written, WritevGathersAtOffset) {
   LIO_REQUIRE_OPS(LIO_OP_WRITEV);
   lio_handle file = PatternFile();
   const std::string& a = Keep<std::string>("gather");
@@ -197,7 +197,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, WritevGathersAtOffset) 
   EXPECT_EQ(platform::FilePosition(file), 0);
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, WritevAtCurrentPositionAdvancesIt) {
+LIO_CONFORMANCE_CASE(FileIoTest, offset_current, WritevAtCurrentPositionAdvancesIt) {
   LIO_REQUIRE_OPS(LIO_OP_WRITEV);
   lio_handle file = PatternFile();
   const std::string& a = Keep<std::string>("12");
@@ -213,19 +213,19 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, WritevAtCurrentPosition
 
 // ---- fsync ----
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, FsyncCompletesWithZero) {
+LIO_CONFORMANCE_CASE(FileIoTest, result_zero, FsyncCompletesWithZero) {
   LIO_REQUIRE_OPS(LIO_OP_FSYNC);
   lio_handle file = PatternFile();
   EXPECT_EQ(Complete(Op::Fsync(file)), platform::Fsync(file, false));
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, DataOnlyFsyncCompletesWithZero) {
+LIO_CONFORMANCE_CASE(FileIoTest, fsync_datasync, DataOnlyFsyncCompletesWithZero) {
   LIO_REQUIRE_OPS(LIO_OP_FSYNC);
   lio_handle file = PatternFile();
   EXPECT_EQ(Complete(Op::Fsync(file, /*data_only=*/true)), platform::Fsync(file, true));
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, FsyncOfClosedHandleIsEbadf) {
+LIO_CONFORMANCE_CASE(FileIoTest, result_errors, FsyncOfClosedHandleIsEbadf) {
   LIO_REQUIRE_OPS(LIO_OP_FSYNC);
   lio_handle closed = platform::KnownClosedHandle();
   int64_t expected = platform::Fsync(closed, false);
@@ -235,7 +235,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, FsyncOfClosedHandleIsEb
 
 // ---- openat ----
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatCreatesFile) {
+LIO_CONFORMANCE_CASE(FileIoTest, result_new_handle, OpenatCreatesFile) {
   LIO_REQUIRE_OPS(LIO_OP_OPENAT);
   std::filesystem::path path = TempPath() / "created";
   Result opened =
@@ -247,7 +247,32 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatCreatesFile) {
   EXPECT_EQ(ReadFile(path), "new");
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatOfMissingFileIsEnoent) {
+// [openat.mode]: compared with the blocking call, so the process umask and
+// the OS's notion of permissions (Windows keeps only "read-only") apply to
+// both alike. Every mode asked keeps the owner's write bit, which every OS
+// can express.
+LIO_CONFORMANCE_CASE(FileIoTest, openat_mode, CreatedFileHasTheModeAskedLessUmask) {
+  LIO_REQUIRE_OPS(LIO_OP_OPENAT);
+  for (uint32_t mode : {0600u, 0640u, 0700u, 0755u}) {
+    std::string name = std::to_string(mode);
+    std::filesystem::path blocking = TempPath() / ("blocking_" + name);
+    std::filesystem::path async = TempPath() / ("async_" + name);
+    constexpr uint32_t kFlags = LIO_OPEN_CREATE | LIO_OPEN_EXCL | LIO_OPEN_WRONLY;
+    int64_t reference = platform::Openat(LIO_AT_FDCWD, StablePath(blocking), kFlags, mode);
+    ASSERT_GE(reference, 0);
+    platform::CloseHandle(static_cast<lio_handle>(reference));
+    Result opened = Complete(Op::Openat(LIO_AT_FDCWD, StablePath(async), kFlags, mode));
+    ASSERT_GE(opened, 0);
+    Own(opened);
+    auto expected = std::filesystem::status(blocking).permissions();
+    auto got = std::filesystem::status(async).permissions();
+    EXPECT_EQ(static_cast<unsigned>(got), static_cast<unsigned>(expected))
+        << "mode 0" << std::oct << mode << ": the file was created with 0" << static_cast<unsigned>(got)
+        << ", the blocking call creates 0" << static_cast<unsigned>(expected);
+  }
+}
+
+LIO_CONFORMANCE_CASE(FileIoTest, result_errors, OpenatOfMissingFileIsEnoent) {
   LIO_REQUIRE_OPS(LIO_OP_OPENAT);
   const char* missing = StablePath(TempPath() / "missing");
   int64_t expected = platform::Openat(LIO_AT_FDCWD, missing, LIO_OPEN_RDONLY, 0);
@@ -255,7 +280,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatOfMissingFileIsEn
   EXPECT_EQ(Complete(Op::Openat(LIO_AT_FDCWD, missing, LIO_OPEN_RDONLY)), expected);
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatResolvesRelativeToDirHandle) {
+LIO_CONFORMANCE_CASE(FileIoTest, openat_dir, OpenatResolvesRelativeToDirHandle) {
   LIO_REQUIRE_OPS(LIO_OP_OPENAT);
   lio_handle dir = Own(platform::OpenDirectory(TempPath()));
   if (dir < 0) GTEST_SKIP() << "this OS has no directory handles";
@@ -278,7 +303,7 @@ class ScopedCurrentDirectory {
   std::filesystem::path saved_;
 };
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatResolvesRelativeToCurrentDirectory) {
+LIO_CONFORMANCE_CASE(FileIoTest, openat_at_fdcwd, OpenatResolvesRelativeToCurrentDirectory) {
   LIO_REQUIRE_OPS(LIO_OP_OPENAT);
   WriteFile("relative", "from the current directory");
   Result opened = kNoCompletion;
@@ -293,7 +318,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatResolvesRelativeT
   EXPECT_EQ(std::string_view(text), "from the current directory");
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatExclusiveOfExistingIsEexist) {
+LIO_CONFORMANCE_CASE(FileIoTest, openat_flags, OpenatExclusiveOfExistingIsEexist) {
   LIO_REQUIRE_OPS(LIO_OP_OPENAT);
   const char* path = StablePath(WriteFile("exists", "x"));
   uint32_t flags = LIO_OPEN_CREATE | LIO_OPEN_EXCL | LIO_OPEN_WRONLY;
@@ -302,7 +327,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatExclusiveOfExisti
   EXPECT_EQ(Complete(Op::Openat(LIO_AT_FDCWD, path, flags, 0644)), expected);
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatTruncateEmptiesFile) {
+LIO_CONFORMANCE_CASE(FileIoTest, openat_flags, OpenatTruncateEmptiesFile) {
   LIO_REQUIRE_OPS(LIO_OP_OPENAT);
   std::filesystem::path path = WriteFile("full", "some content");
   Result opened = Complete(Op::Openat(LIO_AT_FDCWD, StablePath(path), LIO_OPEN_TRUNC | LIO_OPEN_WRONLY));
@@ -311,7 +336,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatTruncateEmptiesFi
   EXPECT_EQ(std::filesystem::file_size(path), 0u);
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatAppendWritesAtEnd) {
+LIO_CONFORMANCE_CASE(FileIoTest, openat_flags, OpenatAppendWritesAtEnd) {
   LIO_REQUIRE_OPS(LIO_OP_OPENAT);
   std::filesystem::path path = WriteFile("log", "first;");
   Result opened = Complete(Op::Openat(LIO_AT_FDCWD, StablePath(path), LIO_OPEN_APPEND | LIO_OPEN_WRONLY));
@@ -321,7 +346,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatAppendWritesAtEnd
   EXPECT_EQ(ReadFile(path), "first;second");
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatDirectoryFlagOnFileIsEnotdir) {
+LIO_CONFORMANCE_CASE(FileIoTest, openat_flags, OpenatDirectoryFlagOnFileIsEnotdir) {
   LIO_REQUIRE_OPS(LIO_OP_OPENAT);
   const char* path = StablePath(WriteFile("plain", "x"));
   int64_t expected = platform::Openat(LIO_AT_FDCWD, path, LIO_OPEN_DIRECTORY, 0);
@@ -329,7 +354,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, OpenatDirectoryFlagOnFi
   EXPECT_EQ(Complete(Op::Openat(LIO_AT_FDCWD, path, LIO_OPEN_DIRECTORY)), expected);
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, handle_modes, OpenedHandleIsCloseOnExecAndBlocking) {
+LIO_CONFORMANCE_CASE(FileIoTest, handles_created_mode, OpenedHandleIsCloseOnExecAndBlocking) {
   LIO_REQUIRE_OPS(LIO_OP_OPENAT);
   const char* path = StablePath(WriteFile("modes", "x"));
   Result opened = Complete(Op::Openat(LIO_AT_FDCWD, path, LIO_OPEN_RDONLY));
@@ -339,7 +364,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, handle_modes, OpenedHandleIsCloseOnExecAndBlock
   EXPECT_NE(platform::IsBlocking(file), false) << "handles the backend creates are in blocking mode";
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, handle_modes, CallerFileKeepsItsMode) {
+LIO_CONFORMANCE_CASE(FileIoTest, handles_caller_mode_kept, CallerFileKeepsItsMode) {
   LIO_REQUIRE_OPS(LIO_OP_READ);
   lio_handle file = PatternFile();
   if (!platform::IsBlocking(file)) GTEST_SKIP() << "this OS cannot tell whether a handle blocks";
@@ -351,7 +376,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, handle_modes, CallerFileKeepsItsMode) {
 
 // ---- close ----
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, CloseClosesHandle) {
+LIO_CONFORMANCE_CASE(FileIoTest, result_zero, CloseClosesHandle) {
   LIO_REQUIRE_OPS(LIO_OP_CLOSE);
   // Not owned: the close under test is the only one.
   std::filesystem::path path = WriteFile("to_close", "x");
@@ -362,7 +387,7 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, CloseClosesHandle) {
   EXPECT_FALSE(platform::IsOpenOn(file, path)) << "the handle is still open on its file";
 }
 
-LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, CloseOfClosedHandleIsEbadf) {
+LIO_CONFORMANCE_CASE(FileIoTest, result_errors, CloseOfClosedHandleIsEbadf) {
   LIO_REQUIRE_OPS(LIO_OP_CLOSE);
   lio_handle closed = platform::KnownClosedHandle();
   int64_t expected = platform::Close(closed);

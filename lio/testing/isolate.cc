@@ -50,7 +50,7 @@ void RunIsolated(const IsolatedRun& run, ClauseReport& report) {
   platform::ProcessExit listed =
       platform::RunProcess(Child(run, {"--gtest_list_tests", "--gtest_filter=" + run.filter}), &listing);
   if (listed.crashed || listed.code != 0) {
-    report.Add(UnfinishedOutcome("Conformance/ListCases.capability_declared_Listing/",
+    report.Add(UnfinishedOutcome("Conformance/ListCases.register_name_Listing/",
                                  "listing the cases failed: " + listed.description));
     return;
   }

@@ -22,7 +22,7 @@ class ManyInFlightTest : public ConformanceTest {
 };
 LIO_INSTANTIATE_CONFORMANCE_SUITE(ManyInFlightTest);
 
-LIO_CONFORMANCE_CASE(ManyInFlightTest, exactly_once, ThousandsOfNops) {
+LIO_CONFORMANCE_CASE(ManyInFlightTest, wait_exactly_once, ThousandsOfNops) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   std::set<uint64_t> pushed;
   for (uint32_t i = 0; i < kMany; ++i) {
@@ -40,7 +40,7 @@ LIO_CONFORMANCE_CASE(ManyInFlightTest, exactly_once, ThousandsOfNops) {
   EXPECT_EQ(completed, pushed);
 }
 
-LIO_CONFORMANCE_CASE(ManyInFlightTest, exactly_once, ThousandsOfTimeouts) {
+LIO_CONFORMANCE_CASE(ManyInFlightTest, wait_exactly_once, ThousandsOfTimeouts) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT);
   std::set<uint64_t> pushed;
   for (uint32_t i = 0; i < kMany; ++i) {
@@ -57,7 +57,7 @@ LIO_CONFORMANCE_CASE(ManyInFlightTest, exactly_once, ThousandsOfTimeouts) {
   EXPECT_EQ(completed, pushed);
 }
 
-LIO_CONFORMANCE_CASE(ManyInFlightTest, exactly_once, ThousandsOfFileReads) {
+LIO_CONFORMANCE_CASE(ManyInFlightTest, wait_exactly_once, ThousandsOfFileReads) {
   LIO_REQUIRE_OPS(LIO_OP_READ);
   constexpr size_t kChunk = 8;
   std::string content(kMany * kChunk, '\0');

@@ -9,12 +9,12 @@ namespace {
 class NopTest : public ConformanceTest {};
 LIO_INSTANTIATE_CONFORMANCE_SUITE(NopTest);
 
-LIO_CONFORMANCE_CASE(NopTest, result_matches_syscall, NopCompletesWithZero) {
+LIO_CONFORMANCE_CASE(NopTest, result_nop, NopCompletesWithZero) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   EXPECT_EQ(Complete(Op::Nop()), 0);
 }
 
-LIO_CONFORMANCE_CASE(NopTest, exactly_once, EachNopCompletesOnce) {
+LIO_CONFORMANCE_CASE(NopTest, wait_exactly_once, EachNopCompletesOnce) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   constexpr size_t kNops = 16;
   std::set<uint64_t> pushed;
@@ -29,7 +29,7 @@ LIO_CONFORMANCE_CASE(NopTest, exactly_once, EachNopCompletesOnce) {
   EXPECT_TRUE(ReapFor(milliseconds(50)).empty()) << "completions after every nop completed";
 }
 
-LIO_CONFORMANCE_CASE(NopTest, known_ids_only, IdsKeepAllSixtyFourBits) {
+LIO_CONFORMANCE_CASE(NopTest, completion_id, IdsKeepAllSixtyFourBits) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   const std::set<uint64_t> ids = {0, 1, UINT64_MAX, 1ull << 63, 0xDEAD'BEEF'0000'0000ull, 0x0000'0000'FFFF'FFFFull,
                                   0x0000'0001'0000'0000ull};
@@ -40,7 +40,7 @@ LIO_CONFORMANCE_CASE(NopTest, known_ids_only, IdsKeepAllSixtyFourBits) {
   EXPECT_EQ(completed, ids);
 }
 
-LIO_CONFORMANCE_CASE(NopTest, known_ids_only, IdReusableAfterCompletion) {
+LIO_CONFORMANCE_CASE(NopTest, push_duplicate, IdReusableAfterCompletion) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   constexpr uint64_t kId = 42;
   for (int round = 0; round < 3; ++round) {

@@ -89,6 +89,22 @@ int64_t Poll(lio_handle h, uint32_t lio_events, std::chrono::milliseconds timeou
 // MSG_TRUNC in lio_msghdr::flags after a truncated datagram.
 int MessageTruncatedFlag();
 
+// ---- what the process holds (destroy.releases_everything) -----------------
+// Counts of what a backend's create may make; -1 where the OS cannot say.
+// POSIX (Linux): entries of /proc/self/fd and /proc/self/task, and the named
+// mappings of /proc/self/maps (files, kernel objects such as an io_uring
+// ring; not anonymous memory, which the allocator keeps and reuses at will).
+// Windows: GetProcessHandleCount, the process's threads (a Toolhelp
+// snapshot), no mapping count; under Wine the handle count is Wine's own
+// bookkeeping and may be approximate.
+struct ResourceCounts {
+  int64_t handles = -1;
+  int64_t threads = -1;
+  int64_t mappings = -1;
+  friend bool operator==(const ResourceCounts&, const ResourceCounts&) = default;
+};
+ResourceCounts CountResources();
+
 // ---- processes (the runner's --lio_isolate) --------------------------------
 // This program's own executable (`argv0` when the OS cannot say).
 std::filesystem::path SelfExecutable(const char* argv0);

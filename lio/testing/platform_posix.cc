@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <system_error>
 
 #include "lio/testing/platform.h"
@@ -241,6 +242,50 @@ lio_plugin_register_fn PluginRegisterFunction(const std::filesystem::path& path)
   void* library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
   if (library == nullptr) return nullptr;
   return reinterpret_cast<lio_plugin_register_fn>(dlsym(library, LIO_PLUGIN_REGISTER_SYMBOL));
+}
+
+// /proc is Linux's; elsewhere (macOS) the counts stay -1 and the case that
+// uses them says it cannot count.
+namespace {
+int64_t CountEntries(const char* dir) {
+  std::error_code error;
+  std::filesystem::directory_iterator it(dir, error);
+  if (error) return -1;
+  int64_t n = 0;
+  for (; it != std::filesystem::directory_iterator(); it.increment(error)) {
+    if (error) return -1;
+    ++n;
+  }
+  return n;
+}
+
+// The named mappings of /proc/self/maps: files and kernel objects (an
+// io_uring ring is "anon_inode:[io_uring]"), not anonymous memory or
+// [heap]/[stack], whose count the allocator varies on its own (arenas and
+// thread stacks it keeps for reuse).
+int64_t CountNamedMappings() {
+  std::FILE* file = std::fopen("/proc/self/maps", "re");
+  if (file == nullptr) return -1;
+  int64_t n = 0;
+  char line[4096];
+  while (std::fgets(line, sizeof line, file) != nullptr) {
+    // address perms offset dev inode [path]
+    const char* p = line;
+    for (int field = 0; field < 5 && *p != '\0'; ++field) {
+      while (*p != '\0' && *p != ' ') ++p;
+      while (*p == ' ') ++p;
+    }
+    if (*p != '\0' && *p != '\n' && *p != '[') ++n;
+  }
+  std::fclose(file);
+  return n;
+}
+}  // namespace
+
+ResourceCounts CountResources() {
+  // The directory iterator holds one fd of its own while counting; it is
+  // there in every count alike.
+  return {CountEntries("/proc/self/fd"), CountEntries("/proc/self/task"), CountNamedMappings()};
 }
 
 }  // namespace lio::testing::platform

@@ -14,6 +14,7 @@
 #include <ws2tcpip.h>
 #include <mswsock.h>
 #include <windows.h>
+#include <tlhelp32.h>
 
 #include <cstdio>
 #include <cstring>
@@ -468,6 +469,25 @@ lio_plugin_register_fn PluginRegisterFunction(const std::filesystem::path& path)
   if (library == nullptr) return nullptr;
   return reinterpret_cast<lio_plugin_register_fn>(
       reinterpret_cast<void*>(GetProcAddress(library, LIO_PLUGIN_REGISTER_SYMBOL)));
+}
+
+ResourceCounts CountResources() {
+  ResourceCounts counts;
+  DWORD handles = 0;
+  if (GetProcessHandleCount(GetCurrentProcess(), &handles)) counts.handles = handles;
+  HANDLE snapshot = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+  if (snapshot != INVALID_HANDLE_VALUE) {
+    THREADENTRY32 entry;
+    entry.dwSize = sizeof entry;
+    int64_t threads = 0;
+    DWORD self = GetCurrentProcessId();
+    for (BOOL more = Thread32First(snapshot, &entry); more; more = Thread32Next(snapshot, &entry)) {
+      threads += entry.th32OwnerProcessID == self;
+    }
+    ::CloseHandle(snapshot);
+    counts.threads = threads;
+  }
+  return counts;
 }
 
 }  // namespace lio::testing::platform

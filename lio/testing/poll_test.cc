@@ -10,7 +10,7 @@ LIO_INSTANTIATE_CONFORMANCE_SUITE(PollTest);
 
 constexpr uint32_t kAlwaysReportable = LIO_POLL_ERR | LIO_POLL_HUP;
 
-LIO_CONFORMANCE_CASE(PollTest, result_matches_syscall, PollReadableAfterDataArrives) {
+LIO_CONFORMANCE_CASE(PollTest, result_poll, PollReadableAfterDataArrives) {
   LIO_REQUIRE_OPS(LIO_OP_POLL);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -25,7 +25,7 @@ LIO_CONFORMANCE_CASE(PollTest, result_matches_syscall, PollReadableAfterDataArri
       << "events that were not asked for, and are not LIO_POLL_ERR/HUP";
 }
 
-LIO_CONFORMANCE_CASE(PollTest, result_matches_syscall, PollWritableAtOnce) {
+LIO_CONFORMANCE_CASE(PollTest, result_poll, PollWritableAtOnce) {
   LIO_REQUIRE_OPS(LIO_OP_POLL);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -34,7 +34,7 @@ LIO_CONFORMANCE_CASE(PollTest, result_matches_syscall, PollWritableAtOnce) {
   EXPECT_EQ(ready.value & LIO_POLL_OUT, LIO_POLL_OUT);
 }
 
-LIO_CONFORMANCE_CASE(PollTest, result_matches_syscall, PollReadableAtPeerShutdown) {
+LIO_CONFORMANCE_CASE(PollTest, result_poll, PollReadableAtPeerShutdown) {
   LIO_REQUIRE_OPS(LIO_OP_POLL);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -47,7 +47,7 @@ LIO_CONFORMANCE_CASE(PollTest, result_matches_syscall, PollReadableAtPeerShutdow
   EXPECT_EQ(ready, platform::Poll(pair.tested, LIO_POLL_IN, milliseconds(0)));
 }
 
-LIO_CONFORMANCE_CASE(PollTest, result_matches_syscall, PollForBothReportsOnlyWhatIsReady) {
+LIO_CONFORMANCE_CASE(PollTest, result_poll, PollForBothReportsOnlyWhatIsReady) {
   LIO_REQUIRE_OPS(LIO_OP_POLL);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());

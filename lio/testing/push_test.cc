@@ -21,7 +21,7 @@ Op OpWithCode(uint32_t code) {
   return op;
 }
 
-LIO_CONFORMANCE_CASE(PushTest, push_errors, DuplicateQueuedIdIsEexist) {
+LIO_CONFORMANCE_CASE(PushTest, push_duplicate, DuplicateQueuedIdIsEexist) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   uint64_t id = PushNew(Op::Nop());
   EXPECT_EQ(Push(id, Op::Nop()), -LIO_EEXIST) << "id pushed and not yet flushed is in flight";
@@ -30,7 +30,7 @@ LIO_CONFORMANCE_CASE(PushTest, push_errors, DuplicateQueuedIdIsEexist) {
   EXPECT_TRUE(ReapFor(milliseconds(50)).empty()) << "the refused duplicate completed anyway";
 }
 
-LIO_CONFORMANCE_CASE(PushTest, push_errors, DuplicateSubmittedIdIsEexist) {
+LIO_CONFORMANCE_CASE(PushTest, push_duplicate, DuplicateSubmittedIdIsEexist) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT, LIO_OP_NOP);
   uint64_t id = PushNew(Op::Timeout(Ns(seconds(10))));
   Flush();
@@ -39,7 +39,7 @@ LIO_CONFORMANCE_CASE(PushTest, push_errors, DuplicateSubmittedIdIsEexist) {
   EXPECT_EQ(WaitForId(id), -LIO_ECANCELED);
 }
 
-LIO_CONFORMANCE_CASE(PushTest, push_errors, UndeclaredOpIsEopnotsupp) {
+LIO_CONFORMANCE_CASE(PushTest, push_undeclared, UndeclaredOpIsEopnotsupp) {
   std::vector<uint32_t> undeclared;
   for (uint32_t code = 0; code < LIO_OP_COUNT; ++code) {
     if (!declares(code)) undeclared.push_back(code);
@@ -51,7 +51,7 @@ LIO_CONFORMANCE_CASE(PushTest, push_errors, UndeclaredOpIsEopnotsupp) {
   EXPECT_TRUE(ReapFor(milliseconds(50)).empty());
 }
 
-LIO_CONFORMANCE_CASE(PushTest, push_errors, BadCodeIsEinval) {
+LIO_CONFORMANCE_CASE(PushTest, push_malformed, BadCodeIsEinval) {
   for (uint32_t code : {uint32_t{LIO_OP_COUNT}, uint32_t{0xFFFF}, UINT32_MAX}) {
     EXPECT_EQ(Push(NextId(), OpWithCode(code)), -LIO_EINVAL) << "op code " << code;
   }
@@ -61,7 +61,7 @@ LIO_CONFORMANCE_CASE(PushTest, push_errors, BadCodeIsEinval) {
 // [push.malformed]: flag bits the op does not define are a malformed op,
 // refused at push by every backend (never silently ignored by one and
 // refused by another).
-LIO_CONFORMANCE_CASE(PushTest, push_errors, UndefinedOpFlagsAreEinval) {
+LIO_CONFORMANCE_CASE(PushTest, push_undefined_flags, UndefinedOpFlagsAreEinval) {
   bool any = false;
   for (uint32_t code = 0; code < LIO_OP_COUNT; ++code) {
     if (!declares(code)) continue;
@@ -76,7 +76,7 @@ LIO_CONFORMANCE_CASE(PushTest, push_errors, UndefinedOpFlagsAreEinval) {
   EXPECT_TRUE(ReapFor(milliseconds(50)).empty());
 }
 
-LIO_CONFORMANCE_CASE(PushTest, push_errors, UndefinedOpenFlagsAreEinval) {
+LIO_CONFORMANCE_CASE(PushTest, push_undefined_flags, UndefinedOpenFlagsAreEinval) {
   LIO_REQUIRE_OPS(LIO_OP_OPENAT);
   EXPECT_EQ(Push(NextId(), Op::Openat(LIO_AT_FDCWD, "lio-never-created", LIO_OPEN_RDONLY | 0x8000u)), -LIO_EINVAL);
   EXPECT_TRUE(ReapFor(milliseconds(50)).empty());
@@ -84,7 +84,7 @@ LIO_CONFORMANCE_CASE(PushTest, push_errors, UndefinedOpenFlagsAreEinval) {
 
 // [push.undeclared]: an undeclared code is -EOPNOTSUPP whatever else is in
 // the op: the capability is checked before the op's fields.
-LIO_CONFORMANCE_CASE(PushTest, push_errors, UndeclaredOpIsEopnotsuppWhateverItsFlags) {
+LIO_CONFORMANCE_CASE(PushTest, push_undeclared, UndeclaredOpIsEopnotsuppWhateverItsFlags) {
   std::vector<uint32_t> undeclared;
   for (uint32_t code = 0; code < LIO_OP_COUNT; ++code) {
     if (!declares(code)) undeclared.push_back(code);
@@ -97,7 +97,7 @@ LIO_CONFORMANCE_CASE(PushTest, push_errors, UndeclaredOpIsEopnotsuppWhateverItsF
   }
 }
 
-LIO_CONFORMANCE_CASE(PushTest, push_errors, StructTooSmallForItsHeaderIsEinval) {
+LIO_CONFORMANCE_CASE(PushTest, push_malformed, StructTooSmallForItsHeaderIsEinval) {
   for (uint32_t size : {0u, 4u}) {
     Op op = Op::Nop();
     op.struct_size = size;
@@ -106,7 +106,7 @@ LIO_CONFORMANCE_CASE(PushTest, push_errors, StructTooSmallForItsHeaderIsEinval) 
   EXPECT_TRUE(ReapFor(milliseconds(50)).empty());
 }
 
-LIO_CONFORMANCE_CASE(PushTest, push_errors, OtherAbiMajorIsEinval) {
+LIO_CONFORMANCE_CASE(PushTest, push_malformed, OtherAbiMajorIsEinval) {
   for (uint32_t version : {uint32_t{(LIO_ABI_VERSION_MAJOR + 1) << 16}, uint32_t{0}}) {
     Op op = Op::Nop();
     op.abi_version = version;
@@ -115,7 +115,7 @@ LIO_CONFORMANCE_CASE(PushTest, push_errors, OtherAbiMajorIsEinval) {
   EXPECT_TRUE(ReapFor(milliseconds(50)).empty());
 }
 
-LIO_CONFORMANCE_CASE(PushTest, push_errors, OperationErrorArrivesAsCompletion) {
+LIO_CONFORMANCE_CASE(PushTest, push_op_errors_complete, OperationErrorArrivesAsCompletion) {
   LIO_REQUIRE_OPS(LIO_OP_READ);
   char* buf = Buffer(16).data();
   lio_handle closed = platform::KnownClosedHandle();
@@ -127,7 +127,7 @@ LIO_CONFORMANCE_CASE(PushTest, push_errors, OperationErrorArrivesAsCompletion) {
 
 // A caller built against a newer minor passes a longer op; the backend reads
 // the fields it knows.
-LIO_CONFORMANCE_CASE(PushTest, struct_versioning, LongerOpOfNewerMinorIsAccepted) {
+LIO_CONFORMANCE_CASE(PushTest, push_minor_versions, LongerOpOfNewerMinorIsAccepted) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   constexpr size_t kGrowth = 32;
   auto& bytes = Keep<std::vector<std::byte>>(sizeof(lio_op) + kGrowth, std::byte{0xAB});
@@ -143,7 +143,7 @@ LIO_CONFORMANCE_CASE(PushTest, struct_versioning, LongerOpOfNewerMinorIsAccepted
 
 // A caller built against an older minor passes a shorter op; what it lacks
 // reads as zero.
-LIO_CONFORMANCE_CASE(PushTest, struct_versioning, ShorterOpIsReadUpToItsSize) {
+LIO_CONFORMANCE_CASE(PushTest, push_minor_versions, ShorterOpIsReadUpToItsSize) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   Op nop = Op::Nop();
   nop.struct_size = offsetof(lio_op, u);
@@ -154,7 +154,26 @@ LIO_CONFORMANCE_CASE(PushTest, struct_versioning, ShorterOpIsReadUpToItsSize) {
   EXPECT_EQ(WaitForId(id), 0);
 }
 
-LIO_CONFORMANCE_CASE(PushTest, flush_semantics, FlushSaysHowManyWereQueued) {
+// [push.op_not_kept]: the caller reuses its lio_op as soon as push
+// returns; what the backend does must be what the op said at push.
+LIO_CONFORMANCE_CASE(PushTest, push_op_not_kept, OpReusedAfterPushChangesNothing) {
+  LIO_REQUIRE_OPS(LIO_OP_TIMEOUT, LIO_OP_NOP);
+  lio_op op = Op::Timeout(Ns(milliseconds(1)));
+  uint64_t timer = NextId();
+  ASSERT_EQ(Push(timer, op), 0);
+  op.u.timeout.ns = Ns(seconds(3600));  // what a kept pointer would read later
+  op.flags = 0;
+  lio_op nop = Op::Nop();
+  uint64_t second = NextId();
+  ASSERT_EQ(Push(second, nop), 0);
+  std::memset(&nop, 0xA5, sizeof nop);  // the caller's memory, reused
+  Flush();
+  EXPECT_EQ(WaitForId(timer), -LIO_ETIME) << "the timeout pushed for 1 ms did not expire: the backend read the op "
+                                            "after push returned";
+  EXPECT_EQ(WaitForId(second), 0);
+}
+
+LIO_CONFORMANCE_CASE(PushTest, flush_count, FlushSaysHowManyWereQueued) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   for (int i = 0; i < 3; ++i) PushNew(Op::Nop());
   EXPECT_EQ(Flush(), 3);
@@ -162,9 +181,9 @@ LIO_CONFORMANCE_CASE(PushTest, flush_semantics, FlushSaysHowManyWereQueued) {
   WaitFor(3);
 }
 
-LIO_CONFORMANCE_CASE(PushTest, flush_semantics, FlushOfNothingIsZero) { EXPECT_EQ(Flush(), 0); }
+LIO_CONFORMANCE_CASE(PushTest, flush_count, FlushOfNothingIsZero) { EXPECT_EQ(Flush(), 0); }
 
-LIO_CONFORMANCE_CASE(PushTest, flush_semantics, WaitFlushesWhatWasPushed) {
+LIO_CONFORMANCE_CASE(PushTest, wait_flushes, WaitFlushesWhatWasPushed) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   uint64_t id = PushNew(Op::Nop());
   // No flush: wait must hand it over itself.

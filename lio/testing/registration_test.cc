@@ -41,7 +41,7 @@ class RegistrationTest : public ClauseTest {
 };
 LIO_INSTANTIATE_CONFORMANCE_SUITE(RegistrationTest);
 
-LIO_CONFORMANCE_CASE(RegistrationTest, registration_checked, RegistrarTooShortIsRefused) {
+LIO_CONFORMANCE_CASE(RegistrationTest, register_registrar_checked, RegistrarTooShortIsRefused) {
   lio_registrar r = Recording();
   for (uint32_t size : {0u, static_cast<uint32_t>(offsetof(lio_registrar, register_backend))}) {
     r.struct_size = size;
@@ -50,14 +50,14 @@ LIO_CONFORMANCE_CASE(RegistrationTest, registration_checked, RegistrarTooShortIs
   EXPECT_TRUE(registered_.empty()) << "a backend was registered through a registrar too short to hold the call";
 }
 
-LIO_CONFORMANCE_CASE(RegistrationTest, registration_checked, RegistrarOfAnotherMajorIsRefused) {
+LIO_CONFORMANCE_CASE(RegistrationTest, register_registrar_checked, RegistrarOfAnotherMajorIsRefused) {
   lio_registrar r = Recording();
   r.abi_version = (LIO_ABI_VERSION_MAJOR + 1u) << 16;
   EXPECT_EQ(Register(r), -LIO_EINVAL);
   EXPECT_TRUE(registered_.empty());
 }
 
-LIO_CONFORMANCE_CASE(RegistrationTest, registration_checked, RegistrarWithoutRegisterBackendIsRefused) {
+LIO_CONFORMANCE_CASE(RegistrationTest, register_registrar_checked, RegistrarWithoutRegisterBackendIsRefused) {
   lio_registrar r = Recording();
   r.register_backend = nullptr;
   EXPECT_EQ(Register(r), -LIO_EINVAL);

@@ -58,7 +58,7 @@ CaseOutcome UnfinishedOutcome(const std::string& full_name, const std::string& w
                                                                                            : slash - dot - 1);
   const Clause* clause = ClauseOfTestName(test);
   std::string backend = slash == std::string::npos || slash < dot ? "" : BackendNameOfSuffix(full_name.substr(slash + 1));
-  return {full_name, backend, clause ? std::string(clause->name) : "none", CaseStatus::kFail, why};
+  return {full_name, backend, clause ? std::string(clause->id) : "none", CaseStatus::kFail, why};
 }
 
 }  // namespace lio::testing

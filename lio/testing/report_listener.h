@@ -20,7 +20,7 @@ class ReportListener : public ::testing::EmptyTestEventListener {
   ClauseReport& report_;
 };
 
-// "Conformance/NopTest.exactly_once_X/io_uring".
+// "Conformance/NopTest.wait_exactly_once_X/io_uring".
 std::string FullName(const ::testing::TestInfo& test);
 
 // The outcome of a case that never finished (hung or crashed), from its name.

@@ -43,7 +43,7 @@ std::string_view View(std::span<const char> bytes, int64_t n) { return {bytes.da
 
 // ---- socket ----
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SocketCreatesTcpSocket) {
+LIO_CONFORMANCE_CASE(SocketTest, result_new_handle, SocketCreatesTcpSocket) {
   LIO_REQUIRE_OPS(LIO_OP_SOCKET);
   Result created = Complete(Op::Socket(AF_INET, SOCK_STREAM, 0));
   ASSERT_GE(created, 0);
@@ -52,7 +52,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SocketCreatesTcpSocket)
   EXPECT_EQ(platform::Bind(s, AsSockaddr(any), sizeof any), 0) << "the new handle is a usable socket";
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SocketOfUnknownFamilyMatchesSyscall) {
+LIO_CONFORMANCE_CASE(SocketTest, result_errors, SocketOfUnknownFamilyMatchesSyscall) {
   LIO_REQUIRE_OPS(LIO_OP_SOCKET);
   constexpr int kNoSuchFamily = 4000;
   int64_t expected = platform::Socket(kNoSuchFamily, SOCK_STREAM, 0);
@@ -60,7 +60,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SocketOfUnknownFamilyMa
   EXPECT_EQ(Complete(Op::Socket(kNoSuchFamily, SOCK_STREAM, 0)), expected);
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, handle_modes, SocketHandleIsCloseOnExecAndBlocking) {
+LIO_CONFORMANCE_CASE(SocketTest, handles_created_mode, SocketHandleIsCloseOnExecAndBlocking) {
   LIO_REQUIRE_OPS(LIO_OP_SOCKET);
   Result created = Complete(Op::Socket(AF_INET, SOCK_STREAM, 0));
   ASSERT_GE(created, 0);
@@ -71,7 +71,7 @@ LIO_CONFORMANCE_CASE(SocketTest, handle_modes, SocketHandleIsCloseOnExecAndBlock
 
 // ---- accept / connect ----
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, AcceptReturnsPeerAddress) {
+LIO_CONFORMANCE_CASE(SocketTest, accept_address, AcceptReturnsPeerAddress) {
   LIO_REQUIRE_OPS(LIO_OP_ACCEPT);
   Listener listener = OwnedListener();
   auto& peer = Keep<sockaddr_storage>();
@@ -94,7 +94,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, AcceptReturnsPeerAddres
   EXPECT_EQ(platform::Recv(server, got, 2, 0), 2) << "the accepted handle is the connection";
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, AcceptWithoutAddressBuffer) {
+LIO_CONFORMANCE_CASE(SocketTest, accept_address, AcceptWithoutAddressBuffer) {
   LIO_REQUIRE_OPS(LIO_OP_ACCEPT);
   Listener listener = OwnedListener();
   lio_handle client = NewTcpSocket();
@@ -104,7 +104,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, AcceptWithoutAddressBuf
   Own(accepted);
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, handle_modes, AcceptedHandleIsCloseOnExecAndBlocking) {
+LIO_CONFORMANCE_CASE(SocketTest, handles_created_mode, AcceptedHandleIsCloseOnExecAndBlocking) {
   LIO_REQUIRE_OPS(LIO_OP_ACCEPT);
   Listener listener = OwnedListener();
   lio_handle client = NewTcpSocket();
@@ -117,7 +117,7 @@ LIO_CONFORMANCE_CASE(SocketTest, handle_modes, AcceptedHandleIsCloseOnExecAndBlo
   EXPECT_NE(platform::IsBlocking(listener.handle), false) << "the caller's listener keeps its mode";
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, ConnectReachesListener) {
+LIO_CONFORMANCE_CASE(SocketTest, result_zero, ConnectReachesListener) {
   LIO_REQUIRE_OPS(LIO_OP_CONNECT);
   Listener listener = OwnedListener();
   lio_handle client = NewTcpSocket();
@@ -129,7 +129,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, ConnectReachesListener)
   EXPECT_NE(platform::IsBlocking(client), false) << "the caller's socket keeps its mode";
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, ConnectToClosedPortIsEconnrefused) {
+LIO_CONFORMANCE_CASE(SocketTest, result_errors, ConnectToClosedPortIsEconnrefused) {
   LIO_REQUIRE_OPS(LIO_OP_CONNECT);
   const sockaddr_in& nobody = Keep<sockaddr_in>(LoopbackAddress(UnusedLoopbackPort()));
   int64_t expected = platform::Connect(NewTcpSocket(), AsSockaddr(nobody), sizeof nobody);
@@ -139,7 +139,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, ConnectToClosedPortIsEc
 
 // ---- send / recv ----
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SendDeliversBytes) {
+LIO_CONFORMANCE_CASE(SocketTest, result_bytes_written, SendDeliversBytes) {
   LIO_REQUIRE_OPS(LIO_OP_SEND);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -148,7 +148,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SendDeliversBytes) {
   EXPECT_EQ(ReceiveAtPeer(pair.peer), "ping");
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvReturnsArrivedBytes) {
+LIO_CONFORMANCE_CASE(SocketTest, result_bytes_read, RecvReturnsArrivedBytes) {
   LIO_REQUIRE_OPS(LIO_OP_RECV);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -160,7 +160,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvReturnsArrivedBytes
   EXPECT_EQ(View(buf, 4), "pong");
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvWaitsForData) {
+LIO_CONFORMANCE_CASE(SocketTest, result_bytes_read, RecvWaitsForData) {
   LIO_REQUIRE_OPS(LIO_OP_RECV);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -173,7 +173,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvWaitsForData) {
   EXPECT_EQ(View(buf, 5), "later");
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvAfterPeerShutdownIsZero) {
+LIO_CONFORMANCE_CASE(SocketTest, result_bytes_read, RecvAfterPeerShutdownIsZero) {
   LIO_REQUIRE_OPS(LIO_OP_RECV);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -182,7 +182,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvAfterPeerShutdownIs
   EXPECT_EQ(Complete(Op::Recv(pair.tested, buf.data(), buf.size())), 0) << "orderly shutdown reads as 0";
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvWithPeekLeavesData) {
+LIO_CONFORMANCE_CASE(SocketTest, result_bytes_read, RecvWithPeekLeavesData) {
   LIO_REQUIRE_OPS(LIO_OP_RECV);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -194,7 +194,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvWithPeekLeavesData)
   EXPECT_EQ(View(buf, 4), "peek");
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvOnNonSocketMatchesSyscall) {
+LIO_CONFORMANCE_CASE(SocketTest, result_errors, RecvOnNonSocketMatchesSyscall) {
   LIO_REQUIRE_OPS(LIO_OP_RECV);
   lio_handle file = OpenOwned(WriteFile("not_a_socket", "x"), platform::Access::kReadOnly);
   std::span<char> buf = Buffer(8);
@@ -203,7 +203,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvOnNonSocketMatchesS
   EXPECT_EQ(Complete(Op::Recv(file, buf.data(), buf.size())), expected);
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SendOnUnconnectedSocketMatchesSyscall) {
+LIO_CONFORMANCE_CASE(SocketTest, result_errors, SendOnUnconnectedSocketMatchesSyscall) {
   LIO_REQUIRE_OPS(LIO_OP_SEND);
   const std::string& text = Keep<std::string>("lost");
   int64_t expected = platform::Send(NewTcpSocket(), text.data(), text.size(), 0);
@@ -211,7 +211,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SendOnUnconnectedSocket
   EXPECT_EQ(Complete(Op::Send(NewTcpSocket(), text.data(), text.size())), expected);
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, handle_modes, CallerSocketKeepsItsMode) {
+LIO_CONFORMANCE_CASE(SocketTest, handles_caller_mode_kept, CallerSocketKeepsItsMode) {
   LIO_REQUIRE_OPS(LIO_OP_RECV);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -228,7 +228,7 @@ LIO_CONFORMANCE_CASE(SocketTest, handle_modes, CallerSocketKeepsItsMode) {
 
 // ---- read / write / readv / writev on a stream socket (at the "current position") ----
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, WriteAndReadOnSocket) {
+LIO_CONFORMANCE_CASE(SocketTest, result_bytes_read, WriteAndReadOnSocket) {
   LIO_REQUIRE_OPS(LIO_OP_WRITE, LIO_OP_READ);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -241,7 +241,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, WriteAndReadOnSocket) {
   EXPECT_EQ(View(buf, 4), "back");
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, WritevAndReadvOnSocket) {
+LIO_CONFORMANCE_CASE(SocketTest, result_bytes_written, WritevAndReadvOnSocket) {
   LIO_REQUIRE_OPS(LIO_OP_WRITEV, LIO_OP_READV);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -271,7 +271,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, WritevAndReadvOnSocket)
 
 // ---- shutdown ----
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, ShutdownOfWriteSideGivesPeerEof) {
+LIO_CONFORMANCE_CASE(SocketTest, result_zero, ShutdownOfWriteSideGivesPeerEof) {
   LIO_REQUIRE_OPS(LIO_OP_SHUTDOWN);
   TcpPair pair = OwnedTcpPair();
   ASSERT_TRUE(pair.ok());
@@ -280,7 +280,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, ShutdownOfWriteSideGive
   EXPECT_EQ(platform::Recv(pair.peer, &byte, 1, 0), 0) << "the peer reads end of stream";
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, ShutdownOfUnconnectedSocketMatchesSyscall) {
+LIO_CONFORMANCE_CASE(SocketTest, result_errors, ShutdownOfUnconnectedSocketMatchesSyscall) {
   LIO_REQUIRE_OPS(LIO_OP_SHUTDOWN);
   int64_t expected = platform::Shutdown(NewTcpSocket(), 2);
   ASSERT_EQ(Result{expected}, -LIO_ENOTCONN);
@@ -289,7 +289,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, ShutdownOfUnconnectedSo
 
 // ---- UDP: sendmsg / recvmsg / send / recv ----
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SendmsgRecvmsgCarryPeerAddress) {
+LIO_CONFORMANCE_CASE(SocketTest, recvmsg_msghdr_out, SendmsgRecvmsgCarryPeerAddress) {
   LIO_REQUIRE_OPS(LIO_OP_SENDMSG, LIO_OP_RECVMSG);
   UdpSocket a = OwnedUdpSocket(), b = OwnedUdpSocket();
   ASSERT_GE(a.handle, 0);
@@ -314,7 +314,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SendmsgRecvmsgCarryPeer
   EXPECT_EQ(in.flags, 0);
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvmsgOfTruncatedDatagramMatchesSyscall) {
+LIO_CONFORMANCE_CASE(SocketTest, recvmsg_msghdr_out, RecvmsgOfTruncatedDatagramMatchesSyscall) {
   LIO_REQUIRE_OPS(LIO_OP_RECVMSG);
   UdpSocket a = OwnedUdpSocket(), b = OwnedUdpSocket();
   ASSERT_GE(a.handle, 0);
@@ -337,7 +337,7 @@ LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, RecvmsgOfTruncatedDatag
   EXPECT_EQ(msg.flags, expected_msg.flags) << "recvmsg writes back MSG_TRUNC";
 }
 
-LIO_CONFORMANCE_CASE(SocketTest, result_matches_syscall, SendRecvOnConnectedUdpSockets) {
+LIO_CONFORMANCE_CASE(SocketTest, result_bytes_written, SendRecvOnConnectedUdpSockets) {
   LIO_REQUIRE_OPS(LIO_OP_SEND, LIO_OP_RECV);
   UdpSocket a = OwnedUdpSocket(), b = OwnedUdpSocket();
   ASSERT_GE(a.handle, 0);

@@ -12,7 +12,7 @@ LIO_INSTANTIATE_CONFORMANCE_SUITE(TimeoutTest);
 
 int64_t SteadyNs(Clock::time_point t) { return Ns(t.time_since_epoch()); }
 
-LIO_CONFORMANCE_CASE(TimeoutTest, timeout_expiry, RelativeTimeoutExpiresWithEtime) {
+LIO_CONFORMANCE_CASE(TimeoutTest, result_timeout, RelativeTimeoutExpiresWithEtime) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT);
   constexpr nanoseconds kAfter = milliseconds(50);
   Clock::time_point start = Clock::now();
@@ -22,7 +22,7 @@ LIO_CONFORMANCE_CASE(TimeoutTest, timeout_expiry, RelativeTimeoutExpiresWithEtim
   EXPECT_LE(Ms(took), Ms(kAfter + kLateSlack)) << "expired late";
 }
 
-LIO_CONFORMANCE_CASE(TimeoutTest, timeout_expiry, AbsoluteTimeoutExpiresAtDeadline) {
+LIO_CONFORMANCE_CASE(TimeoutTest, timeout_absolute, AbsoluteTimeoutExpiresAtDeadline) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT);
   Clock::time_point deadline = Clock::now() + milliseconds(60);
   EXPECT_EQ(Complete(Op::TimeoutAt(SteadyNs(deadline))), -LIO_ETIME);
@@ -31,21 +31,21 @@ LIO_CONFORMANCE_CASE(TimeoutTest, timeout_expiry, AbsoluteTimeoutExpiresAtDeadli
   EXPECT_LE(Ms(past_deadline), Ms(kLateSlack)) << "expired late";
 }
 
-LIO_CONFORMANCE_CASE(TimeoutTest, timeout_expiry, PastDeadlineExpiresAtOnce) {
+LIO_CONFORMANCE_CASE(TimeoutTest, timeout_absolute, PastDeadlineExpiresAtOnce) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT);
   Clock::time_point start = Clock::now();
   EXPECT_EQ(Complete(Op::TimeoutAt(SteadyNs(start - seconds(1)))), -LIO_ETIME);
   EXPECT_LE(Ms(Since(start)), Ms(kLateSlack));
 }
 
-LIO_CONFORMANCE_CASE(TimeoutTest, timeout_expiry, ZeroDurationExpiresAtOnce) {
+LIO_CONFORMANCE_CASE(TimeoutTest, result_timeout, ZeroDurationExpiresAtOnce) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT);
   Clock::time_point start = Clock::now();
   EXPECT_EQ(Complete(Op::Timeout(0)), -LIO_ETIME);
   EXPECT_LE(Ms(Since(start)), Ms(kLateSlack));
 }
 
-LIO_CONFORMANCE_CASE(TimeoutTest, timeout_expiry, TimeoutsExpireInDeadlineOrder) {
+LIO_CONFORMANCE_CASE(TimeoutTest, result_timeout, TimeoutsExpireInDeadlineOrder) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT);
   uint64_t late = PushNew(Op::Timeout(Ns(milliseconds(120))));
   uint64_t early = PushNew(Op::Timeout(Ns(milliseconds(40))));
@@ -59,7 +59,7 @@ LIO_CONFORMANCE_CASE(TimeoutTest, timeout_expiry, TimeoutsExpireInDeadlineOrder)
   EXPECT_EQ(order, (std::vector<uint64_t>{early, middle, late}));
 }
 
-LIO_CONFORMANCE_CASE(TimeoutTest, timeout_expiry, PendingTimeoutDoesNotHoldBackOtherOps) {
+LIO_CONFORMANCE_CASE(TimeoutTest, result_timeout, PendingTimeoutDoesNotHoldBackOtherOps) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT, LIO_OP_NOP);
   uint64_t timeout = PushNew(Op::Timeout(Ns(seconds(10))));
   Clock::time_point start = Clock::now();

@@ -29,11 +29,11 @@ class WaitZeroTest : public ConformanceTest {
 };
 LIO_INSTANTIATE_CONFORMANCE_SUITE(WaitZeroTest);
 
-LIO_CONFORMANCE_CASE(WaitZeroTest, wait_timeout_semantics, RepeatedZeroWaitsWithNothingNeverSleep) {
+LIO_CONFORMANCE_CASE(WaitZeroTest, wait_zero_does_not_block, RepeatedZeroWaitsWithNothingNeverSleep) {
   ExpectPollsDoNotSleep("with nothing in flight");
 }
 
-LIO_CONFORMANCE_CASE(WaitZeroTest, wait_timeout_semantics, RepeatedZeroWaitsWhileOpsWaitNeverSleep) {
+LIO_CONFORMANCE_CASE(WaitZeroTest, wait_zero_does_not_block, RepeatedZeroWaitsWhileOpsWaitNeverSleep) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT);
   uint64_t pending = PushNew(Op::Timeout(Ns(seconds(10))));
   Flush();

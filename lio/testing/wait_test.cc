@@ -14,13 +14,13 @@ bool Contains(const std::vector<lio_completion>& batch, uint64_t id) {
   return std::any_of(batch.begin(), batch.end(), [id](const lio_completion& c) { return c.id == id; });
 }
 
-LIO_CONFORMANCE_CASE(WaitTest, wait_timeout_semantics, ZeroReturnsAtOnceWithNothing) {
+LIO_CONFORMANCE_CASE(WaitTest, wait_zero_does_not_block, ZeroReturnsAtOnceWithNothing) {
   Clock::time_point start = Clock::now();
   EXPECT_TRUE(WaitOnce(nanoseconds(0)).empty());
   EXPECT_LE(Ms(Since(start)), Ms(kLateSlack)) << "wait(0) blocked";
 }
 
-LIO_CONFORMANCE_CASE(WaitTest, wait_timeout_semantics, ZeroReturnsAtOnceWhileOpsWait) {
+LIO_CONFORMANCE_CASE(WaitTest, wait_zero_does_not_block, ZeroReturnsAtOnceWhileOpsWait) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT);
   uint64_t pending = PushNew(Op::Timeout(Ns(seconds(10))));
   Flush();
@@ -31,7 +31,7 @@ LIO_CONFORMANCE_CASE(WaitTest, wait_timeout_semantics, ZeroReturnsAtOnceWhileOps
   EXPECT_EQ(WaitForId(pending), -LIO_ECANCELED);
 }
 
-LIO_CONFORMANCE_CASE(WaitTest, wait_timeout_semantics, ZeroReturnsWhatIsReady) {
+LIO_CONFORMANCE_CASE(WaitTest, wait_zero_does_not_block, ZeroReturnsWhatIsReady) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   uint64_t id = PushNew(Op::Nop());
   Flush();
@@ -40,7 +40,7 @@ LIO_CONFORMANCE_CASE(WaitTest, wait_timeout_semantics, ZeroReturnsWhatIsReady) {
   EXPECT_FALSE(in_flight(id)) << "polling with wait(0) never returned a completed nop";
 }
 
-LIO_CONFORMANCE_CASE(WaitTest, wait_timeout_semantics, DurationReturnsNothingAfterAboutThatLong) {
+LIO_CONFORMANCE_CASE(WaitTest, wait_duration, DurationReturnsNothingAfterAboutThatLong) {
   constexpr nanoseconds kWait = milliseconds(100);
   Clock::time_point start = Clock::now();
   EXPECT_TRUE(WaitOnce(kWait).empty());
@@ -49,7 +49,7 @@ LIO_CONFORMANCE_CASE(WaitTest, wait_timeout_semantics, DurationReturnsNothingAft
   EXPECT_LE(Ms(took), Ms(kWait + kLateSlack));
 }
 
-LIO_CONFORMANCE_CASE(WaitTest, wait_timeout_semantics, DurationWhileOpsWaitReturnsNothingAfterIt) {
+LIO_CONFORMANCE_CASE(WaitTest, wait_duration, DurationWhileOpsWaitReturnsNothingAfterIt) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT);
   uint64_t pending = PushNew(Op::Timeout(Ns(seconds(10))));
   Flush();
@@ -63,7 +63,7 @@ LIO_CONFORMANCE_CASE(WaitTest, wait_timeout_semantics, DurationWhileOpsWaitRetur
   EXPECT_EQ(WaitForId(pending), -LIO_ECANCELED);
 }
 
-LIO_CONFORMANCE_CASE(WaitTest, wait_timeout_semantics, DurationReturnsWhenAnOpCompletes) {
+LIO_CONFORMANCE_CASE(WaitTest, wait_duration, DurationReturnsWhenAnOpCompletes) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT);
   uint64_t id = PushNew(Op::Timeout(Ns(milliseconds(30))));
   Flush();
@@ -74,7 +74,7 @@ LIO_CONFORMANCE_CASE(WaitTest, wait_timeout_semantics, DurationReturnsWhenAnOpCo
   if (in_flight(id)) WaitForId(id);
 }
 
-LIO_CONFORMANCE_CASE(WaitTest, wait_timeout_semantics, NoTimeoutBlocksUntilOneCompletes) {
+LIO_CONFORMANCE_CASE(WaitTest, wait_forever_blocks, NoTimeoutBlocksUntilOneCompletes) {
   LIO_REQUIRE_OPS(LIO_OP_TIMEOUT);
   constexpr nanoseconds kAfter = milliseconds(30);
   uint64_t id = PushNew(Op::Timeout(Ns(kAfter)));
@@ -86,7 +86,7 @@ LIO_CONFORMANCE_CASE(WaitTest, wait_timeout_semantics, NoTimeoutBlocksUntilOneCo
   if (in_flight(id)) WaitForId(id);
 }
 
-LIO_CONFORMANCE_CASE(WaitTest, wait_timeout_semantics, NoTimeoutReturnsUnflushedNop) {
+LIO_CONFORMANCE_CASE(WaitTest, wait_flushes, NoTimeoutReturnsUnflushedNop) {
   LIO_REQUIRE_OPS(LIO_OP_NOP);
   uint64_t id = PushNew(Op::Nop());
   std::vector<lio_completion> batch = WaitOnce(std::nullopt);  // bounded by the suite's wait guard

@@ -54,20 +54,43 @@ LIO_CONFORMANCE_CASE(WakeTest, wake_thread_safe, WakeFromAnotherThreadUnblocksWa
   }
 }
 
-LIO_CONFORMANCE_CASE(WakeTest, wake_thread_safe, WakeBeforeWaitMakesNextWaitReturn) {
+LIO_CONFORMANCE_CASE(WakeTest, wake_before_wait, WakeBeforeWaitMakesNextWaitReturn) {
   EXPECT_FALSE(backend().wake());
   Clock::time_point start = Clock::now();
   EXPECT_TRUE(WaitOnce(seconds(10)).empty());
   EXPECT_LE(Ms(Since(start)), Ms(kLateSlack)) << "a wake before the wait did not make it return";
 }
 
-LIO_CONFORMANCE_CASE(WakeTest, wake_thread_safe, OneWakeEndsOneWait) {
+LIO_CONFORMANCE_CASE(WakeTest, wake_one_ends_one, OneWakeEndsOneWait) {
   EXPECT_FALSE(backend().wake());
   WaitOnce(seconds(10));
   constexpr nanoseconds kWait = milliseconds(100);
   Clock::time_point start = Clock::now();
   EXPECT_TRUE(WaitOnce(kWait).empty());
   EXPECT_GE(Ms(Since(start)), Ms(kWait - kEarlySlack)) << "the wake was not consumed: it ended a second wait";
+}
+
+// [wake.one_ends_one], for the wait that blocks without a timeout: once a
+// wake has ended one wait, the next wait(-1) blocks until something
+// completes — here a timer, so a backend whose wake never clears (every
+// wait returns at once, empty: a busy loop) is caught without a hang. The
+// only timing check is a generous lower bound: nothing is due for 50 ms.
+LIO_CONFORMANCE_CASE(WakeTest, wake_one_ends_one, WaitWithoutTimeoutAfterAWokenWaitBlocks) {
+  LIO_REQUIRE_OPS(LIO_OP_TIMEOUT);
+  constexpr nanoseconds kTimer = milliseconds(200), kNothingDue = milliseconds(50);
+  for (int round = 0; round < 2 && !HasFailure(); ++round) {
+    EXPECT_FALSE(backend().wake());
+    EXPECT_TRUE(WaitOnce(seconds(10)).empty()) << "the wake ended this wait";
+    uint64_t timer = PushNew(Op::Timeout(Ns(kTimer)));
+    Flush();
+    Clock::time_point start = Clock::now();
+    std::vector<lio_completion> batch = WaitOnce(std::nullopt);
+    nanoseconds waited = Since(start);
+    EXPECT_FALSE(batch.empty()) << "round " << round << ": wait(-1) returned at once, empty: the wake that ended "
+                                   "the previous wait still ends every wait";
+    EXPECT_GE(Ms(waited), Ms(kNothingDue)) << "wait(-1) returned before anything was due";
+    if (in_flight(timer)) WaitForId(timer);
+  }
 }
 
 LIO_CONFORMANCE_CASE(WakeTest, wake_thread_safe, WakesFromManyThreadsLoseNoCompletion) {

@@ -14,12 +14,14 @@ struct BackendsArgs {
 };
 int BackendsCommand(const BackendsArgs& args);
 
-// `lio conformance NAME | --plugin PATH [--backend NAME] [--json FILE] [--isolate]`
+// `lio conformance NAME | --plugin PATH [--backend NAME] [--json FILE] [--isolate]`,
+// or `lio conformance --clauses` (the clause map: plugin_abi.h id -> cases)
 struct ConformanceArgs {
   std::string backend;
   std::string plugin;
   std::string json;
   bool isolate = false;
+  bool print_clauses = false;
   std::vector<std::string> extra;  // passed to the runner (e.g. --gtest_filter)
 };
 int ConformanceCommand(const ConformanceArgs& args);

@@ -1,6 +1,7 @@
 // `lio conformance`: runs the shared conformance suite (the
 // //lio/testing:conformance_runner binary) against a backend by name or a
-// plugin file by path. The runner prints the per-clause table; this command
+// plugin file by path. The runner prints the per-clause table (one row per
+// plugin_abi.h id; --clauses prints the map of ids to cases); this command
 // checks the input first so a wrong path or a non-plugin gets a clear message.
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,8 +61,18 @@ int Run(const std::vector<std::string>& argv) {
 }  // namespace
 
 int ConformanceCommand(const ConformanceArgs& args) {
+  if (args.print_clauses) {
+    std::string runner = RunnerPath();
+    if (runner.empty() || access(runner.c_str(), X_OK) != 0) {
+      absl::FPrintF(stderr, "lio conformance: the suite runner was not found (LIO_CONFORMANCE_RUNNER=%s); run this "
+                    "command through tools/lio, which builds it.\n", runner);
+      return 2;
+    }
+    return Run({runner, "--lio_clauses"});
+  }
   if (args.backend.empty() && args.plugin.empty()) {
-    absl::FPrintF(stderr, "usage: lio conformance NAME | --plugin PATH [--backend NAME] [--json FILE] [--isolate]\n");
+    absl::FPrintF(stderr, "usage: lio conformance NAME | --plugin PATH [--backend NAME] [--json FILE] [--isolate]\n"
+                  "       lio conformance --clauses\n");
     return 2;
   }
   // Load here first: a wrong path or a file that is not a plugin is reported

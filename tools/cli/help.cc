@@ -63,10 +63,12 @@ EXAMPLES
 SYNOPSIS
     lio conformance NAME [--json FILE] [--isolate] [-- RUNNER_ARGS...]
     lio conformance --plugin PATH [--backend NAME] [--json FILE] [--isolate] [-- RUNNER_ARGS...]
+    lio conformance --clauses
 
 DESCRIPTION
     Runs every case of the suite against the backend NAME (found like `lio backends` finds it),
-    or against the plugin file PATH. Prints one row per contract clause (cases passed, failed,
+    or against the plugin file PATH. Prints one row per contract clause — an id written beside
+    its sentence in lio/core/plugin_abi.h, such as push.full_first — (cases passed, failed,
     skipped) and, for each failure, the clause it breaks. Operations the backend does not
     declare are skipped, with the reason; declared operations that break the contract fail.
     A wrong path, a file that is not a plugin or an unknown name is refused before the suite
@@ -81,6 +83,9 @@ OPTIONS
         Also write the per-clause report as JSON to FILE.
     --isolate
         Run each case in its own process, so a crash fails one case instead of the run.
+    --clauses
+        Print the clause map instead: every id of plugin_abi.h with the cases that check it, or
+        why no case can.
     -- RUNNER_ARGS...
         Passed to the suite runner (a GoogleTest program), e.g. --gtest_filter=*Cancel*.
 

@@ -16,12 +16,14 @@ ABSL_FLAG(std::string, backend, "", "backend name (conformance: which backend of
 ABSL_FLAG(std::string, json, "", "backends: JSON instead of the table (--json alone: stdout); conformance: also "
           "write the clause report as JSON to this file");
 ABSL_FLAG(bool, isolate, false, "conformance: run each case in its own process (a crash fails one case)");
+ABSL_FLAG(bool, clauses, false, "conformance: print the clause map (plugin_abi.h id -> cases) and exit");
 
 namespace {
 
 constexpr char kUsage[] =
     "lio backends [--plugin PATH] [--json[=FILE]]\n"
     "  lio conformance NAME | --plugin PATH [--backend NAME] [--json FILE] [--isolate] [-- RUNNER_ARGS]\n"
+    "  lio conformance --clauses\n"
     "  lio help [COMMAND]";
 
 // `lio backends --json` takes no value (JSON on stdout): absl flags would
@@ -78,6 +80,7 @@ int main(int argc, char** argv) {
     }
     args.json = absl::GetFlag(FLAGS_json);
     args.isolate = absl::GetFlag(FLAGS_isolate);
+    args.print_clauses = absl::GetFlag(FLAGS_clauses);
     args.extra = rest;
     return lio::cli::ConformanceCommand(args);
   }

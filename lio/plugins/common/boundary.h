@@ -87,8 +87,9 @@ constexpr uint32_t known_op_flags(uint32_t code) noexcept {
 inline constexpr uint32_t kKnownOpenFlags = LIO_OPEN_ACCMODE | LIO_OPEN_CREATE | LIO_OPEN_EXCL | LIO_OPEN_TRUNC |
                                             LIO_OPEN_APPEND | LIO_OPEN_DIRECT | LIO_OPEN_DIRECTORY;
 
-// [push.malformed], [push.undeclared]: 0 when push may accept `op`, read
-// whole (struct_size >= sizeof(lio_op), or padded by read_op). In this order:
+// [push.malformed], [push.undeclared], [push.undefined_flags]: 0 when push
+// may accept `op`, read whole (struct_size >= sizeof(lio_op), or padded by
+// read_op). In this order:
 //   -LIO_EINVAL      another ABI major, or a code >= LIO_OP_COUNT;
 //   -LIO_EOPNOTSUPP  a real code `capabilities` does not declare;
 //   -LIO_EINVAL      flag bits the code does not define (lio_op.flags, or

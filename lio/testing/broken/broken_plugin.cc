@@ -1,53 +1,28 @@
-// Test-only backends, each breaking exactly one clause of the contract, so the
-// meta-test can prove the conformance suite catches every one of them.
+// Test-only backends, each breaking exactly one clause of the contract (an id
+// of lio/core/plugin_abi.h), so the meta-test can prove the conformance suite
+// catches every one of them, under that id.
 //
 // One source, built once per kind (BUILD.bazel passes BROKEN_KIND and
-// BROKEN_NAME). Each backend wraps a real one — $LIO_BROKEN_INNER, default
-// "poller", found through the host (so through LIO_PLUGIN_PATH) — forwards
-// every call, declares the inner backend's capabilities, and gets one thing
-// wrong, the way a real backend plausibly would:
-//
-//   kDropLastOfBatch     a batch of two or more loses its last completion
-//                        (an off-by-one copying the batch)           exactly_once
-//   kRepeatLastOfBatch   the last completion of a batch of two or more is
-//                        delivered again by the next wait (a ring head
-//                        advanced one short)                         exactly_once
-//   kTruncateId          ids keep only their low 32 bits             known_ids_only
-//   kOffByOneBytes       byte counts are one too many                result_matches_syscall
-//   kPositiveErrno       the syscall's errors arrive as +errno       result_matches_syscall
-//   kSuccessForError     the syscall's errors arrive as 0 (success)  result_matches_syscall
-//   kIgnoreCancel        cancel answers 0 and asks nothing, so a pending
-//                        op never completes                          cancel_semantics
-//   kZeroWaitBlocks      wait(0) is taken as "no timeout" and blocks
-//                        until a completion or a wake                wait_timeout_semantics
-//   kZeroWaitSleeps      wait(0) sleeps up to 500 ms (a poll interval
-//                        where none belongs); no single call is late
-//                        enough for the suite's slack                wait_timeout_semantics
-//   kOverflowDrops       push past capacity answers 0 and drops the op
-//                                                                    capacity_honoured
-//   kWriteAfterCompletion  the buffer of a read/recv is written again (a late
-//                        bounce-buffer copy) at the next wait after its
-//                        completion was returned                     buffer_untouched_after_completion
-//   kWakeDoesNothing     wake answers 0 and does nothing             wake_thread_safe
-//   kUnimplementedFsync  fsync is declared but push
-//                        refuses it with -EOPNOTSUPP                 capability_declared
-//   kDuplicateBeforeFull a full backend answers a duplicate id with
-//                        -EEXIST (the id is looked up first)         capacity_honoured
-//   kTruncatedHandle     the handle is cast to int, so 2^32 + fd
-//                        reaches fd                                  result_matches_syscall
-//   kConfigNeedsOptions  create refuses a config too short to hold
-//                        `options` (an older, shorter config)        config_validated
-//   kUndefinedFlagsIgnored  undefined op flag bits are cleared instead
-//                        of refused                                  push_errors
-//   kRegistrarUnchecked  lio_plugin_register reads the registrar without
-//                        checking its struct_size or ABI major       registration_checked
+// BROKEN_NAME, and lists which id each kind breaks). Each backend wraps a
+// real one — $LIO_BROKEN_INNER, default "poller", found through the host (so
+// through LIO_PLUGIN_PATH) — forwards every call, declares the inner
+// backend's capabilities, and gets one thing wrong, the way a real backend
+// plausibly would. The Kind enum below says, per kind, what it gets wrong.
 //
 // Never install these: every one of them is wrong on purpose.
+#include <fcntl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lio/core/plugin_abi.h"
@@ -59,28 +34,81 @@ namespace lio::broken {
 namespace {
 
 enum class Kind {
-  kDropLastOfBatch,
-  kRepeatLastOfBatch,
-  kTruncateId,
-  kOffByOneBytes,
-  kPositiveErrno,
-  kSuccessForError,
-  kIgnoreCancel,
-  kZeroWaitBlocks,
-  kZeroWaitSleeps,
-  kOverflowDrops,
-  kWriteAfterCompletion,
-  kWakeDoesNothing,
-  kUnimplementedFsync,
-  kDuplicateBeforeFull,
-  kTruncatedHandle,
-  kConfigNeedsOptions,
-  kUndefinedFlagsIgnored,
-  kRegistrarUnchecked,
+  // ---- wait: what a batch holds ----
+  kDropLastOfBatch,       // a batch of two or more loses its last completion (an off-by-one copying it)
+  kRepeatLastOfBatch,     // ... delivers its last completion again at the next wait (a ring head one short)
+  kTruncateId,            // ids keep only their low 32 bits
+  kRotateResults,         // in a batch of two or more, each result lands on the next entry's id
+  kCompletionFlagsSet,    // completion flags carry an internal "more" bit
+  // ---- results ----
+  kNopResultOne,          // a nop completes with 1
+  kOffByOneBytes,         // bytes read are one too many
+  kWriteOffByOne,         // bytes written are one too many
+  kCloseReturnsHandle,    // close completes with the handle it closed instead of 0
+  kOpenReturnsZero,       // openat/socket/accept complete with 0 ("success") instead of the handle
+  kTimeoutEarly,          // a relative timeout's duration is halved (a unit slip)
+  kPollReportsAllAsked,   // poll completes with every event asked, ready or not
+  kPositiveErrno,         // the system call's errors arrive as +errno
+  kSuccessForError,       // ... as 0
+  // ---- per-op arguments ----
+  kCurrentOffsetAsZero,   // LIO_OFFSET_CURRENT is taken as offset 0 (pread at 0)
+  kDirIgnored,            // openat resolves against the current directory whatever its dir
+  kAtFdcwdRefused,        // openat's LIO_AT_FDCWD is passed on as an invalid handle
+  kAppendDropped,         // LIO_OPEN_APPEND is dropped
+  kModeIgnored,           // openat creates every file 0666
+  kDatasyncRefused,       // fsync with LIO_FSYNC_DATASYNC is refused at push (-EINVAL)
+  kAbsoluteAsRelative,    // LIO_TIMEOUT_ABSOLUTE is ignored: the deadline is taken as a duration
+  kAcceptAddressDropped,  // accept never writes the peer's address
+  kRecvmsgFlagsCleared,   // recvmsg's msghdr flags are zeroed before the completion (MSG_TRUNC lost)
+  // ---- handles and buffers ----
+  kTruncatedHandle,       // the handle is cast to int, so 2^32 + fd reaches fd
+  kCreatedNonBlocking,    // handles it creates are left non-blocking
+  kCallerMadeNonBlocking, // the caller's handle is made non-blocking and left so
+  kWriteAfterCompletion,  // a read's buffer is written again at the next wait (a late bounce copy)
+  // ---- push ----
+  kUnimplementedFsync,    // fsync is declared but refused with -EOPNOTSUPP
+  kOverflowDrops,         // push past capacity answers 0 and drops the op
+  kDuplicateBeforeFull,   // a full backend answers a duplicate id with -EEXIST (looked up first)
+  kDuplicateIsEagain,     // a duplicate id is answered -EAGAIN
+  kUndefinedFlagsIgnored, // undefined op flag bits are cleared instead of refused
+  kBadCodeAsNop,          // a code past the last is run as a nop
+  kShortOpRefused,        // an op of an older, shorter minor version is refused
+  kUndeclaredAccepted,    // poll is not declared, but pushed it is run
+  kEbadfAtPush,           // a closed handle is refused at push (-EBADF) instead of completing so
+  kReadsOpAtFlush,        // the op is read at flush through the pointer push was given
+  kWaitSkipsFlush,        // ops are handed over at flush only; wait does not flush
+  kOneSlotShort,          // room for capacity - 1 ops
+  // ---- flush, wait, cancel, wake ----
+  kFlushReturnsBool,      // flush answers 1 for "something", not how many
+  kZeroWaitBlocks,        // wait(0) blocks until a completion or a wake
+  kZeroWaitSleeps,        // wait(0) sleeps up to 500 ms (a poll interval where none belongs)
+  kForeverWaitReturnsEmpty, // wait(-1) is a 10 ms tick that may return nothing
+  kDurationInSeconds,     // wait(d) rounds d down to whole seconds
+  kIgnoreCancel,          // cancel answers 0 and asks nothing
+  kCancelUnknownIsZero,   // cancel of an id not in flight answers 0
+  kSecondCancelEalready,  // cancelling again answers -EALREADY
+  kWakeDoesNothing,       // wake answers 0 and does nothing
+  kWakeLostBeforeWait,    // a wake with no wait blocked is lost
+  kWakeNeverClears,       // after a wake every wait(-1) returns at once, empty
+  // ---- create, destroy, probe, registration ----
+  kConfigNeedsOptions,    // create refuses a config too short to hold `options`
+  kCapacityZeroAccepted,  // capacity 0 is taken as 1
+  kConfigFlagsRefused,    // unknown config flags are refused
+  kUnknownOptionsIgnored, // unknown option keys are ignored
+  kNeedsHost,             // create refuses a config without a host
+  kOutClearedOnError,     // a failed create sets *out to NULL
+  kDestroyDrains,         // destroy lets what is in flight finish (waiting up to 3 s) instead of cancelling it
+  kDestroyLeaksInner,     // destroy never destroys the inner instance (its fds, threads, memory)
+  kProbeRefusesSilently,  // probe refuses without a reason
+  kProbeFlips,            // probe answers differently on every other call
+  kTwoLineDescription,    // the description has two lines
+  kCapabilityBeyondCount, // a capability bit past LIO_OP_COUNT is set
+  kRegistrarUnchecked,    // lio_plugin_register reads the registrar unchecked
 };
 
 constexpr Kind kKind = Kind::BROKEN_KIND;
 constexpr const char* kName = BROKEN_NAME;
+constexpr bool Is(Kind k) { return kKind == k; }
 
 struct Wrapped {
   std::string inner_name;
@@ -94,20 +122,18 @@ Wrapped& wrapped() {
   return *w;
 }
 
-bool counts_bytes(uint32_t code) {
-  switch (code) {
-    case LIO_OP_READ:
-    case LIO_OP_READV:
-    case LIO_OP_RECV:
-    case LIO_OP_RECVMSG:
-    case LIO_OP_WRITE:
-    case LIO_OP_WRITEV:
-    case LIO_OP_SEND:
-    case LIO_OP_SENDMSG:
-      return true;
-    default:
-      return false;
-  }
+bool reads_bytes(uint32_t code) {
+  return code == LIO_OP_READ || code == LIO_OP_READV || code == LIO_OP_RECV || code == LIO_OP_RECVMSG;
+}
+bool writes_bytes(uint32_t code) {
+  return code == LIO_OP_WRITE || code == LIO_OP_WRITEV || code == LIO_OP_SEND || code == LIO_OP_SENDMSG;
+}
+bool creates_handle(uint32_t code) {
+  return code == LIO_OP_OPENAT || code == LIO_OP_SOCKET || code == LIO_OP_ACCEPT;
+}
+// Ops whose `handle` is a handle they operate on (not openat's dir).
+bool uses_handle(uint32_t code) {
+  return code != LIO_OP_NOP && code != LIO_OP_TIMEOUT && code != LIO_OP_SOCKET && code != LIO_OP_OPENAT;
 }
 
 // An error of the system call itself (not the backend's own -ECANCELED or
@@ -131,110 +157,251 @@ unsigned char* read_target(const lio_op& op) {
   }
 }
 
+void set_nonblocking(int64_t fd) {
+  if (fd < 0 || fd > INT32_MAX) return;
+  int flags = fcntl(static_cast<int>(fd), F_GETFL);
+  if (flags >= 0) fcntl(static_cast<int>(fd), F_SETFL, flags | O_NONBLOCK);
+}
+
+bool is_closed(lio_handle h) {
+  return h >= 0 && h <= INT32_MAX && fcntl(static_cast<int>(h), F_GETFD) < 0 && errno == EBADF;
+}
+
 struct Slot {
   uint32_t code = 0;
   unsigned char* read_into = nullptr;
+  lio_handle handle = LIO_INVALID_HANDLE;
+  uint32_t poll_events = 0;
+  lio_msghdr* msg = nullptr;
+  bool cancelled = false;
 };
+
+// An op pushed and not yet handed to the inner backend (kReadsOpAtFlush keeps
+// the caller's pointer; kWaitSkipsFlush a copy).
+struct Pending {
+  uint64_t id;
+  const lio_op* pointer;
+  lio_op copy;
+};
+
+lio_op changed_for_kind(const lio_op& op) {
+  lio_op forwarded = op;
+  if (Is(Kind::kTruncatedHandle)) forwarded.handle = static_cast<int>(op.handle);
+  bool positional = op.code == LIO_OP_READ || op.code == LIO_OP_WRITE;
+  bool vectored = op.code == LIO_OP_READV || op.code == LIO_OP_WRITEV;
+  if (Is(Kind::kCurrentOffsetAsZero) && positional && op.u.rw.offset == LIO_OFFSET_CURRENT) forwarded.u.rw.offset = 0;
+  if (Is(Kind::kCurrentOffsetAsZero) && vectored && op.u.rwv.offset == LIO_OFFSET_CURRENT) forwarded.u.rwv.offset = 0;
+  if (op.code == LIO_OP_OPENAT) {
+    if (Is(Kind::kDirIgnored)) forwarded.handle = LIO_AT_FDCWD;
+    if (Is(Kind::kAtFdcwdRefused) && op.handle == LIO_AT_FDCWD) forwarded.handle = LIO_INVALID_HANDLE;
+    if (Is(Kind::kAppendDropped)) forwarded.u.open.flags &= ~LIO_OPEN_APPEND;
+    if (Is(Kind::kModeIgnored)) forwarded.u.open.mode = 0666;
+  }
+  if (op.code == LIO_OP_TIMEOUT) {
+    if (Is(Kind::kAbsoluteAsRelative)) forwarded.flags &= ~LIO_TIMEOUT_ABSOLUTE;
+    if (Is(Kind::kTimeoutEarly) && !(op.flags & LIO_TIMEOUT_ABSOLUTE)) forwarded.u.timeout.ns = op.u.timeout.ns / 2;
+  }
+  if (Is(Kind::kAcceptAddressDropped) && op.code == LIO_OP_ACCEPT) {
+    forwarded.u.accept.addr = nullptr;
+    forwarded.u.accept.addrlen = nullptr;
+  }
+  return forwarded;
+}
 
 class BrokenBackend {
  public:
   int init(uint32_t capacity, const std::string& inner_options) {
-    ops_.init(capacity);
+    ops_.init(Is(Kind::kOneSlotShort) ? std::max(1u, capacity - 1) : capacity);
     out_.assign(capacity + 1, lio_completion{});
+    pending_.reserve(capacity);
     return inner_.create(wrapped().inner, capacity, inner_options);
   }
 
   uint64_t capabilities() const noexcept { return wrapped().vtable.capabilities; }
 
   int push(uint64_t id, const lio_op& op) noexcept {
-    if (kKind == Kind::kUnimplementedFsync && op.code == LIO_OP_FSYNC) return -LIO_EOPNOTSUPP;
-    if (kKind == Kind::kOverflowDrops && ops_.full()) return 0;  // "queued"; never seen again
-    if (kKind == Kind::kDuplicateBeforeFull && ops_.find(id) != ops_.kNone) return -LIO_EEXIST;
+    if (Is(Kind::kUnimplementedFsync) && op.code == LIO_OP_FSYNC) return -LIO_EOPNOTSUPP;
+    if (Is(Kind::kDatasyncRefused) && op.code == LIO_OP_FSYNC && (op.flags & LIO_FSYNC_DATASYNC)) return -LIO_EINVAL;
+    if (Is(Kind::kEbadfAtPush) && uses_handle(op.code) && is_closed(op.handle)) return -LIO_EBADF;
+    if (Is(Kind::kOverflowDrops) && ops_.full()) return 0;  // "queued"; never seen again
+    if (Is(Kind::kDuplicateBeforeFull) && ops_.find(id) != ops_.kNone) return -LIO_EEXIST;
+    if (Is(Kind::kDuplicateIsEagain) && ops_.find(id) != ops_.kNone) return -LIO_EAGAIN;
     uint32_t slot = ops_.insert(id);
     if (slot == ops_.kNone) return ops_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
-    lio_op forwarded = op;
-    if (kKind == Kind::kTruncatedHandle) forwarded.handle = static_cast<int>(op.handle);
+    if (Is(Kind::kCallerMadeNonBlocking) && uses_handle(op.code) && op.code != LIO_OP_CLOSE) set_nonblocking(op.handle);
+    ops_[slot] = Slot{op.code, read_target(op), op.handle, op.code == LIO_OP_POLL ? op.u.poll.events : 0,
+                      op.code == LIO_OP_RECVMSG ? op.u.msg.msg : nullptr, false};
+    if (Is(Kind::kReadsOpAtFlush) || Is(Kind::kWaitSkipsFlush)) {
+      pending_.push_back({id, &op, op});
+      return 0;
+    }
+    lio_op forwarded = changed_for_kind(op);
     if (int error = inner_.push(id, &forwarded); error < 0) {
       ops_.erase(slot);
       return error;
     }
-    ops_[slot] = Slot{op.code, read_target(op)};
     return 0;
   }
 
-  int flush() noexcept { return inner_.flush(); }
+  int flush() noexcept {
+    int handed = hand_over_pending();
+    int n = inner_.flush();
+    if (n < 0) return n;
+    n = std::max(n, handed);
+    if (Is(Kind::kFlushReturnsBool)) return n > 0 ? 1 : 0;
+    return n;
+  }
 
   int wait(int64_t timeout_ns, const lio_completion** out) noexcept {
     *out = out_.data();
-    if (kKind == Kind::kWriteAfterCompletion && late_write_ != nullptr) {
+    if (!Is(Kind::kWaitSkipsFlush)) hand_over_pending();
+    if (Is(Kind::kWriteAfterCompletion) && late_write_ != nullptr) {
       *late_write_ = static_cast<unsigned char>(~*late_write_);
       late_write_ = nullptr;
     }
-    if (kKind == Kind::kZeroWaitBlocks && timeout_ns == 0) timeout_ns = -1;
-    if (kKind == Kind::kZeroWaitSleeps && timeout_ns == 0) timeout_ns = 500'000'000;
+    if (Is(Kind::kZeroWaitBlocks) && timeout_ns == 0) timeout_ns = -1;
+    if (Is(Kind::kZeroWaitSleeps) && timeout_ns == 0) timeout_ns = 500'000'000;
+    if (Is(Kind::kForeverWaitReturnsEmpty) && timeout_ns < 0) timeout_ns = 10'000'000;
+    if (Is(Kind::kDurationInSeconds) && timeout_ns > 0) timeout_ns = timeout_ns / 1'000'000'000 * 1'000'000'000;
+    if (Is(Kind::kWakeNeverClears) && woken_once_ && timeout_ns < 0) return 0;
     const lio_completion* batch = nullptr;
+    waiting_ = true;
     int n = inner_.wait(timeout_ns, &batch);
+    waiting_ = false;
     if (n < 0) return n;
     uint32_t count = 0;
-    if (kKind == Kind::kRepeatLastOfBatch && repeat_pending_) {
+    if (Is(Kind::kRepeatLastOfBatch) && repeat_pending_) {
       out_[count++] = repeat_;
       repeat_pending_ = false;
     }
-    for (int i = 0; i < n; ++i) {
-      lio_completion c = batch[i];
-      uint32_t slot = ops_.find(c.id);
-      Slot op = slot == ops_.kNone ? Slot{} : ops_[slot];
-      if (slot != ops_.kNone) ops_.erase(slot);
-      if (kKind == Kind::kTruncateId) c.id &= 0xFFFF'FFFFull;
-      if (kKind == Kind::kOffByOneBytes && counts_bytes(op.code) && c.result > 0) c.result += 1;
-      if (kKind == Kind::kPositiveErrno && syscall_error(c.result)) c.result = -c.result;
-      if (kKind == Kind::kSuccessForError && syscall_error(c.result)) c.result = 0;
-      if (kKind == Kind::kWriteAfterCompletion && op.read_into != nullptr && c.result > 0) late_write_ = op.read_into;
-      out_[count++] = c;
-    }
-    if (kKind == Kind::kDropLastOfBatch && n >= 2) --count;
-    if (kKind == Kind::kRepeatLastOfBatch && n >= 2) {
+    uint32_t first = count;
+    for (int i = 0; i < n; ++i) out_[count++] = deliver(batch[i]);
+    if (Is(Kind::kDropLastOfBatch) && n >= 2) --count;
+    if (Is(Kind::kRepeatLastOfBatch) && n >= 2) {
       repeat_ = out_[count - 1];
       repeat_pending_ = true;
+    }
+    if (Is(Kind::kRotateResults) && n >= 2) {
+      int64_t last = out_[first + n - 1].result;
+      for (uint32_t i = first + n - 1; i > first; --i) out_[i].result = out_[i - 1].result;
+      out_[first].result = last;
     }
     return static_cast<int>(count);
   }
 
   int cancel(uint64_t id) noexcept {
-    if (kKind == Kind::kIgnoreCancel) return ops_.find(id) != ops_.kNone ? 0 : -LIO_ENOENT;
+    uint32_t slot = ops_.find(id);
+    if (slot == ops_.kNone) return Is(Kind::kCancelUnknownIsZero) ? 0 : -LIO_ENOENT;
+    if (Is(Kind::kIgnoreCancel)) return 0;
+    if (Is(Kind::kSecondCancelEalready) && ops_[slot].cancelled) return -LIO_EALREADY;
+    ops_[slot].cancelled = true;
     return inner_.cancel(id);
   }
 
+  // Reaps, without cancelling, until nothing is in flight or `limit` passed
+  // (kDestroyDrains: a "graceful" destroy).
+  void drain(std::chrono::nanoseconds limit) noexcept {
+    auto end = std::chrono::steady_clock::now() + limit;
+    hand_over_pending();
+    inner_.flush();
+    while (ops_.size() > 0 && std::chrono::steady_clock::now() < end) {
+      const lio_completion* batch = nullptr;
+      int n = inner_.wait(10'000'000, &batch);
+      for (int i = 0; i < n; ++i) deliver(batch[i]);
+    }
+  }
+
   int wake() noexcept {
-    if (kKind == Kind::kWakeDoesNothing) return 0;
+    if (Is(Kind::kWakeDoesNothing)) return 0;
+    if (Is(Kind::kWakeLostBeforeWait) && !waiting_) return 0;
+    if (Is(Kind::kWakeNeverClears)) woken_once_ = true;
     return inner_.wake();
   }
 
  private:
+  // What one inner completion becomes, per kind.
+  lio_completion deliver(lio_completion c) noexcept {
+    uint32_t slot = ops_.find(c.id);
+    Slot op = slot == ops_.kNone ? Slot{} : ops_[slot];
+    if (slot != ops_.kNone) ops_.erase(slot);
+    if (Is(Kind::kTruncateId)) c.id &= 0xFFFF'FFFFull;
+    if (Is(Kind::kCompletionFlagsSet)) c.flags = 0x2;
+    if (Is(Kind::kNopResultOne) && op.code == LIO_OP_NOP && c.result == 0) c.result = 1;
+    if (Is(Kind::kOffByOneBytes) && reads_bytes(op.code) && c.result > 0) c.result += 1;
+    if (Is(Kind::kWriteOffByOne) && writes_bytes(op.code) && c.result > 0) c.result += 1;
+    if (Is(Kind::kCloseReturnsHandle) && op.code == LIO_OP_CLOSE && c.result == 0) c.result = op.handle;
+    if (Is(Kind::kOpenReturnsZero) && creates_handle(op.code) && c.result > 0) c.result = 0;
+    if (Is(Kind::kCreatedNonBlocking) && creates_handle(op.code)) set_nonblocking(c.result);
+    if (Is(Kind::kPollReportsAllAsked) && op.code == LIO_OP_POLL && c.result >= 0) c.result = op.poll_events;
+    if (Is(Kind::kRecvmsgFlagsCleared) && op.msg != nullptr && c.result >= 0) op.msg->flags = 0;
+    if (Is(Kind::kPositiveErrno) && syscall_error(c.result)) c.result = -c.result;
+    if (Is(Kind::kSuccessForError) && syscall_error(c.result)) c.result = 0;
+    if (Is(Kind::kWriteAfterCompletion) && op.read_into != nullptr && c.result > 0) late_write_ = op.read_into;
+    return c;
+  }
+
+  // Hands the ops push kept to the inner backend; how many.
+  int hand_over_pending() noexcept {
+    int handed = 0;
+    for (Pending& p : pending_) {
+      lio_op op = changed_for_kind(p.pointer != nullptr && Is(Kind::kReadsOpAtFlush) ? *p.pointer : p.copy);
+      if (inner_.push(p.id, &op) < 0) {
+        uint32_t slot = ops_.find(p.id);
+        if (slot != ops_.kNone) ops_.erase(slot);  // lost: the bug shows as a missing completion
+        continue;
+      }
+      ++handed;
+    }
+    pending_.clear();
+    return handed;
+  }
+
   plugin::InnerBackend inner_;
   plugin::OpTable<Slot> ops_;
   std::vector<lio_completion> out_;  // capacity + 1: room for a repeated one
+  std::vector<Pending> pending_;
   lio_completion repeat_{};
   bool repeat_pending_ = false;
   unsigned char* late_write_ = nullptr;
+  std::atomic<bool> waiting_{false};
+  std::atomic<bool> woken_once_{false};
 };
 
-
 int vt_probe(char* why, size_t why_size) noexcept {
+  if (Is(Kind::kProbeRefusesSilently)) {
+    if (why != nullptr && why_size > 0) why[0] = '\0';
+    return -LIO_ENOSYS;
+  }
+  if (Is(Kind::kProbeFlips)) {
+    static std::atomic<unsigned> calls{0};
+    if (calls++ % 2 == 1) {
+      if (why != nullptr && why_size > 0) std::snprintf(why, why_size, "busy right now (asked %u times)", calls.load());
+      return -LIO_EAGAIN;
+    }
+  }
   return plugin::probe_inner(kName, wrapped().inner_name.c_str(), wrapped().inner, why, why_size);
 }
 
-int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
+int create_instance(const lio_backend_config* config, lio_backend** out) noexcept {
   lio_backend_config settings;
+  lio_backend_config widened;
+  if (Is(Kind::kCapacityZeroAccepted) && config != nullptr && config->struct_size >= sizeof widened &&
+      config->capacity == 0) {
+    widened = *config;
+    widened.capacity = 1;
+    config = &widened;
+  }
   if (out == nullptr || plugin::read_config(config, &settings) != 0) return -LIO_EINVAL;
-  if (kKind == Kind::kConfigNeedsOptions && config->struct_size < LIO_PLUGIN_SIZE_THROUGH(lio_backend_config, options)) {
+  if (Is(Kind::kConfigNeedsOptions) && config->struct_size < LIO_PLUGIN_SIZE_THROUGH(lio_backend_config, options)) {
     return -LIO_EINVAL;
   }
+  if (Is(Kind::kConfigFlagsRefused) && settings.flags != 0) return -LIO_EINVAL;
+  if (Is(Kind::kNeedsHost) && settings.host == nullptr) return -LIO_EINVAL;
   if (wrapped().inner == nullptr) return -LIO_ENOENT;
   try {
     std::string inner_options;
     // Only "inner.KEY=VALUE" (passed on); anything else is a typo.
-    auto refuse = [](std::string_view, std::string_view) { return false; };
+    auto refuse = [](std::string_view, std::string_view) { return Is(Kind::kUnknownOptionsIgnored); };
     if (!plugin::split_options(settings.options, &inner_options, refuse)) return -LIO_EINVAL;
     auto* backend = new BrokenBackend;
     if (int error = backend->init(settings.capacity, inner_options); error < 0) {
@@ -248,16 +415,49 @@ int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
   }
 }
 
+int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
+  int rc = create_instance(config, out);
+  if (rc < 0 && Is(Kind::kOutClearedOnError) && out != nullptr) *out = nullptr;
+  return rc;
+}
+
 using Thunks = plugin::InstanceThunks<BrokenBackend>;
 
-// push as kUndefinedFlagsIgnored has it: undefined flag bits are dropped
-// before the op is checked, so a malformed op is accepted.
-int push_clearing_flags(lio_backend* b, uint64_t id, const lio_op* op) noexcept {
-  if (op == nullptr || op->struct_size < sizeof(lio_op)) return Thunks::push(b, id, op);
-  lio_op cleared = *op;
-  cleared.flags &= plugin::known_op_flags(op->code);
-  if (op->code == LIO_OP_OPENAT) cleared.u.open.flags &= plugin::kKnownOpenFlags;
-  return Thunks::push(b, id, &cleared);
+void destroy(lio_backend* b) noexcept {
+  if (Is(Kind::kDestroyLeaksInner)) return;  // forgot: the instance and all it holds stay
+  if (Is(Kind::kDestroyDrains)) Thunks::of(b)->drain(std::chrono::seconds(3));
+  Thunks::destroy(b);
+}
+
+// push before the kit's checks, for the kinds that get the checks wrong.
+int push(lio_backend* b, uint64_t id, const lio_op* op) noexcept {
+  if (op == nullptr) return Thunks::push(b, id, op);
+  if (Is(Kind::kShortOpRefused) && op->struct_size < sizeof(lio_op)) return -LIO_EINVAL;
+  bool whole = op->struct_size >= sizeof(lio_op) && LIO_ABI_MAJOR(op->abi_version) == LIO_ABI_VERSION_MAJOR;
+  if (Is(Kind::kUndefinedFlagsIgnored) && whole) {
+    lio_op cleared = *op;  // undefined bits dropped before the check: a malformed op accepted
+    cleared.flags &= plugin::known_op_flags(op->code);
+    if (op->code == LIO_OP_OPENAT) cleared.u.open.flags &= plugin::kKnownOpenFlags;
+    return Thunks::push(b, id, &cleared);
+  }
+  if (Is(Kind::kBadCodeAsNop) && whole && op->code >= LIO_OP_COUNT) {
+    lio_op nop = *op;
+    nop.code = LIO_OP_NOP;
+    nop.flags = 0;
+    return Thunks::push(b, id, &nop);
+  }
+  if (Is(Kind::kUndeclaredAccepted) && whole && op->code == LIO_OP_POLL) {
+    return Thunks::of(b)->push(id, *op);  // past the capability check
+  }
+  return Thunks::push(b, id, op);
+}
+
+uint64_t declared_capabilities(const lio_backend_vtable* inner) {
+  uint64_t caps = inner != nullptr ? inner->capabilities & LIO_CAP_ALL_OPS : 0;
+  if (Is(Kind::kUnimplementedFsync)) caps |= LIO_CAP(LIO_OP_FSYNC);
+  if (Is(Kind::kUndeclaredAccepted)) caps &= ~LIO_CAP(LIO_OP_POLL);
+  if (Is(Kind::kCapabilityBeyondCount)) caps |= UINT64_C(1) << 40;
+  return caps;
 }
 
 }  // namespace
@@ -265,7 +465,7 @@ int push_clearing_flags(lio_backend* b, uint64_t id, const lio_op* op) noexcept 
 
 extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* registrar) {
   using namespace lio::broken;
-  if (kKind == Kind::kRegistrarUnchecked) {
+  if (Is(Kind::kRegistrarUnchecked)) {
     if (registrar == nullptr || registrar->register_backend == nullptr) return -LIO_EINVAL;
     lio::plugin::keep_host(registrar);  // the first (real) registration keeps it
   } else if (lio::plugin::read_registrar(registrar) != 0 || !lio::plugin::keep_host(registrar)) {
@@ -276,19 +476,19 @@ extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* regist
   w.inner_name = inner != nullptr && inner[0] != '\0' ? inner : "poller";
   w.inner = lio::plugin::find_backend(w.inner_name.c_str());
   w.description = "test-only, broken on purpose (" + std::string(kName) + ") over " + w.inner_name;
+  if (Is(Kind::kTwoLineDescription)) w.description += "\nsee the source for what it breaks";
   w.vtable = lio_backend_vtable{
       .struct_size = sizeof(lio_backend_vtable),
       .abi_version = LIO_ABI_VERSION,
       .name = kName,
       .description = w.description.c_str(),
-      .capabilities = (w.inner != nullptr ? w.inner->capabilities & LIO_CAP_ALL_OPS : 0) |
-                      (kKind == Kind::kUnimplementedFsync ? LIO_CAP(LIO_OP_FSYNC) : 0),
+      .capabilities = declared_capabilities(w.inner),
       .priority = -1000,  // never "auto"
       .reserved = 0,
       .probe = vt_probe,
       .create = vt_create,
-      .destroy = Thunks::destroy,
-      .push = kKind == Kind::kUndefinedFlagsIgnored ? push_clearing_flags : Thunks::push,
+      .destroy = destroy,
+      .push = push,
       .flush = Thunks::flush,
       .wait = Thunks::wait,
       .cancel = Thunks::cancel,
