@@ -213,6 +213,14 @@ typedef struct lio_msghdr {
  *   POLL                     the ready events (LIO_POLL_*)   [result.poll]
  * Any op may complete with -LIO_ECANCELED after cancel ([cancel.completes_once]).
  *
+ * [result.bad_input] Bad arguments that pass push's checks never crash or
+ * hang the backend: a zero or huge length, a NULL buffer with a non-zero
+ * length, a handle of the wrong kind (accept on a file), an iovec count of 0
+ * or above 1024 (IOV_MAX), a NULL, empty or over-long path — the op completes
+ * with what its blocking call returns (0 or -LIO_E*). A negative timeout
+ * expires at once (-LIO_ETIME), as a zero one does; poll bits lio does not
+ * define are never reported.
+ *
  * [handles.created_mode] Handles a backend creates (OPENAT, SOCKET, ACCEPT)
  * are close-on-exec and in the OS's default (blocking) mode;
  * [handles.caller_mode_kept] a backend that needs non-blocking I/O arranges

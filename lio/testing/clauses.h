@@ -239,6 +239,11 @@ inline constexpr Clause result_timeout{
     .id = "result.timeout", .promise = "TIMEOUT: -ETIME when it expires, not earlier, in deadline order."};
 inline constexpr Clause result_poll{
     .id = "result.poll", .promise = "POLL: the asked events that are ready, plus ERR/HUP, no other bit."};
+inline constexpr Clause result_bad_input{
+    .id = "result.bad_input",
+    .promise = "Bad arguments (zero/huge lengths, NULL buffers, wrong-kind handles, iovcnt 0 or > 1024, NULL/empty/"
+               "over-long paths, negative timeouts, unknown poll bits) complete as the blocking call does; never a "
+               "crash or hang."};
 inline constexpr Clause result_errors{
     .id = "result.errors",
     .promise = "An op's error is -LIO_E* (Linux numbering) of the error its blocking call reports."};
@@ -343,6 +348,7 @@ inline constexpr std::array kAllClauses = {
     clauses::result_new_handle,
     clauses::result_timeout,
     clauses::result_poll,
+    clauses::result_bad_input,
     clauses::result_errors,
     clauses::offset_current,
     clauses::openat_dir,

@@ -48,6 +48,7 @@ enum class Kind {
   kOpenReturnsZero,       // openat/socket/accept complete with 0 ("success") instead of the handle
   kTimeoutEarly,          // a relative timeout's duration is halved (a unit slip)
   kPollReportsAllAsked,   // poll completes with every event asked, ready or not
+  kNegativeTimeoutForever, // a negative relative timeout is read as unsigned: it never expires
   kPositiveErrno,         // the system call's errors arrive as +errno
   kSuccessForError,       // ... as 0
   // ---- per-op arguments ----
@@ -187,6 +188,10 @@ struct Pending {
 lio_op changed_for_kind(const lio_op& op) {
   lio_op forwarded = op;
   if (Is(Kind::kTruncatedHandle)) forwarded.handle = static_cast<int>(op.handle);
+  if (Is(Kind::kNegativeTimeoutForever) && op.code == LIO_OP_TIMEOUT && !(op.flags & LIO_TIMEOUT_ABSOLUTE) &&
+      op.u.timeout.ns < 0) {
+    forwarded.u.timeout.ns = INT64_MAX;
+  }
   bool positional = op.code == LIO_OP_READ || op.code == LIO_OP_WRITE;
   bool vectored = op.code == LIO_OP_READV || op.code == LIO_OP_WRITEV;
   if (Is(Kind::kCurrentOffsetAsZero) && positional && op.u.rw.offset == LIO_OFFSET_CURRENT) forwarded.u.rw.offset = 0;
