@@ -17,7 +17,7 @@
 #include "bench/alloc_counter.h"
 #include "bench/harness.h"
 #include "bench/lio_util.h"
-#include "lio/core/loop.h"
+#include "lio/runtime/loop.h"
 #include "lio/core/op.h"
 
 namespace lio::bench {

@@ -15,8 +15,8 @@
 #include "absl/strings/str_format.h"
 #include "bench/harness.h"
 #include "bench/ref/uv_timers.h"
-#include "lio/core/loop.h"
-#include "lio/core/timeout.h"
+#include "lio/runtime/loop.h"
+#include "lio/runtime/timeout.h"
 
 namespace lio::bench {
 namespace {

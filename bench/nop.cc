@@ -13,7 +13,7 @@
 #include "bench/harness.h"
 #include "bench/lio_util.h"
 #include "bench/ref/uring_nop.h"
-#include "lio/core/loop.h"
+#include "lio/runtime/loop.h"
 #include "lio/core/op.h"
 
 namespace lio::bench {

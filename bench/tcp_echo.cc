@@ -34,10 +34,10 @@
 #include "bench/ref/echo_client.h"
 #include "bench/ref/epoll_echo.h"
 #include "bench/ref/uv_echo.h"
-#include "lio/core/io.h"
-#include "lio/core/loop.h"
+#include "lio/runtime/io.h"
+#include "lio/runtime/loop.h"
 #include "lio/core/op.h"
-#include "lio/core/resources.h"
+#include "lio/runtime/resources.h"
 
 namespace lio::bench {
 namespace {

@@ -17,7 +17,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
-#include "lio/core/runtime.h"
+#include "lio/runtime/runtime.h"
 
 ABSL_FLAG(std::string, backend, "", "backend: io_uring, poller, auto (default: $LIO_BACKEND, else auto)");
 ABSL_FLAG(int, in_flight, 8, "reads (and writes) in flight at once");

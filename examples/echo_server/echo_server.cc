@@ -17,7 +17,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
-#include "lio/core/runtime.h"
+#include "lio/runtime/runtime.h"
 
 ABSL_FLAG(std::string, backend, "", "backend: io_uring, poller, auto (default: $LIO_BACKEND, else auto)");
 ABSL_FLAG(std::string, host, "127.0.0.1", "address to listen on");

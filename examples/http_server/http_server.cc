@@ -39,7 +39,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
 #include "examples/http_server/request.h"
-#include "lio/core/runtime.h"
+#include "lio/runtime/runtime.h"
 
 ABSL_FLAG(std::string, root, ".", "directory to serve");
 ABSL_FLAG(std::string, backend, "", "backend: io_uring, poller, auto (default: $LIO_BACKEND, else auto)");

@@ -296,10 +296,31 @@ typedef struct lio_backend_config {
   const lio_host* host; /* may be NULL */
 } lio_backend_config;
 
+/* [register.name] A backend name is 1 to LIO_BACKEND_NAME_MAX bytes of
+ * a-z, 0-9, '_', '-' and ':', begins with a letter or a digit, and is not
+ * "auto" (which means "choose"). A ':' separates a wrapper from what it wraps
+ * ("chaos:io_uring"); the part before the first ':' names the plugin file
+ * (liblio_chaos.so). The host refuses any other name with -LIO_EINVAL; this
+ * function is the rule, used by the host, the plugin kit and the suite. */
+#define LIO_BACKEND_NAME_MAX 64
+static inline int lio_backend_name_valid(const char* name) {
+  size_t n = 0;
+  if (name == NULL) return 0;
+  for (; name[n] != '\0'; ++n) {
+    char c = name[n];
+    int letter_or_digit = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (n >= LIO_BACKEND_NAME_MAX) return 0;
+    if (n == 0 && !letter_or_digit) return 0;
+    if (!letter_or_digit && c != '_' && c != '-' && c != ':') return 0;
+  }
+  if (n == 0) return 0;
+  return !(n == 4 && name[0] == 'a' && name[1] == 'u' && name[2] == 't' && name[3] == 'o');
+}
+
 struct lio_backend_vtable {
   uint32_t struct_size;  /* sizeof(lio_backend_vtable) as the plugin saw it */
   uint32_t abi_version;  /* LIO_ABI_VERSION the plugin was built with */
-  const char* name;        /* unique among loaded backends: [a-z0-9_:]+ */
+  const char* name;        /* unique among loaded backends; [register.name] */
   const char* description; /* one line for `lio backends` */
   uint64_t capabilities;   /* LIO_CAP(...) bits */
   /* Rank for "auto": the highest-priority backend whose probe passes wins. */

@@ -55,12 +55,7 @@ std::string JoinPaths(const std::vector<fs::path>& dirs) {
   return out;
 }
 
-bool ValidBackendName(std::string_view name) {
-  if (name.empty() || name.size() > 64 || name == "auto") return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == ':' || c == '-';
-  });
-}
+bool ValidBackendName(const std::string& name) { return lio_backend_name_valid(name.c_str()) != 0; }
 
 bool IsPluginFileName(const std::string& file) {
   return file.size() > kPluginPrefix.size() + kPluginSuffix.size() && file.starts_with(kPluginPrefix) &&
@@ -104,7 +99,7 @@ struct Registration {
     std::string name = vt->name ? vt->name : "";
     if (!ValidBackendName(name)) {
       Fail(MakeError(-LIO_EINVAL, where + " registered a backend with an invalid name '" + name +
-                                      "' (use lower-case letters, digits, '_', '-' or ':'; not 'auto')."));
+                                      "' (1 to 64 of lower-case letters, digits, '_', '-' and ':', beginning with a letter or digit; not 'auto')."));
       return -LIO_EINVAL;
     }
     if (!vt->probe || !vt->create || !vt->destroy || !vt->push || !vt->flush || !vt->wait || !vt->cancel ||
@@ -294,6 +289,14 @@ Expected<const BackendInfo*, Error> Registry::Find(std::string_view name) {
     return nullptr;
   };
   if (const BackendInfo* info = registered()) return info;
+  // Not a name any plugin could register — and never a path to search for.
+  if (!ValidBackendName(std::string(name))) {
+    return Unexpected{MakeError(-LIO_EINVAL, "'" + std::string(name) +
+                                                 "' is not a backend name: names are 1 to 64 of lower-case letters, "
+                                                 "digits, '_', '-' and ':', beginning with a letter or digit "
+                                                 "(run 'lio backends' to list them); to load a plugin file, give "
+                                                 "its path.")};
+  }
 
   // The plugin a name lives in: "x" and "x:anything" both in liblio_x.
   std::string_view plugin_name = name.substr(0, name.find(':'));

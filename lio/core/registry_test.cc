@@ -227,5 +227,47 @@ TEST(Error, CodesAreNamedTheSameOnEveryOs) {
   EXPECT_FALSE(make_error(5));
 }
 
+// [register.name]: one rule, in plugin_abi.h, for the host, the kit and the suite.
+TEST(BackendName, TheRuleOfTheHeader) {
+  for (const char* good : {"io_uring", "poller", "chaos:io_uring", "my-backend", "x", "9p", "a:b-c_d"}) {
+    EXPECT_TRUE(lio_backend_name_valid(good)) << good;
+  }
+  const std::string longest(LIO_BACKEND_NAME_MAX, 'a');
+  EXPECT_TRUE(lio_backend_name_valid(longest.c_str()));
+  const std::string too_long(LIO_BACKEND_NAME_MAX + 1, 'a');
+  for (const char* bad : {"", "auto", "IO_URING", "_x", "-x", ":x", "a b", "a/b", "../x", "a.b", "é"}) {
+    EXPECT_FALSE(lio_backend_name_valid(bad)) << bad;
+  }
+  EXPECT_FALSE(lio_backend_name_valid(too_long.c_str()));
+  EXPECT_FALSE(lio_backend_name_valid(nullptr));
+}
+
+TEST(Registry, ADashedNameRegistersAndIsFoundByName) {
+  Registry registry({EmptyDir(), FakeDir()});
+  auto found = registry.Find("fake-dash");
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_EQ((*found)->name, "fake-dash");
+}
+
+TEST(Registry, ANameAgainstTheRuleIsRefusedWithTheRule) {
+  Registry registry({EmptyDir()});
+  auto loaded = registry.LoadPlugin(Fake("fake_badname"));
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().code, make_error(-LIO_EINVAL));
+  EXPECT_THAT(loaded.error().message, HasSubstr("invalid name '_fake_badname'"));
+  EXPECT_THAT(loaded.error().message, HasSubstr("beginning with a letter or digit"));
+}
+
+TEST(Registry, FindRefusesWhatIsNotANameAndSearchesNoPathForIt) {
+  Registry registry({EmptyDir(), FakeDir()});
+  for (const char* bad : {"../testdata/liblio_fake_good", "/etc/passwd", "Fake_good", ""}) {
+    auto found = registry.Find(bad);
+    ASSERT_FALSE(found) << bad;
+    EXPECT_EQ(found.error().code, make_error(-LIO_EINVAL)) << bad;
+    EXPECT_THAT(found.error().message, HasSubstr("is not a backend name")) << bad;
+  }
+  EXPECT_TRUE(registry.backends().empty()) << "nothing may be loaded while refusing";
+}
+
 }  // namespace
 }  // namespace lio

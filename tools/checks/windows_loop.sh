@@ -11,7 +11,7 @@ if [ ! -x /usr/lib/wine/wine64 ] || ! command -v x86_64-w64-mingw32-g++-posix >/
   echo "windows_loop: needs wine64 and g++-mingw-w64-x86-64-posix (tools/setup installs them)"
   exit 1
 fi
-targets=(//lio/core:loop_test_iocp //lio/core:task_test_iocp //lio/core:loop_guide_test_iocp)
+targets=(//lio/runtime:loop_test_iocp //lio/runtime:task_test_iocp //lio/runtime:loop_guide_test_iocp)
 log="$LIO_CACHE_DIR/test-logs/windows_loop.bazel.log"
 mkdir -p "$(dirname "$log")"
 echo "== bazel test --config=mingw --run_under=tools/wine_run.sh ${targets[*]}"
@@ -21,7 +21,7 @@ rc=$?
 grep -E '^//[^ ]+ +(\(cached\) )?(PASSED|FAILED|TIMEOUT|NO STATUS|INCOMPLETE|FLAKY)' "$log"
 testlogs=$(cd "$LIO_ROOT" && bazel info --config=mingw bazel-testlogs 2>/dev/null)
 for t in loop_test_iocp task_test_iocp loop_guide_test_iocp; do
-  f="$testlogs/lio/core/$t/test.log"
+  f="$testlogs/lio/runtime/$t/test.log"
   [ -f "$f" ] && tr -d '\r' <"$f" | grep -E '^\[  (PASSED|FAILED) ' | sed "s/^/  $t: /"
 done
 if [ "$rc" -ne 0 ]; then

@@ -70,8 +70,9 @@
 #include <string_view>
 #include <vector>
 
-#include "lio/plugins/common/vtable_thunks.h"
 #include "lio/core/plugin_abi.h"
+#include "lio/plugins/common/backend_kit.h"
+#include "lio/plugins/common/clock.h"
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/options.h"
 #include "lio/plugins/io_uring/op_prep.h"
@@ -98,18 +99,6 @@ struct Options {
 };
 // How long destroy waits for cancelled ops before asking again.
 constexpr int64_t kDrainRetryNs = 1'000'000'000;
-
-int64_t monotonic_ns() {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
-
-// now + timeout, where a timeout of centuries saturates rather than overflows.
-int64_t deadline_after(int64_t timeout_ns) {
-  const int64_t now = monotonic_ns();
-  return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
-}
 
 __kernel_timespec to_kernel_timespec(int64_t ns) {
   ns = std::max<int64_t>(ns, 0);
@@ -138,14 +127,6 @@ int64_t delivered_result(int result, const OpStorage& op) {
   return op.cancel_asked ? -LIO_ECANCELED : -LIO_EINTR;
 }
 
-// The config with every field past its struct_size read as zero.
-bool read_config(const lio_backend_config* config, lio_backend_config* out) {
-  if (config == nullptr || config->struct_size < offsetof(lio_backend_config, capacity)) return false;
-  *out = lio_backend_config{};
-  std::memcpy(out, config, std::min<size_t>(config->struct_size, sizeof(lio_backend_config)));
-  return LIO_ABI_MAJOR(out->abi_version) == LIO_ABI_VERSION_MAJOR;
-}
-
 // False for an unknown key or a bad value: a typo to report.
 bool parse_options(const char* text, Options* out) {
   return plugin::for_each_option(text, [out](std::string_view key, std::string_view value) {
@@ -163,19 +144,22 @@ class IoUringBackend {
   IoUringBackend& operator=(const IoUringBackend&) = delete;
   ~IoUringBackend() { shut_down(); }
 
-  // Everything the submit/complete path needs, for `capacity` ops. Throws
-  // std::bad_alloc; other failures are a negative error.
-  int init(uint32_t capacity, const Options& options);
+  static int probe(char* why, size_t why_size) noexcept { return io_uring_plugin::probe(why, why_size); }
+  // Everything the submit/complete path needs, for config.capacity ops.
+  // Throws std::bad_alloc; other failures are a negative error.
+  static int create(const lio_backend_config& config, std::unique_ptr<IoUringBackend>* out);
 
-  int push(uint64_t id, const lio_op* raw_op);
-  int flush();
-  int wait(int64_t timeout_ns, const lio_completion** out);
-  int cancel(uint64_t id);
-  int wake();
+  uint64_t capabilities() const noexcept { return kCapabilities; }
+  int push(uint64_t id, const lio_op& op) noexcept;
+  int flush() noexcept;
+  int wait(int64_t timeout_ns, const lio_completion** out) noexcept;
+  int cancel(uint64_t id) noexcept;
+  int wake() noexcept;
+
+  static constexpr uint64_t kCapabilities = LIO_CAP_ALL_OPS;
 
  private:
-  int push_padded(uint64_t id, const lio_op* raw_op);
-  int push_checked(uint64_t id, const lio_op& op);
+  int init(uint32_t capacity, const Options& options);
   int setup_ring(uint32_t capacity, const Options& options);
   void arm_wake_read();
   io_uring_sqe* sqe_or_submit(int* error);
@@ -233,22 +217,17 @@ int IoUringBackend::setup_ring(uint32_t capacity, const Options& options) {
   return 0;
 }
 
-// An op of this minor version or newer is read where it is; only an older,
-// shorter one (or a malformed one) takes this path, which copies it so that
-// its missing fields read as zero. Out of line so push needs no stack copy.
-__attribute__((noinline)) int IoUringBackend::push_padded(uint64_t id, const lio_op* raw_op) {
-  lio_op padded;
-  if (!read_op(raw_op, &padded)) return -LIO_EINVAL;
-  return push_checked(id, padded);
+int IoUringBackend::create(const lio_backend_config& config, std::unique_ptr<IoUringBackend>* out) {
+  if (config.capacity > kMaxCapacity) return -LIO_EINVAL;
+  Options options;
+  if (!parse_options(config.options, &options)) return -LIO_EINVAL;
+  auto backend = std::make_unique<IoUringBackend>();
+  if (int error = backend->init(config.capacity, options); error < 0) return error;
+  *out = std::move(backend);
+  return 0;
 }
 
-int IoUringBackend::push(uint64_t id, const lio_op* raw_op) {
-  if (raw_op == nullptr || raw_op->struct_size < sizeof(lio_op)) return push_padded(id, raw_op);
-  return push_checked(id, *raw_op);
-}
-
-int IoUringBackend::push_checked(uint64_t id, const lio_op& op) {
-  if (int error = check_op(op); error != 0) return error;
+int IoUringBackend::push(uint64_t id, const lio_op& op) noexcept {
   const uint32_t slot = ops_.insert(id);
   if (slot == ops_.kNone) return ops_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
   int error = 0;
@@ -266,7 +245,7 @@ int IoUringBackend::push_checked(uint64_t id, const lio_op& op) {
   return 0;
 }
 
-int IoUringBackend::flush() {
+int IoUringBackend::flush() noexcept {
   if (io_uring_sq_ready(&ring_) == 0) return 0;
   const int submitted = io_uring_submit(&ring_);
   const uint32_t handed_over = account_submission();
@@ -274,11 +253,10 @@ int IoUringBackend::flush() {
   return static_cast<int>(handed_over);
 }
 
-int IoUringBackend::wait(int64_t timeout_ns, const lio_completion** out) {
-  if (out == nullptr) return -LIO_EINVAL;
+int IoUringBackend::wait(int64_t timeout_ns, const lio_completion** out) noexcept {
   *out = completions_.data();
   woken_ = false;
-  const int64_t deadline_ns = timeout_ns > 0 ? deadline_after(timeout_ns) : 0;
+  const int64_t deadline_ns = timeout_ns > 0 ? plugin::deadline_after(timeout_ns) : 0;
   for (;;) {
     if (!wake_armed_) arm_wake_read();  // the SQ had no room when it last came back
     // Completions already in the CQ and nothing to submit: hand them out
@@ -296,7 +274,7 @@ int IoUringBackend::wait(int64_t timeout_ns, const lio_completion** out) {
     // decides from the clock whether time is up.
     if (entered < 0 && entered != -EINTR && entered != -ETIME) return entered;
     if (timeout_ns == 0) return 0;
-    if (timeout_ns > 0 && monotonic_ns() >= deadline_ns) return 0;
+    if (timeout_ns > 0 && plugin::monotonic_ns() >= deadline_ns) return 0;
   }
 }
 
@@ -305,12 +283,12 @@ int IoUringBackend::wait(int64_t timeout_ns, const lio_completion** out) {
 int IoUringBackend::enter(int64_t timeout_ns, int64_t deadline_ns) {
   if (timeout_ns == 0) return io_uring_submit_and_get_events(&ring_);
   if (timeout_ns < 0) return io_uring_submit_and_wait(&ring_, 1);
-  __kernel_timespec remaining = to_kernel_timespec(deadline_ns - monotonic_ns());
+  __kernel_timespec remaining = to_kernel_timespec(deadline_ns - plugin::monotonic_ns());
   io_uring_cqe* first = nullptr;
   return io_uring_submit_and_wait_timeout(&ring_, &first, 1, &remaining, nullptr);
 }
 
-int IoUringBackend::cancel(uint64_t id) {
+int IoUringBackend::cancel(uint64_t id) noexcept {
   const uint32_t slot = ops_.find(id);
   if (slot == ops_.kNone) return -LIO_ENOENT;
   OpStorage& storage = ops_[slot];
@@ -327,7 +305,7 @@ int IoUringBackend::cancel(uint64_t id) {
   return 0;
 }
 
-int IoUringBackend::wake() {
+int IoUringBackend::wake() noexcept {
   const uint64_t one = 1;
   for (;;) {
     const ssize_t written = write(wake_fd_, &one, sizeof one);
@@ -473,54 +451,15 @@ void IoUringBackend::shut_down() {
   wake_fd_ = -1;
 }
 
-// ---- The C boundary: nothing below lets an exception out. ----
+// ---- The C boundary (the plugin kit: lio/plugins/common/backend_kit.h) ----
 
-
-int vt_probe(char* why, size_t why_size) noexcept { return probe(why, why_size); }
-
-int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
-  lio_backend_config settings;
-  if (out == nullptr || !read_config(config, &settings)) return -LIO_EINVAL;
-  if (settings.capacity == 0 || settings.capacity > kMaxCapacity) return -LIO_EINVAL;
-  Options options;
-  if (!parse_options(settings.options, &options)) return -LIO_EINVAL;
-  try {
-    auto backend = std::make_unique<IoUringBackend>();
-    if (int error = backend->init(settings.capacity, options); error < 0) return error;
-    *out = reinterpret_cast<lio_backend*>(backend.release());
-    return 0;
-  } catch (const std::bad_alloc&) {
-    return -LIO_ENOMEM;
-  }
-}
-
-using Thunks = plugin::VtableThunks<IoUringBackend>;
-
-const lio_backend_vtable kVtable = {
-    .struct_size = sizeof(lio_backend_vtable),
-    .abi_version = LIO_ABI_VERSION,
-    .name = "io_uring",
-    .description = "Linux io_uring (liburing): one io_uring_enter per flush, native cancel and timeouts",
-    .capabilities = LIO_CAP_ALL_OPS,
-    .priority = 100,
-    .reserved = 0,
-    .probe = vt_probe,
-    .create = vt_create,
-    .destroy = Thunks::destroy,
-    .push = Thunks::push,
-    .flush = Thunks::flush,
-    .wait = Thunks::wait,
-    .cancel = Thunks::cancel,
-    .wake = Thunks::wake,
-};
+constexpr lio_backend_vtable kVtable = plugin::make_vtable<IoUringBackend>(
+    "io_uring", "Linux io_uring (liburing): one io_uring_enter per flush, native cancel and timeouts",
+    IoUringBackend::kCapabilities, /*priority=*/100);
 
 }  // namespace
 }  // namespace lio::io_uring_plugin
 
 extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* registrar) {
-  constexpr size_t kNeeded = offsetof(lio_registrar, register_backend) + sizeof(registrar->register_backend);
-  if (registrar == nullptr || registrar->struct_size < kNeeded) return -LIO_EINVAL;
-  if (LIO_ABI_MAJOR(registrar->abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
-  if (registrar->register_backend == nullptr) return -LIO_EINVAL;
-  return registrar->register_backend(registrar->context, &lio::io_uring_plugin::kVtable);
+  return lio::plugin::register_backends(registrar, {&lio::io_uring_plugin::kVtable});
 }

@@ -5,9 +5,9 @@
 #include <sys/uio.h>
 
 #include <algorithm>
-#include <climits>
 #include <cstddef>
-#include <cstring>
+
+#include "lio/plugins/common/boundary.h"
 
 namespace lio::io_uring_plugin {
 namespace {
@@ -27,13 +27,6 @@ static_assert(LIO_POLL_ERR == POLLERR && LIO_POLL_HUP == POLLHUP);
 // field is 32 bits, so longer requests are clamped to the same short count
 // the blocking call would return.
 constexpr uint64_t kMaxTransfer = 0x7ffff000;
-
-// A handle that is not an int cannot be an open fd; -1 makes the kernel
-// answer -EBADF instead of acting on a truncated number.
-int to_fd(lio_handle handle) {
-  if (handle < INT_MIN || handle > INT_MAX) return -1;
-  return static_cast<int>(handle);
-}
 
 unsigned clamp_len(uint64_t len) { return static_cast<unsigned>(std::min(len, kMaxTransfer)); }
 
@@ -76,16 +69,8 @@ __kernel_timespec* to_timespec(int64_t ns, KernelArgs& args) {
 
 }  // namespace
 
-bool read_op(const lio_op* op, lio_op* out) {
-  if (op == nullptr || op->struct_size < offsetof(lio_op, u)) return false;
-  *out = lio_op{};
-  std::memcpy(out, op, std::min<size_t>(op->struct_size, sizeof(lio_op)));
-  out->struct_size = sizeof(lio_op);
-  return true;
-}
-
 void prep_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe) {
-  const int fd = to_fd(op.handle);
+  const int fd = plugin::to_fd(op.handle);
   switch (op.code) {
     case LIO_OP_NOP:
       io_uring_prep_nop(sqe);
@@ -106,7 +91,7 @@ void prep_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_s
       io_uring_prep_fsync(sqe, fd, (op.flags & LIO_FSYNC_DATASYNC) ? IORING_FSYNC_DATASYNC : 0);
       break;
     case LIO_OP_OPENAT:
-      io_uring_prep_openat(sqe, fd, op.u.open.path, open_flags(op.u.open.flags), op.u.open.mode);
+      io_uring_prep_openat(sqe, plugin::to_dir_fd(op.handle), op.u.open.path, open_flags(op.u.open.flags), op.u.open.mode);
       // Inline, io_uring first tries the open as if O_NONBLOCK were set, and
       // that changes the answer for FIFOs and some devices (a reader does not
       // wait for a writer; a writer without reader gets -ENXIO). A worker

@@ -1,7 +1,7 @@
 // How one lio_op becomes one io_uring SQE.
 //
-// check_op() decides, before anything is queued, whether push may accept an
-// op; prep_sqe() then fills the SQE and cannot fail. What the kernel reads
+// The plugin kit (lio/plugins/common/boundary.h) has read and checked the op
+// before push sees it; prep_sqe() fills the SQE and cannot fail. What the kernel reads
 // after push returns (a converted msghdr, a timespec) lives in the op's
 // KernelArgs, one per in-flight slot, so push never allocates.
 #ifndef LIO_PLUGINS_IO_URING_OP_PREP_H_
@@ -42,35 +42,6 @@ struct OpStorage {
     recvmsg_out = nullptr;
   }
 };
-
-// The caller's op with every field past its struct_size read as zero, as the
-// ABI prescribes for structs from an older minor version.
-bool read_op(const lio_op* op, lio_op* out);
-
-// The lio_op.flags bits each code understands; any other bit is malformed.
-constexpr uint32_t known_op_flags(uint32_t code) {
-  switch (code) {
-    case LIO_OP_FSYNC: return LIO_FSYNC_DATASYNC;
-    case LIO_OP_TIMEOUT: return LIO_TIMEOUT_ABSOLUTE;
-    default: return 0;
-  }
-}
-
-inline constexpr uint32_t kKnownOpenFlags = LIO_OPEN_ACCMODE | LIO_OPEN_CREATE | LIO_OPEN_EXCL | LIO_OPEN_TRUNC |
-                                            LIO_OPEN_APPEND | LIO_OPEN_DIRECT | LIO_OPEN_DIRECTORY;
-
-// 0 when push may accept `op` (already normalised by read_op), else
-// -LIO_EINVAL: another ABI major, a code past LIO_OP_COUNT, or flag bits the
-// op does not define. (Every real code is supported: no -LIO_EOPNOTSUPP.)
-// Inline: it runs on every push.
-inline int check_op(const lio_op& op) {
-  if (LIO_ABI_MAJOR(op.abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
-  // Every code below LIO_OP_COUNT is supported; any other is not an op at all.
-  if (op.code >= LIO_OP_COUNT) return -LIO_EINVAL;
-  if (op.flags & ~known_op_flags(op.code)) return -LIO_EINVAL;
-  if (op.code == LIO_OP_OPENAT && (op.u.open.flags & ~kKnownOpenFlags)) return -LIO_EINVAL;
-  return 0;
-}
 
 // Fills `sqe` for a checked op; user_data is left to the caller.
 void prep_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe);

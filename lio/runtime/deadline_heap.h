@@ -7,8 +7,8 @@
 // knows its index, so removing an arbitrary node (a cancelled sleep) is
 // O(log n). The array is reserved for the loop's capacity at init; it grows
 // only when more timers are armed at once than ever before.
-#ifndef LIO_CORE_DEADLINE_HEAP_H_
-#define LIO_CORE_DEADLINE_HEAP_H_
+#ifndef LIO_RUNTIME_DEADLINE_HEAP_H_
+#define LIO_RUNTIME_DEADLINE_HEAP_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -115,4 +115,4 @@ class DeadlineHeap {
 }  // namespace detail
 }  // namespace lio
 
-#endif  // LIO_CORE_DEADLINE_HEAP_H_
+#endif  // LIO_RUNTIME_DEADLINE_HEAP_H_

@@ -1,4 +1,4 @@
-#include "lio/core/socket_address.h"
+#include "lio/runtime/socket_address.h"
 
 #include <cstring>
 

@@ -1,4 +1,4 @@
-#include "lio/core/per_core.h"
+#include "lio/runtime/per_core.h"
 
 #include <condition_variable>
 #include <mutex>

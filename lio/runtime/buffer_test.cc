@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "lio/core/buffer.h"
-#include "lio/core/deadline_heap.h"
-#include "lio/core/inline_function.h"
-#include "lio/core/socket_address.h"
+#include "lio/runtime/buffer.h"
+#include "lio/runtime/deadline_heap.h"
+#include "lio/runtime/inline_function.h"
+#include "lio/runtime/socket_address.h"
 
 namespace lio {
 namespace {

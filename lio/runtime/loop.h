@@ -41,8 +41,8 @@
 // Threads: a Loop belongs to the thread that created it (io_uring rings are
 // single-issuer). Only post() and stop() may be called from other threads.
 // Resources, Tasks and operations must not outlive their loop.
-#ifndef LIO_CORE_LOOP_H_
-#define LIO_CORE_LOOP_H_
+#ifndef LIO_RUNTIME_LOOP_H_
+#define LIO_RUNTIME_LOOP_H_
 
 #include <atomic>
 #include <chrono>
@@ -62,17 +62,17 @@
 #include <vector>
 
 #include "lio/core/backend.h"
-#include "lio/core/buffer.h"
-#include "lio/core/deadline_heap.h"
+#include "lio/runtime/buffer.h"
+#include "lio/runtime/deadline_heap.h"
 #include "lio/core/error.h"
 #include "lio/core/expected.h"
-#include "lio/core/handle.h"
+#include "lio/runtime/handle.h"
 #include "lio/core/op.h"
-#include "lio/core/ops.h"
-#include "lio/core/resources.h"
-#include "lio/core/slot.h"
-#include "lio/core/socket_address.h"
-#include "lio/core/task.h"
+#include "lio/runtime/ops.h"
+#include "lio/runtime/resources.h"
+#include "lio/runtime/slot.h"
+#include "lio/runtime/socket_address.h"
+#include "lio/runtime/task.h"
 
 namespace lio {
 
@@ -646,4 +646,4 @@ T Task<T>::wait() && {
 
 }  // namespace lio
 
-#endif  // LIO_CORE_LOOP_H_
+#endif  // LIO_RUNTIME_LOOP_H_

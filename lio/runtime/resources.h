@@ -12,14 +12,14 @@
 // Creating a listening or UDP socket (socket, setsockopt, bind, listen) is
 // synchronous set-up; streams come from accept or lio::connect, files from
 // lio::open — all operations of the backend.
-#ifndef LIO_CORE_RESOURCES_H_
-#define LIO_CORE_RESOURCES_H_
+#ifndef LIO_RUNTIME_RESOURCES_H_
+#define LIO_RUNTIME_RESOURCES_H_
 
 #include <utility>
 
 #include "lio/core/expected.h"
-#include "lio/core/handle.h"
-#include "lio/core/socket_address.h"
+#include "lio/runtime/handle.h"
+#include "lio/runtime/socket_address.h"
 
 namespace lio {
 
@@ -72,4 +72,4 @@ class UdpSocket : public Handle {
 
 }  // namespace lio
 
-#endif  // LIO_CORE_RESOURCES_H_
+#endif  // LIO_RUNTIME_RESOURCES_H_

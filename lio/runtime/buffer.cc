@@ -1,4 +1,4 @@
-#include "lio/core/buffer.h"
+#include "lio/runtime/buffer.h"
 
 #include <atomic>
 #include <cstring>

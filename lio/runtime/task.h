@@ -27,8 +27,8 @@
 // Allocation: the compiler allocates each coroutine frame (one allocation per
 // Task call, freed when the Task is destroyed); awaiting lio operations inside
 // it allocates nothing more.
-#ifndef LIO_CORE_TASK_H_
-#define LIO_CORE_TASK_H_
+#ifndef LIO_RUNTIME_TASK_H_
+#define LIO_RUNTIME_TASK_H_
 
 #include <coroutine>
 #include <exception>
@@ -183,4 +183,4 @@ class [[nodiscard]] Task {
 
 }  // namespace lio
 
-#endif  // LIO_CORE_TASK_H_
+#endif  // LIO_RUNTIME_TASK_H_

@@ -22,8 +22,8 @@
 // buffer) for owned-buffer operations. Errors are lio's error_codes (Linux
 // errno numbering on every OS), compare with `ec == std::errc::...` on Linux
 // or with lio::make_error(-LIO_E...) anywhere.
-#ifndef LIO_CORE_OPS_H_
-#define LIO_CORE_OPS_H_
+#ifndef LIO_RUNTIME_OPS_H_
+#define LIO_RUNTIME_OPS_H_
 
 #include <cstdint>
 #include <span>
@@ -32,14 +32,14 @@
 #include <utility>
 #include <vector>
 
-#include "lio/core/buffer.h"
+#include "lio/runtime/buffer.h"
 #include "lio/core/error.h"
 #include "lio/core/expected.h"
-#include "lio/core/handle.h"
+#include "lio/runtime/handle.h"
 #include "lio/core/op.h"
-#include "lio/core/resources.h"
-#include "lio/core/slot.h"
-#include "lio/core/socket_address.h"
+#include "lio/runtime/resources.h"
+#include "lio/runtime/slot.h"
+#include "lio/runtime/socket_address.h"
 
 namespace lio {
 
@@ -461,4 +461,4 @@ struct KernelTimeoutSpec : NoTarget {
 }  // namespace detail
 }  // namespace lio
 
-#endif  // LIO_CORE_OPS_H_
+#endif  // LIO_RUNTIME_OPS_H_

@@ -23,8 +23,8 @@
 // returned as is, not lost. On a Task: when the deadline passes first, the
 // task is destroyed (its pending operations are cancelled, their buffers kept
 // in the loop until the kernel is done) and timed_out is returned.
-#ifndef LIO_CORE_TIMEOUT_H_
-#define LIO_CORE_TIMEOUT_H_
+#ifndef LIO_RUNTIME_TIMEOUT_H_
+#define LIO_RUNTIME_TIMEOUT_H_
 
 #include <chrono>
 #include <coroutine>
@@ -32,14 +32,14 @@
 #include <system_error>
 #include <utility>
 
-#include "lio/core/buffer.h"
-#include "lio/core/deadline_heap.h"
+#include "lio/runtime/buffer.h"
+#include "lio/runtime/deadline_heap.h"
 #include "lio/core/error.h"
 #include "lio/core/expected.h"
-#include "lio/core/io.h"
-#include "lio/core/loop.h"
-#include "lio/core/ops.h"
-#include "lio/core/task.h"
+#include "lio/runtime/io.h"
+#include "lio/runtime/loop.h"
+#include "lio/runtime/ops.h"
+#include "lio/runtime/task.h"
 
 namespace lio {
 
@@ -259,4 +259,4 @@ TaskTimeoutAwaitable<T> with_timeout(std::chrono::duration<Rep, Period> d, Task<
 
 }  // namespace lio
 
-#endif  // LIO_CORE_TIMEOUT_H_
+#endif  // LIO_RUNTIME_TIMEOUT_H_

@@ -1,6 +1,4 @@
-#include "lio/core/resources.h"
-
-#include "lio/core/loop.h"
+#include "lio/runtime/resources.h"
 
 namespace lio {
 namespace {

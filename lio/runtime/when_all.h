@@ -9,8 +9,8 @@
 // exception a task throws is rethrown by co_await once all have finished.
 // Destroying the awaiting coroutine destroys the tasks (cancelling what they
 // wait for). One coroutine frame per task is allocated to watch it.
-#ifndef LIO_CORE_WHEN_ALL_H_
-#define LIO_CORE_WHEN_ALL_H_
+#ifndef LIO_RUNTIME_WHEN_ALL_H_
+#define LIO_RUNTIME_WHEN_ALL_H_
 
 #include <coroutine>
 #include <cstddef>
@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "lio/core/task.h"
+#include "lio/runtime/task.h"
 
 namespace lio {
 namespace detail {
@@ -109,4 +109,4 @@ WhenAllAwaitable<T> when_all(std::vector<Task<T>> tasks) {
 
 }  // namespace lio
 
-#endif  // LIO_CORE_WHEN_ALL_H_
+#endif  // LIO_RUNTIME_WHEN_ALL_H_

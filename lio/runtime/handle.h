@@ -11,8 +11,8 @@
 // must not outlive their loop.
 //
 // The typed resources (File, TcpStream, ...) in resources.h are Handles.
-#ifndef LIO_CORE_HANDLE_H_
-#define LIO_CORE_HANDLE_H_
+#ifndef LIO_RUNTIME_HANDLE_H_
+#define LIO_RUNTIME_HANDLE_H_
 
 #include <cstdint>
 #include <utility>
@@ -111,4 +111,4 @@ class Target {
 
 }  // namespace lio
 
-#endif  // LIO_CORE_HANDLE_H_
+#endif  // LIO_RUNTIME_HANDLE_H_

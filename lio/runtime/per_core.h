@@ -19,8 +19,8 @@
 // With SO_REUSEPORT listeners (ListenOptions::reuse_port) the kernel spreads
 // incoming connections across the loops. Each loop runs until stop() (it holds
 // a KeepAlive), so a loop with nothing to do waits instead of returning.
-#ifndef LIO_CORE_PER_CORE_H_
-#define LIO_CORE_PER_CORE_H_
+#ifndef LIO_RUNTIME_PER_CORE_H_
+#define LIO_RUNTIME_PER_CORE_H_
 
 #include <functional>
 #include <memory>
@@ -30,7 +30,7 @@
 
 #include "lio/core/error.h"
 #include "lio/core/expected.h"
-#include "lio/core/loop.h"
+#include "lio/runtime/loop.h"
 
 namespace lio {
 
@@ -73,4 +73,4 @@ class LoopGroup {
 
 }  // namespace lio
 
-#endif  // LIO_CORE_PER_CORE_H_
+#endif  // LIO_RUNTIME_PER_CORE_H_

@@ -1,7 +1,7 @@
 // lio::Loop with callbacks, on every backend: the operation store (ids,
 // generations, capacity), timers, cancellation with owned buffers, post from
 // other threads, stop.
-#include "lio/core/loop.h"
+#include "lio/runtime/loop.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "lio/core/loop_test_support.h"
+#include "lio/testing/loop_test_support.h"
 
 namespace lio {
 namespace {

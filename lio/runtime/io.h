@@ -30,8 +30,8 @@
 // No allocation: the awaitable lives in the coroutine frame, and the
 // operation in a pre-allocated slot. When all slots are taken the awaiting
 // coroutine queues (FIFO) until one frees.
-#ifndef LIO_CORE_IO_H_
-#define LIO_CORE_IO_H_
+#ifndef LIO_RUNTIME_IO_H_
+#define LIO_RUNTIME_IO_H_
 
 #include <coroutine>
 #include <optional>
@@ -40,9 +40,9 @@
 #include <utility>
 #include <vector>
 
-#include "lio/core/loop.h"
-#include "lio/core/ops.h"
-#include "lio/core/task.h"
+#include "lio/runtime/loop.h"
+#include "lio/runtime/ops.h"
+#include "lio/runtime/task.h"
 
 namespace lio {
 
@@ -297,4 +297,4 @@ inline Task<Expected<TcpStream>> connect(SocketAddress address) {
 
 }  // namespace lio
 
-#endif  // LIO_CORE_IO_H_
+#endif  // LIO_RUNTIME_IO_H_

@@ -10,8 +10,8 @@
 // A callable bigger than N bytes (or over-aligned, or whose move may throw)
 // still works: it is moved to the heap, one allocation per wrapper. Capture a
 // pointer to your state instead of the state itself to stay inline.
-#ifndef LIO_CORE_INLINE_FUNCTION_H_
-#define LIO_CORE_INLINE_FUNCTION_H_
+#ifndef LIO_RUNTIME_INLINE_FUNCTION_H_
+#define LIO_RUNTIME_INLINE_FUNCTION_H_
 
 #include <cstddef>
 #include <memory>
@@ -152,4 +152,4 @@ class InlineFunction<R(Args...), N> {
 
 }  // namespace lio
 
-#endif  // LIO_CORE_INLINE_FUNCTION_H_
+#endif  // LIO_RUNTIME_INLINE_FUNCTION_H_

@@ -15,20 +15,20 @@
 // the slot.
 //
 // Internal to the loop; applications use OpId.
-#ifndef LIO_CORE_SLOT_H_
-#define LIO_CORE_SLOT_H_
+#ifndef LIO_RUNTIME_SLOT_H_
+#define LIO_RUNTIME_SLOT_H_
 
 #include <coroutine>
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "lio/core/buffer.h"
-#include "lio/core/deadline_heap.h"
-#include "lio/core/handle.h"
-#include "lio/core/inline_function.h"
+#include "lio/runtime/buffer.h"
+#include "lio/runtime/deadline_heap.h"
+#include "lio/runtime/handle.h"
+#include "lio/runtime/inline_function.h"
 #include "lio/core/plugin_abi.h"
-#include "lio/core/socket_address.h"
+#include "lio/runtime/socket_address.h"
 
 namespace lio {
 
@@ -122,4 +122,4 @@ struct TimerSlot {
 }  // namespace detail
 }  // namespace lio
 
-#endif  // LIO_CORE_SLOT_H_
+#endif  // LIO_RUNTIME_SLOT_H_

@@ -8,8 +8,8 @@
 //   auto any = lio::SocketAddress::Loopback(0);  // 127.0.0.1, ephemeral port
 //
 // BSD sockets on POSIX, Winsock on Windows; no OS header leaks from here.
-#ifndef LIO_CORE_SOCKET_ADDRESS_H_
-#define LIO_CORE_SOCKET_ADDRESS_H_
+#ifndef LIO_RUNTIME_SOCKET_ADDRESS_H_
+#define LIO_RUNTIME_SOCKET_ADDRESS_H_
 
 #include <cstdint>
 #include <string>
@@ -78,4 +78,4 @@ void CloseNow(lio_handle h) noexcept;
 }  // namespace net
 }  // namespace lio
 
-#endif  // LIO_CORE_SOCKET_ADDRESS_H_
+#endif  // LIO_RUNTIME_SOCKET_ADDRESS_H_

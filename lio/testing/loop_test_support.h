@@ -5,8 +5,8 @@
 //   class MyTest : public lio::testing::LoopTest {};
 //   TEST_P(MyTest, Works) { auto loop = MakeLoop(); ... }
 //   LIO_INSTANTIATE_LOOP_TEST(MyTest);
-#ifndef LIO_CORE_LOOP_TEST_SUPPORT_H_
-#define LIO_CORE_LOOP_TEST_SUPPORT_H_
+#ifndef LIO_TESTING_LOOP_TEST_SUPPORT_H_
+#define LIO_TESTING_LOOP_TEST_SUPPORT_H_
 
 #include <gtest/gtest.h>
 
@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "lio/core/loop.h"
+#include "lio/runtime/loop.h"
 #include "lio/core/registry.h"
 
 namespace lio::testing {
@@ -67,4 +67,4 @@ void CloseRaw(lio_handle h);
   INSTANTIATE_TEST_SUITE_P(Backends, Suite, ::testing::ValuesIn(::lio::testing::LoopBackends()), \
                            [](const ::testing::TestParamInfo<std::string>& info) { return info.param; })
 
-#endif  // LIO_CORE_LOOP_TEST_SUPPORT_H_
+#endif  // LIO_TESTING_LOOP_TEST_SUPPORT_H_

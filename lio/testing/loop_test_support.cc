@@ -1,6 +1,6 @@
-#include "lio/core/loop_test_support.h"
+#include "lio/testing/loop_test_support.h"
 
-#include "lio/core/socket_address.h"
+#include "lio/runtime/socket_address.h"
 
 #if defined(_WIN32)
 #include <winsock2.h>

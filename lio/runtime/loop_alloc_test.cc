@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <new>
 
-#include "lio/core/loop_test_support.h"
-#include "lio/core/runtime.h"
+#include "lio/testing/loop_test_support.h"
+#include "lio/runtime/runtime.h"
 
 namespace {
 std::atomic<bool> counting{false};

@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "lio/core/loop_test_support.h"
-#include "lio/core/runtime.h"
+#include "lio/testing/loop_test_support.h"
+#include "lio/runtime/runtime.h"
 
 namespace lio {
 namespace {

@@ -1,4 +1,4 @@
-#include "lio/core/loop.h"
+#include "lio/runtime/loop.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -24,8 +24,8 @@
 // when the buffer was abandoned there.
 //
 // A Buffer is not thread-safe and not copyable; moving it is cheap.
-#ifndef LIO_CORE_BUFFER_H_
-#define LIO_CORE_BUFFER_H_
+#ifndef LIO_RUNTIME_BUFFER_H_
+#define LIO_RUNTIME_BUFFER_H_
 
 #include <cstddef>
 #include <span>
@@ -135,4 +135,4 @@ struct BufsResult {
 
 }  // namespace lio
 
-#endif  // LIO_CORE_BUFFER_H_
+#endif  // LIO_RUNTIME_BUFFER_H_

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <string>
 
-#include "lio/core/loop_test_support.h"
-#include "lio/core/runtime.h"
+#include "lio/testing/loop_test_support.h"
+#include "lio/runtime/runtime.h"
 
 namespace {
 
