@@ -15,7 +15,9 @@
 // each send of a response chunk must finish within --body_timeout_ms /
 // --send_timeout_ms. Parsing (request.h) follows RFC 9112 and refuses what
 // is malformed with 400. Descriptors: the soft RLIMIT_NOFILE is raised to
-// the hard one, and --capacity 0 (the default) sizes each loop from it;
+// the hard one, and each loop may grow to that many operations in flight
+// (--max_capacity 0, the default; it starts with --capacity slots, and idle
+// connections never lock a new client out: the Loop grows, LOOP.md);
 // when out of descriptors the accept loop backs off (10 ms doubling to
 // 500 ms) and logs at most a line a second.
 //
@@ -46,7 +48,8 @@ ABSL_FLAG(std::string, backend, "", "backend: io_uring, poller, auto (default: $
 ABSL_FLAG(std::string, host, "127.0.0.1", "address to listen on");
 ABSL_FLAG(int, port, 0, "port (0: the OS picks one; it is printed)");
 ABSL_FLAG(int, threads, 1, "loops (threads), each with its own SO_REUSEPORT listener");
-ABSL_FLAG(int, capacity, 0, "operations in flight per loop (0: from RLIMIT_NOFILE, at most 65536 + 64)");
+ABSL_FLAG(int, capacity, 1024, "operation slots per loop at start; the loop grows past them (lio::AtCapacity::kGrow)");
+ABSL_FLAG(int, max_capacity, 0, "the most operations in flight per loop (0: from RLIMIT_NOFILE, at most 65536 + 64)");
 ABSL_FLAG(int, chunk_size, 256 * 1024, "bytes per file read");
 ABSL_FLAG(int, header_timeout_ms, 10000,
           "close a connection whose request header is not complete this long after the server starts waiting for it");
@@ -306,7 +309,7 @@ uint64_t RaiseFileLimit() {
   return limit.rlim_cur == RLIM_INFINITY ? UINT64_MAX : limit.rlim_cur;
 }
 
-// Operations in flight per loop: one per descriptor the process may open
+// The most operations in flight per loop: one per descriptor the process may open
 // (a connection has one operation in flight at a time: a receive, a send or
 // its file's read) plus room for the listener and timers' cancels, capped so
 // a huge limit does not allocate hundreds of MB of slots.
@@ -346,8 +349,10 @@ int main(int argc, char** argv) {
   options.threads = static_cast<unsigned>(absl::GetFlag(FLAGS_threads));
   options.loop.backend = absl::GetFlag(FLAGS_backend);
   const uint64_t file_limit = RaiseFileLimit();
-  const int capacity = absl::GetFlag(FLAGS_capacity);
-  options.loop.capacity = capacity > 0 ? static_cast<uint32_t>(capacity) : CapacityFor(file_limit);
+  const int max_capacity = absl::GetFlag(FLAGS_max_capacity);
+  options.loop.max_capacity = max_capacity > 0 ? static_cast<uint32_t>(max_capacity) : CapacityFor(file_limit);
+  options.loop.capacity = std::min(static_cast<uint32_t>(std::max(1, absl::GetFlag(FLAGS_capacity))),
+                                   options.loop.max_capacity);
   auto group = lio::LoopGroup::Start(options, [&](lio::Loop& loop, unsigned i) -> std::error_code {
     lio::SocketAddress at = *lio::SocketAddress::Ipv4(absl::GetFlag(FLAGS_host), port.load());
     auto listener = lio::TcpListener::Bind(loop, at, {.reuse_port = options.threads > 1});
@@ -363,8 +368,9 @@ int main(int argc, char** argv) {
     absl::FPrintF(stderr, "http_server: %s\n", group.error().message);
     return 1;
   }
-  absl::PrintF("listening on %s:%d backend=%s threads=%d capacity=%d root=%s\n", absl::GetFlag(FLAGS_host),
-               port.load(), backend_name, (*group)->size(), options.loop.capacity, config.root.string());
+  absl::PrintF("listening on %s:%d backend=%s threads=%d capacity=%d max_capacity=%d root=%s\n",
+               absl::GetFlag(FLAGS_host), port.load(), backend_name, (*group)->size(), options.loop.capacity,
+               options.loop.max_capacity, config.root.string());
   std::fflush(stdout);
 
   const long max_requests = absl::GetFlag(FLAGS_max_requests);

@@ -49,7 +49,6 @@ void DetachedTaskDone(TaskPromiseBase& promise, std::coroutine_handle<> handle) 
 
 namespace {
 
-// Operations the backend is opened for: room to grow under kGrow.
 uint32_t BackendCapacity(const LoopOptions& options) {
   if (options.at_capacity != AtCapacity::kGrow) return options.capacity;
   constexpr uint64_t kDefaultGrowth = 16;
@@ -71,6 +70,9 @@ uint32_t ReserveFor(const LoopOptions& options, uint32_t capacity) {
 }
 
 }  // namespace
+
+// Operations the backend is opened for: room to grow under kGrow.
+uint32_t Loop::BackendCapacityFor(const LoopOptions& options) noexcept { return BackendCapacity(options); }
 
 Expected<std::unique_ptr<Loop>, Error> Loop::Open(const LoopOptions& options) {
   // Slot indices may reach 4 x the backend's capacity (chunks are powers

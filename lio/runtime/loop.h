@@ -151,6 +151,9 @@ class Loop {
  public:
   // Opens the backend and creates the loop, on the calling thread.
   static Expected<std::unique_ptr<Loop>, Error> Open(const LoopOptions& options = {});
+  // The capacity to open a backend with for a loop of these options (room
+  // to grow under kGrow), for those who open it themselves (LoopGroup).
+  static uint32_t BackendCapacityFor(const LoopOptions& options) noexcept;
   // A loop over a backend you opened (on this thread); capacity is the
   // backend's, `timers` as LoopOptions::timers, at capacity kQueue.
   explicit Loop(Backend backend, uint32_t timers = LoopOptions::kDefaultTimers);
