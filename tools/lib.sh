@@ -9,7 +9,9 @@ mkdir -p "$LIO_CACHE_DIR/bazel-disk-cache"
 lio_bazel() {
   local command=$1
   shift
-  (cd "$LIO_ROOT" && bazel "$command" --disk_cache="$LIO_CACHE_DIR/bazel-disk-cache" "$@")
+  # umask 022: the loader refuses plugins in group- or other-writable
+  # directories, so the Bazel server (started here) must not make them.
+  (cd "$LIO_ROOT" && umask 022 && bazel "$command" --disk_cache="$LIO_CACHE_DIR/bazel-disk-cache" "$@")
 }
 
 # Directories that hold the built plugins (bazel-bin/lio/plugins/*/), for
@@ -19,6 +21,7 @@ lio_plugin_path() {
   bin=$(cd "$LIO_ROOT" && bazel info "$@" bazel-bin 2>/dev/null)
   for so in "$bin"/lio/plugins/*/liblio_*.so; do
     [ -e "$so" ] || continue
+    case ":$dirs:" in *":$(dirname "$so"):"*) continue ;; esac  # a directory may hold two plugins
     dirs="${dirs:+$dirs:}$(dirname "$so")"
   done
   echo "$dirs"

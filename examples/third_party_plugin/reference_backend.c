@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,17 @@ static int64_t now_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* now + ns, saturating: a timeout of centuries must not wrap to the past. */
+static int64_t deadline_after(int64_t ns) {
+  int64_t now = now_ns();
+  if (ns < 0) ns = 0;
+  return ns > INT64_MAX - now ? INT64_MAX : now + ns;
+}
+
+/* [handles.out_of_range]: a handle that is not an int is no open fd; -1 makes
+ * the call fail with EBADF instead of acting on a truncated number. */
+static int to_fd(lio_handle handle) { return handle < 0 || handle > INT_MAX ? -1 : (int)handle; }
+
 static int64_t result_of(ssize_t rc) { return rc < 0 ? -(int64_t)errno : (int64_t)rc; }
 
 static int open_flags(uint32_t f) {
@@ -73,7 +85,7 @@ static int open_flags(uint32_t f) {
 /* The blocking system call an op stands for; its result as the contract
  * wants it (bytes / handle / 0, or -errno). */
 static int64_t perform(const lio_op* op) {
-  int fd = (int)op->handle;
+  int fd = to_fd(op->handle);
   switch (op->code) {
     case LIO_OP_NOP:
       return 0;
@@ -123,9 +135,20 @@ static int reference_probe(char* why, size_t why_size) {
   return 0; /* plain system calls work everywhere this builds */
 }
 
+/* The bytes of a struct up to and including `member`: how a reader checks
+ * that a struct from another minor version holds the field before reading it. */
+#define SIZE_THROUGH(type, member) (offsetof(type, member) + sizeof(((type*)0)->member))
+
+/* [create.config_read]: read nothing past struct_size; it must reach
+ * `capacity`; missing fields (options, host) are NULL. */
 static int reference_create(const lio_backend_config* config, lio_backend** out) {
-  if (config->capacity == 0) return -LIO_EINVAL;
-  if (config->options != NULL && config->options[0] != '\0') return -LIO_EINVAL; /* no options */
+  if (config == NULL || out == NULL || config->struct_size < SIZE_THROUGH(lio_backend_config, capacity)) {
+    return -LIO_EINVAL;
+  }
+  if (LIO_ABI_MAJOR(config->abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
+  if (config->capacity == 0) return -LIO_EINVAL; /* [create.capacity_zero] */
+  const char* options = config->struct_size >= SIZE_THROUGH(lio_backend_config, options) ? config->options : NULL;
+  if (options != NULL && options[0] != '\0') return -LIO_EINVAL; /* no options */
   lio_backend* b = calloc(1, sizeof *b);
   if (b == NULL) return -LIO_ENOMEM;
   b->capacity = config->capacity;
@@ -149,39 +172,54 @@ static void reference_destroy(lio_backend* b) {
   free(b);
 }
 
-/* An op from another minor version is read up to its own struct_size; the
- * fields it lacks are zero. It must at least reach the union. */
-static int read_op(const lio_op* in, lio_op* out) {
-  if (in == NULL || in->struct_size < offsetof(lio_op, u) || LIO_ABI_MAJOR(in->abi_version) != LIO_ABI_VERSION_MAJOR) {
-    return -LIO_EINVAL;
-  }
-  size_t n = in->struct_size < sizeof *out ? in->struct_size : sizeof *out;
-  memset(out, 0, sizeof *out);
-  memcpy(out, in, n);
+/* The lio_op.flags bits each code defines; any other bit is malformed. */
+static uint32_t known_op_flags(uint32_t code) {
+  if (code == LIO_OP_FSYNC) return LIO_FSYNC_DATASYNC;
+  if (code == LIO_OP_TIMEOUT) return LIO_TIMEOUT_ABSOLUTE;
   return 0;
 }
 
-static int reference_push(lio_backend* b, uint64_t id, const lio_op* given) {
-  lio_op copy;
-  if (read_op(given, &copy) != 0) return -LIO_EINVAL;
-  const lio_op* op = &copy;
-  if (op->code >= LIO_OP_COUNT) return -LIO_EINVAL;
-  if (!(kCapabilities & LIO_CAP(op->code))) return -LIO_EOPNOTSUPP;
-  if (find(b, id) != NULL) return -LIO_EEXIST;
+static const uint32_t kKnownOpenFlags = LIO_OPEN_ACCMODE | LIO_OPEN_CREATE | LIO_OPEN_EXCL | LIO_OPEN_TRUNC |
+                                        LIO_OPEN_APPEND | LIO_OPEN_DIRECT | LIO_OPEN_DIRECTORY;
+
+/* [push.minor_versions], [push.malformed], [push.undeclared]: an op from
+ * another minor version is read up to its own struct_size (it must reach the
+ * union; the fields it lacks are zero), then checked in the header's order. */
+static int read_op(const lio_op* in, lio_op* out) {
+  if (in == NULL || in->struct_size < offsetof(lio_op, u)) return -LIO_EINVAL;
+  size_t n = in->struct_size < sizeof *out ? in->struct_size : sizeof *out;
+  memset(out, 0, sizeof *out);
+  memcpy(out, in, n);
+  if (LIO_ABI_MAJOR(out->abi_version) != LIO_ABI_VERSION_MAJOR || out->code >= LIO_OP_COUNT) return -LIO_EINVAL;
+  if (!(kCapabilities & LIO_CAP(out->code))) return -LIO_EOPNOTSUPP;
+  if (out->flags & ~known_op_flags(out->code)) return -LIO_EINVAL;
+  if (out->code == LIO_OP_OPENAT && (out->u.open.flags & ~kKnownOpenFlags)) return -LIO_EINVAL;
+  return 0;
+}
+
+static struct slot* free_slot(lio_backend* b) {
   for (uint32_t i = 0; i < b->capacity; ++i) {
-    struct slot* s = &b->slots[i];
-    if (s->state != SLOT_FREE) continue;
-    s->id = id;
-    s->op = *op;
-    if (op->code == LIO_OP_TIMEOUT) {
-      s->state = SLOT_TIMER;
-      s->deadline_ns = (op->flags & LIO_TIMEOUT_ABSOLUTE) ? op->u.timeout.ns : now_ns() + op->u.timeout.ns;
-    } else {
-      s->state = SLOT_QUEUED;
-    }
-    return 0;
+    if (b->slots[i].state == SLOT_FREE) return &b->slots[i];
   }
-  return -LIO_EAGAIN;
+  return NULL;
+}
+
+static int reference_push(lio_backend* b, uint64_t id, const lio_op* given) {
+  lio_op op;
+  int error = read_op(given, &op);
+  if (error != 0) return error;
+  struct slot* s = free_slot(b);
+  if (s == NULL) return -LIO_EAGAIN; /* [push.full_first]: full is answered before a duplicate id */
+  if (find(b, id) != NULL) return -LIO_EEXIST;
+  s->id = id;
+  s->op = op;
+  if (op.code == LIO_OP_TIMEOUT) {
+    s->state = SLOT_TIMER;
+    s->deadline_ns = (op.flags & LIO_TIMEOUT_ABSOLUTE) ? op.u.timeout.ns : deadline_after(op.u.timeout.ns);
+  } else {
+    s->state = SLOT_QUEUED;
+  }
+  return 0;
 }
 
 static int reference_flush(lio_backend* b) {
@@ -230,9 +268,10 @@ static void drain_wake_pipe(lio_backend* b) {
 }
 
 static int reference_wait(lio_backend* b, int64_t timeout_ns, const lio_completion** out) {
+  if (out == NULL) return -LIO_EINVAL;
   reference_flush(b);
   *out = b->batch;
-  int64_t give_up = timeout_ns < 0 ? INT64_MAX : now_ns() + timeout_ns;
+  int64_t give_up = timeout_ns < 0 ? INT64_MAX : deadline_after(timeout_ns);
   for (;;) {
     int64_t next_deadline;
     int n = collect(b, &next_deadline);
@@ -289,7 +328,10 @@ static const lio_backend_vtable kReferenceBackend = {
     reference_wake,
 };
 
+/* [register.registrar_checked]: nothing is read past struct_size. */
 LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* registrar) {
+  if (registrar == NULL || registrar->struct_size < SIZE_THROUGH(lio_registrar, register_backend)) return -LIO_EINVAL;
   if (LIO_ABI_MAJOR(registrar->abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
+  if (registrar->register_backend == NULL) return -LIO_EINVAL;
   return registrar->register_backend(registrar->context, &kReferenceBackend);
 }

@@ -1,6 +1,8 @@
 #include "lio/core/backend.h"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "lio/core/registry.h"
 
@@ -35,11 +37,35 @@ Expected<Backend, Error> Backend::Create(const BackendInfo& info, const BackendO
   return Backend(&info, info.vtable, impl, options.capacity);
 }
 
+namespace {
+
+// The probe is offered kWhySize bytes of a larger buffer whose tail holds a
+// known pattern: a probe that writes past why_size is caught (and its
+// backend refused) instead of silently corrupting the host.
+constexpr size_t kWhySize = 512;
+constexpr size_t kWhyCanarySize = 3584;
+constexpr unsigned char kCanaryByte = 0xa5;
+
+bool CanaryIntact(const std::vector<unsigned char>& buffer) {
+  return std::all_of(buffer.begin() + kWhySize, buffer.end(), [](unsigned char c) { return c == kCanaryByte; });
+}
+
+}  // namespace
+
 ProbeResult Backend::Probe(const BackendInfo& info) {
-  char why[512] = {};
-  int rc = info.vtable->probe(why, sizeof why);
-  why[sizeof why - 1] = '\0';
+  std::vector<unsigned char> buffer(kWhySize + kWhyCanarySize, kCanaryByte);
+  std::fill_n(buffer.begin(), kWhySize, 0);
+  char* why = reinterpret_cast<char*>(buffer.data());
+  int rc = info.vtable->probe(why, kWhySize);
   ProbeResult result;
+  if (!CanaryIntact(buffer)) {
+    result.code = -LIO_EFAULT;
+    result.why = "its probe wrote past the end of the " + std::to_string(kWhySize) +
+                 "-byte message buffer it was given (why_size), so plugin '" + info.plugin_path +
+                 "' is broken and its backend is refused: fix the probe to write at most why_size bytes";
+    return result;
+  }
+  why[kWhySize - 1] = '\0';
   result.code = rc > 0 ? 0 : rc;
   if (rc < 0) result.why = why[0] != '\0' ? why : make_error(rc).message();
   return result;

@@ -4,7 +4,10 @@
 #include <windows.h>
 #else
 #include <dlfcn.h>
+#include <unistd.h>
 #endif
+
+#include <utility>
 
 namespace lio::internal {
 
@@ -23,14 +26,18 @@ std::string LastErrorText() {
 }
 }  // namespace
 
-DynamicLibrary DynamicLibrary::Open(const std::filesystem::path& path, std::string* error) {
+DynamicLibrary DynamicLibrary::Open(PluginFile file, std::string* error) {
   // A full path, and only the system directories and the DLL's own directory
-  // for its dependencies: never the current directory.
-  std::filesystem::path full = std::filesystem::absolute(path);
-  HMODULE module = LoadLibraryExW(full.wstring().c_str(), nullptr,
+  // for its dependencies: never the current directory. The file's handle,
+  // open without write or delete sharing, keeps it as checked meanwhile.
+  DynamicLibrary library;
+  library.loader_path_ = file.loader_path();
+  HMODULE module = LoadLibraryExW(library.loader_path_.wstring().c_str(), nullptr,
                                   LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_DEFAULT_DIRS);
   if (module == nullptr) *error = LastErrorText();
-  return DynamicLibrary(reinterpret_cast<void*>(module));
+  library.handle_ = reinterpret_cast<void*>(module);
+  library.file_handle_ = file.release();
+  return library;
 }
 
 void* DynamicLibrary::Symbol(const char* symbol) const noexcept {
@@ -40,19 +47,25 @@ void* DynamicLibrary::Symbol(const char* symbol) const noexcept {
 void DynamicLibrary::Close() noexcept {
   if (handle_ != nullptr) FreeLibrary(static_cast<HMODULE>(handle_));
   handle_ = nullptr;
+  if (file_handle_ != -1) CloseHandle(reinterpret_cast<HANDLE>(file_handle_));
+  file_handle_ = -1;
 }
 
 #else
 
-DynamicLibrary DynamicLibrary::Open(const std::filesystem::path& path, std::string* error) {
-  // dlopen searches LD_LIBRARY_PATH for a bare name: always pass a path.
-  std::filesystem::path full = path.has_parent_path() ? path : std::filesystem::path(".") / path;
-  void* handle = dlopen(full.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
+DynamicLibrary DynamicLibrary::Open(PluginFile file, std::string* error) {
+  DynamicLibrary library;
+  library.loader_path_ = file.loader_path();  // always a path: never an LD_LIBRARY_PATH search
+  library.file_handle_ = file.release();
+  library.handle_ = dlopen(library.loader_path_.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (library.handle_ == nullptr) {
     const char* text = dlerror();
     *error = text ? text : "dlopen failed";
+    // The loader names the file as it got it (/proc/self/fd/N): say which.
+    std::string by_fd = library.loader_path_.string() + ": ";
+    if (error->starts_with(by_fd)) error->replace(0, by_fd.size() - 2, file.resolved().string());
   }
-  return DynamicLibrary(handle);
+  return library;
 }
 
 void* DynamicLibrary::Symbol(const char* symbol) const noexcept { return dlsym(handle_, symbol); }
@@ -60,6 +73,17 @@ void* DynamicLibrary::Symbol(const char* symbol) const noexcept { return dlsym(h
 void DynamicLibrary::Close() noexcept {
   if (handle_ != nullptr) dlclose(handle_);
   handle_ = nullptr;
+  if (file_handle_ < 0) return;
+  // A library dlclose did not unload (RTLD_NODELETE, a unique symbol) still
+  // answers to its name /proc/self/fd/N: keep N open so no other plugin file
+  // gets that number and, by that name, this library.
+  void* still_loaded = dlopen(loader_path_.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+  if (still_loaded != nullptr) {
+    dlclose(still_loaded);
+  } else {
+    ::close(static_cast<int>(file_handle_));
+  }
+  file_handle_ = -1;
 }
 
 #endif
@@ -67,8 +91,9 @@ void DynamicLibrary::Close() noexcept {
 DynamicLibrary& DynamicLibrary::operator=(DynamicLibrary&& other) noexcept {
   if (this != &other) {
     Close();
-    handle_ = other.handle_;
-    other.handle_ = nullptr;
+    handle_ = std::exchange(other.handle_, nullptr);
+    file_handle_ = std::exchange(other.file_handle_, -1);
+    loader_path_ = std::move(other.loader_path_);
   }
   return *this;
 }

@@ -1,4 +1,4 @@
-// DynamicLibrary: a shared library opened by full path (dlopen with
+// DynamicLibrary: a vetted plugin file loaded by the OS loader (dlopen with
 // RTLD_NOW | RTLD_LOCAL, or LoadLibraryExW with a full path on Windows).
 #ifndef LIO_CORE_DYNAMIC_LIBRARY_H_
 #define LIO_CORE_DYNAMIC_LIBRARY_H_
@@ -6,16 +6,25 @@
 #include <filesystem>
 #include <string>
 
+#include "lio/core/plugin_file.h"
+
 namespace lio::internal {
 
 class DynamicLibrary {
  public:
-  // Opens `path`; on failure returns an unopened library and sets `error`
-  // to the OS loader's words.
-  static DynamicLibrary Open(const std::filesystem::path& path, std::string* error);
+  // Loads `file` (PluginFile::loader_path); on failure returns an unopened
+  // library and sets `error` to the OS loader's words. The library keeps the
+  // file's handle open while it is loaded: on Linux its loader name is
+  // /proc/self/fd/N, and the loader recognises a library already loaded by
+  // that name, so N must not be reused by another plugin meanwhile.
+  static DynamicLibrary Open(PluginFile file, std::string* error);
 
   DynamicLibrary() = default;
-  DynamicLibrary(DynamicLibrary&& other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
+  DynamicLibrary(DynamicLibrary&& other) noexcept
+      : handle_(other.handle_), file_handle_(other.file_handle_), loader_path_(std::move(other.loader_path_)) {
+    other.handle_ = nullptr;
+    other.file_handle_ = -1;
+  }
   DynamicLibrary& operator=(DynamicLibrary&& other) noexcept;
   DynamicLibrary(const DynamicLibrary&) = delete;
   DynamicLibrary& operator=(const DynamicLibrary&) = delete;
@@ -26,9 +35,10 @@ class DynamicLibrary {
   void* Symbol(const char* symbol) const noexcept;
 
  private:
-  explicit DynamicLibrary(void* handle) : handle_(handle) {}
   void Close() noexcept;
   void* handle_ = nullptr;
+  intptr_t file_handle_ = -1;  // the PluginFile's fd (or HANDLE), closed after the library
+  std::filesystem::path loader_path_;
 };
 
 }  // namespace lio::internal

@@ -115,7 +115,11 @@ typedef enum lio_op_code {
 #define LIO_CAP(code) (UINT64_C(1) << (code))
 #define LIO_CAP_ALL_OPS (LIO_CAP(LIO_OP_COUNT) - 1)
 
-/* Handles are intptr_t so a Windows HANDLE or SOCKET fits. */
+/* Handles are intptr_t so a Windows HANDLE or SOCKET fits.
+ * [handles.out_of_range] A value no open handle can have — negative (other
+ * than LIO_AT_FDCWD as openat's `dir`), or beyond an int on POSIX — makes the
+ * op complete with -LIO_EBADF; it is never cut down to a number that may be
+ * open (2^32 + 3 is not fd 3). */
 typedef intptr_t lio_handle;
 #define LIO_INVALID_HANDLE ((lio_handle)-1)
 /* openat's `dir`: relative paths resolve against the current directory. */
@@ -281,7 +285,12 @@ typedef struct lio_host {
   const lio_backend_vtable* (*find_backend)(void* context, const char* name);
 } lio_host;
 
-/* Passed to create. */
+/* Passed to create.
+ * [create.config_read] The backend reads the config up to its struct_size,
+ * which must reach `capacity` (else -LIO_EINVAL); the fields it lacks are
+ * zero/NULL, and nothing past struct_size is read. Another ABI major is
+ * -LIO_EINVAL.
+ * [create.capacity_zero] capacity 0 is -LIO_EINVAL. */
 typedef struct lio_backend_config {
   uint32_t struct_size;
   uint32_t abi_version;
@@ -289,7 +298,9 @@ typedef struct lio_backend_config {
    * Everything the submit/complete path needs is allocated for this many
    * in create; push answers "full" past it. */
   uint32_t capacity;
-  uint32_t flags; /* reserved, 0 */
+  /* Promises and hints of the caller; none are defined in 1.0. A backend
+   * ignores bits it does not know (a later minor version may add them). */
+  uint32_t flags;
   /* Backend-specific settings "key=value,key=value" (e.g. "workers=4"),
    * or NULL. Unknown keys are an error (-LIO_EINVAL) so typos are caught. */
   const char* options;
@@ -330,7 +341,8 @@ struct lio_backend_vtable {
   /* Can this backend run here? 0 yes; otherwise a negative error, and a
    * sentence in `why` (NUL-terminated, truncated to why_size) that tells the
    * user the reason: kernel too old, disabled by sysctl, blocked by seccomp,
-   * wrong OS. Called before create; may be called often; no side effects. */
+   * wrong OS. Called before create; may be called often; no side effects.
+   * Writing past why_size is caught and the backend refused. */
   int (*probe)(char* why, size_t why_size);
 
   /* init(cap): make an instance owned by the calling thread. 0 and *out set,
@@ -343,18 +355,23 @@ struct lio_backend_vtable {
    * completions are not delivered. */
   void (*destroy)(lio_backend* b);
 
-  /* Queue one operation, no system call. 0 queued, or:
-   *   -LIO_EAGAIN  full: `capacity` operations are in flight (flush and
-   *                wait, then push again); nothing was queued.
+  /* Queue one operation, no system call. 0 queued, or, checked in this
+   * order (the first that applies is the answer):
+   *   -LIO_EINVAL  [push.malformed] a struct_size too small to reach `u`,
+   *                another ABI major, or a code >= LIO_OP_COUNT.
+   *   -LIO_EOPNOTSUPP  [push.undeclared] the code is not in the capability
+   *                mask, whatever the rest of the op holds. A declared code
+   *                is never refused this way, and never completes with
+   *                -LIO_ENOSYS / -LIO_EOPNOTSUPP for being unsupported.
+   *   -LIO_EINVAL  [push.malformed] flag bits the code does not define (in
+   *                `flags`, or openat's LIO_OPEN_* flags).
+   *   -LIO_EAGAIN  [push.full_first] full: `capacity` operations are in
+   *                flight (flush and wait, then push again); nothing was
+   *                queued. Full is answered before a duplicate id.
    *   -LIO_EEXIST  `id` is already in flight (ids must be unique while in
    *                flight).
-   *   -LIO_EOPNOTSUPP  the code is not in the capability mask. A declared
-   *                code is never refused this way, and never completes
-   *                with -LIO_ENOSYS / -LIO_EOPNOTSUPP for being unsupported.
-   *   -LIO_EINVAL  a malformed op: a code >= LIO_OP_COUNT, another ABI
-   *                major, or a struct_size too small to reach `u`. An op of
-   *                another minor version (shorter or longer) is read up to
-   *                its struct_size; fields it lacks are zero.
+   * [push.minor_versions] An op of another minor version (shorter or
+   * longer) is read up to its struct_size; fields it lacks are zero.
    * Errors of the operation itself (bad handle, ...) are never returned
    * here: they arrive as the op's completion. */
   int (*push)(lio_backend* b, uint64_t id, const lio_op* op);
@@ -395,7 +412,9 @@ typedef struct lio_registrar {
   void* context;
   /* Register one backend. The vtable (and the strings it points to) must
    * live as long as the plugin stays loaded. 0 or a negative error:
-   * -LIO_EINVAL malformed vtable, -LIO_EEXIST name taken. */
+   * -LIO_EINVAL malformed vtable, -LIO_EEXIST name taken. Valid only while
+   * lio_plugin_register runs: a later call (through this struct or a copy)
+   * registers nothing and answers -LIO_EINVAL. */
   int (*register_backend)(void* context, const lio_backend_vtable* vtable);
   const lio_host* host;
 } lio_registrar;
@@ -403,8 +422,11 @@ typedef struct lio_registrar {
 /* The exported entry point: register every backend of the plugin and return
  * 0, or return a negative error (the host then unloads the plugin). The host
  * refuses a vtable whose ABI major differs from its own, naming both
- * versions; a plugin may likewise refuse a registrar of another major by
- * returning -LIO_EINVAL without registering anything. */
+ * versions.
+ * [register.registrar_checked] The plugin reads nothing of the registrar past
+ * its struct_size, and refuses — returning -LIO_EINVAL without registering
+ * anything — a registrar that is NULL, too short to hold register_backend,
+ * of another ABI major, or whose register_backend is NULL. */
 typedef int (*lio_plugin_register_fn)(const lio_registrar* registrar);
 
 #ifdef __cplusplus

@@ -1,12 +1,17 @@
 #include "lio/core/registry.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
+#include <deque>
+#include <mutex>
 #include <system_error>
 #include <utility>
 
 #include "lio/core/dynamic_library.h"
+#include "lio/core/plugin_file.h"
 
 #ifndef LIO_INSTALL_PLUGIN_DIR
 #define LIO_INSTALL_PLUGIN_DIR "/usr/local/lib/lio"
@@ -134,6 +139,42 @@ struct Registration {
   }
 };
 
+// What a plugin's registrar points to. A plugin may keep the registrar (or a
+// copy of it) and call register_backend after lio_plugin_register returned:
+// that call must find a closed registrar, never freed memory. So each lives
+// as long as the process (one small entry per plugin load) and refuses every
+// call once `open` is cleared.
+struct RegistrarContext {
+  lio_registrar registrar{};
+  std::string plugin_path;
+  std::atomic<Registration*> open{nullptr};
+};
+
+int RegisterThroughContext(void* context, const lio_backend_vtable* vt) {
+  auto* self = static_cast<RegistrarContext*>(context);
+  Registration* registration = self->open.load(std::memory_order_acquire);
+  if (registration != nullptr) return registration->Register(vt);
+  std::fprintf(stderr,
+               "lio: plugin '%s' called register_backend after its lio_plugin_register returned; refused with "
+               "EINVAL (a plugin registers its backends only from inside lio_plugin_register).\n",
+               self->plugin_path.c_str());
+  return -LIO_EINVAL;
+}
+
+RegistrarContext& NewRegistrarContext(const std::string& plugin_path, const lio_host* host) {
+  static std::mutex mutex;
+  static auto* contexts = new std::deque<RegistrarContext>();  // never freed, on purpose (above)
+  std::lock_guard lock(mutex);
+  RegistrarContext& context = contexts->emplace_back();
+  context.plugin_path = plugin_path;
+  context.registrar.struct_size = sizeof context.registrar;
+  context.registrar.abi_version = LIO_ABI_VERSION;
+  context.registrar.context = &context;
+  context.registrar.register_backend = RegisterThroughContext;
+  context.registrar.host = host;
+  return context;
+}
+
 }  // namespace
 
 Registry::Registry(std::vector<fs::path> search_dirs) : search_dirs_(std::move(search_dirs)) {
@@ -183,20 +224,12 @@ std::string Registry::PluginFileName(std::string_view plugin_name) {
 }
 
 Expected<std::vector<std::string>, Error> Registry::LoadPlugin(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    return Unexpected{MakeError(-LIO_ENOENT, "plugin file '" + path.string() +
-                                                 "' does not exist: check the path, or set LIO_PLUGIN_PATH to the "
-                                                 "directory that holds it.")};
-  }
-  if (fs::is_directory(path, ec)) {
-    return Unexpected{MakeError(-LIO_EISDIR, "plugin path '" + path.string() +
-                                                 "' is a directory: give the plugin file itself, or put the "
-                                                 "directory in LIO_PLUGIN_PATH.")};
-  }
-  // Identity by canonical path (symlinks resolved); shown as the user gave it.
-  fs::path canonical = fs::weakly_canonical(path, ec);
-  if (ec) canonical = fs::absolute(path);
+  // Opened once and vetted (kind, owner, permissions, a complete image for
+  // this machine) before the OS loader sees it: plugin_file.h.
+  auto file = internal::PluginFile::Open(path);
+  if (!file) return Unexpected{std::move(file).error()};
+  // Identity by the resolved path; shown as the user gave it.
+  fs::path canonical = file->resolved();
   std::string shown = fs::absolute(path).lexically_normal().string();
   for (const auto& plugin : plugins_) {
     if (plugin->path != canonical) continue;
@@ -214,7 +247,7 @@ Expected<std::vector<std::string>, Error> Registry::LoadPlugin(const fs::path& p
   }
 
   std::string loader_error;
-  internal::DynamicLibrary library = internal::DynamicLibrary::Open(canonical, &loader_error);
+  internal::DynamicLibrary library = internal::DynamicLibrary::Open(std::move(*file), &loader_error);
   if (!library.is_open()) {
     return Unexpected{MakeError(-LIO_EINVAL, "'" + path.string() + "' could not be loaded as a shared library (" +
                                                  loader_error + "). A lio plugin is a shared library (" +
@@ -230,17 +263,12 @@ Expected<std::vector<std::string>, Error> Registry::LoadPlugin(const fs::path& p
   }
 
   Registration registration{this, &backends_, shown, {}, std::nullopt};
-  lio_registrar registrar{};
-  registrar.struct_size = sizeof registrar;
-  registrar.abi_version = LIO_ABI_VERSION;
-  registrar.context = &registration;
-  registrar.register_backend = [](void* context, const lio_backend_vtable* vt) {
-    return static_cast<Registration*>(context)->Register(vt);
-  };
-  registrar.host = &host_;
+  RegistrarContext& context = NewRegistrarContext(shown, &host_);
+  context.open.store(&registration, std::memory_order_release);
   registering_.push_back(canonical);
-  int rc = entry(&registrar);
+  int rc = entry(&context.registrar);
   registering_.pop_back();
+  context.open.store(nullptr, std::memory_order_release);
   if (registration.error) return Unexpected{std::move(*registration.error)};
   if (rc != 0) {
     std::error_code code = make_error(rc < 0 ? rc : -LIO_EINVAL);

@@ -44,8 +44,10 @@ class Registry {
   static std::string PluginFileName(std::string_view plugin_name);
 
   // Load one plugin file by path and register its backends. Loading the same
-  // file twice is a no-op. Errors say what is wrong and what to do: no such
-  // file, not a shared library, no lio_plugin_register, another ABI major,
+  // file twice is a no-op. The file is vetted before the OS loader sees it
+  // (plugin_file.h). Errors say what is wrong and what to do: no such file,
+  // not a regular file, writable by others, not a complete shared library
+  // for this machine, no lio_plugin_register, another ABI major,
   // registration failed, a backend name already registered.
   Expected<std::vector<std::string>, Error> LoadPlugin(const std::filesystem::path& path);
 

@@ -97,7 +97,7 @@ TEST(Registry, NotASharedLibrarySaysSo) {
   Registry registry({EmptyDir()});
   auto loaded = registry.LoadPlugin(Fake("fake_text"));
   ASSERT_FALSE(loaded);
-  EXPECT_THAT(loaded.error().message, HasSubstr("could not be loaded as a shared library"));
+  EXPECT_THAT(loaded.error().message, HasSubstr("is refused: it is not a shared library"));
   EXPECT_THAT(loaded.error().message, HasSubstr("liblio_fake_text.so"));
 }
 

@@ -1,5 +1,6 @@
 // What a backend says about itself: its vtable (name, description,
 // capabilities, ABI version), its probe, and the options create accepts.
+#include <cstddef>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,17 +14,12 @@ namespace {
 class CapabilityTest : public ClauseTest {};
 LIO_INSTANTIATE_CONFORMANCE_SUITE(CapabilityTest);
 
-bool IsBackendName(std::string_view name) {
-  if (name.empty()) return false;
-  for (char c : name) {
-    bool allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == ':';
-    if (!allowed) return false;
-  }
-  return true;
-}
-
-LIO_CONFORMANCE_CASE(CapabilityTest, capability_declared, NameIsLowercaseIdentifier) {
-  EXPECT_TRUE(IsBackendName(info().name)) << "name \"" << info().name << "\" is not [a-z0-9_:]+";
+// [register.name]: the header's own rule (lio_backend_name_valid), the one
+// the host applies too.
+LIO_CONFORMANCE_CASE(CapabilityTest, capability_declared, NameFollowsTheHeadersRule) {
+  EXPECT_TRUE(lio_backend_name_valid(info().name.c_str()))
+      << "name \"" << info().name << "\" breaks plugin_abi.h's rule: 1 to " << LIO_BACKEND_NAME_MAX
+      << " of a-z, 0-9, '_', '-', ':', beginning with a letter or digit, not \"auto\"";
 }
 
 LIO_CONFORMANCE_CASE(CapabilityTest, capability_declared, DescriptionIsOneLine) {
@@ -68,6 +64,65 @@ LIO_CONFORMANCE_CASE(ConfigTest, config_validated, MalformedOptionIsEinval) {
 LIO_CONFORMANCE_CASE(ConfigTest, config_validated, EmptyOptionsAreAccepted) {
   auto created = Backend::Create(info(), {.capacity = 8, .options = ""});
   EXPECT_TRUE(created.has_value()) << created.error().message;
+}
+
+// create called straight through the vtable with `config`: its answer (an
+// instance it made is destroyed again).
+int CreateRaw(const BackendInfo& info, const lio_backend_config* config) {
+  lio_backend* made = nullptr;
+  int rc = info.vtable->create(config, &made);
+  if (rc == 0 && made != nullptr) info.vtable->destroy(made);
+  return rc;
+}
+
+lio_backend_config ConfigOf(uint32_t capacity, const char* options) {
+  lio_backend_config config{};
+  config.struct_size = sizeof config;
+  config.abi_version = LIO_ABI_VERSION;
+  config.capacity = capacity;
+  config.options = options;
+  return config;
+}
+
+constexpr uint32_t kSizeThroughCapacity =
+    offsetof(lio_backend_config, capacity) + sizeof(lio_backend_config::capacity);
+
+// [create.config_read]: an older, shorter config that still holds `capacity`
+// is read up to its struct_size; the fields it lacks — options among them —
+// are NULL, so what lies past its end is never read.
+LIO_CONFORMANCE_CASE(ConfigTest, config_validated, ConfigThroughCapacityIsReadNoFurther) {
+  lio_backend_config config = ConfigOf(8, "lio_conformance_past_struct_size=1");
+  config.struct_size = kSizeThroughCapacity;
+  EXPECT_EQ(CreateRaw(info(), &config), 0) << "the options lie past struct_size: they are not there";
+}
+
+LIO_CONFORMANCE_CASE(ConfigTest, config_validated, ConfigTooShortForCapacityIsEinval) {
+  lio_backend_config config = ConfigOf(8, nullptr);
+  for (uint32_t size : {0u, static_cast<uint32_t>(offsetof(lio_backend_config, capacity)), kSizeThroughCapacity - 1}) {
+    config.struct_size = size;
+    EXPECT_EQ(CreateRaw(info(), &config), -LIO_EINVAL) << "struct_size " << size << " does not reach capacity";
+  }
+}
+
+LIO_CONFORMANCE_CASE(ConfigTest, config_validated, ConfigOfAnotherMajorIsEinval) {
+  lio_backend_config config = ConfigOf(8, nullptr);
+  config.abi_version = (LIO_ABI_VERSION_MAJOR + 1u) << 16;
+  EXPECT_EQ(CreateRaw(info(), &config), -LIO_EINVAL);
+  EXPECT_EQ(CreateRaw(info(), nullptr), -LIO_EINVAL) << "a NULL config";
+}
+
+// [create.capacity_zero]: room for no operation is no backend.
+LIO_CONFORMANCE_CASE(ConfigTest, config_validated, CapacityZeroIsEinval) {
+  lio_backend_config config = ConfigOf(0, nullptr);
+  EXPECT_EQ(CreateRaw(info(), &config), -LIO_EINVAL);
+}
+
+// [create.config_read]: flag bits a backend does not know are hints or
+// promises of a later minor version, not errors.
+LIO_CONFORMANCE_CASE(ConfigTest, config_validated, UnknownConfigFlagsAreIgnored) {
+  lio_backend_config config = ConfigOf(8, nullptr);
+  config.flags = 0x80000000u;
+  EXPECT_EQ(CreateRaw(info(), &config), 0);
 }
 
 // Every declared op is accepted at push and implemented: pushed well-formed

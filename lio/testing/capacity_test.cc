@@ -88,5 +88,21 @@ LIO_CONFORMANCE_CASE(CapacityTest, capacity_honoured, RefusedDuplicateTakesNoRoo
   WaitFor(2);
 }
 
+// [push.full_first]: when the backend is full and the id is in flight too,
+// full is the answer (-EAGAIN): it is checked first by every backend, so the
+// caller's retry logic sees the same thing everywhere.
+LIO_CONFORMANCE_CASE(CapacityTest, capacity_honoured, FullIsAnsweredBeforeADuplicateId) {
+  LIO_REQUIRE_OPS(LIO_OP_TIMEOUT, LIO_OP_NOP);
+  ASSERT_TRUE(Reopen({.capacity = 2}));
+  uint64_t first = PushNew(Op::Timeout(Ns(seconds(10))));
+  uint64_t second = PushNew(Op::Timeout(Ns(seconds(10))));
+  EXPECT_EQ(Push(first, Op::Nop()), -LIO_EAGAIN) << "full and a duplicate id: full comes first";
+  Flush();
+  EXPECT_EQ(Push(second, Op::Nop()), -LIO_EAGAIN) << "the same once flushed";
+  EXPECT_EQ(Cancel(first), 0);
+  EXPECT_EQ(Cancel(second), 0);
+  for (const lio_completion& c : WaitFor(2)) EXPECT_EQ(Result{c.result}, -LIO_ECANCELED);
+}
+
 }  // namespace
 }  // namespace lio::testing

@@ -26,8 +26,13 @@ inline constexpr Clause capability_declared{
     "The vtable names and describes the backend, declares only real op codes, and its ABI major matches."};
 inline constexpr Clause probe_explains_refusal{
     "probe_explains_refusal", "probe answers 0, or a negative error with a sentence saying why, the same every time."};
+inline constexpr Clause registration_checked{
+    "registration_checked",
+    "lio_plugin_register reads nothing past the registrar's struct_size and refuses (-EINVAL, registering "
+    "nothing) a registrar too short to hold register_backend, of another ABI major, or without that function."};
 inline constexpr Clause config_validated{"config_validated",
-                                         "create refuses unknown option keys with -EINVAL."};
+                                         "create reads the config up to its struct_size (it must hold capacity; capacity 0, another ABI major and "
+    "unknown option keys are -EINVAL; unknown flags are ignored)."};
 inline constexpr Clause push_errors{
     "push_errors",
     "push answers -EEXIST, -EOPNOTSUPP or -EINVAL for the caller's mistakes; errors of the operation itself "
@@ -70,6 +75,7 @@ inline constexpr Clause destroy_in_flight{
 inline constexpr std::array kAllClauses = {
     clauses::capability_declared,
     clauses::probe_explains_refusal,
+    clauses::registration_checked,
     clauses::config_validated,
     clauses::push_errors,
     clauses::struct_versioning,

@@ -1,5 +1,6 @@
 // Files: read/write/readv/writev at an offset and at the file position,
 // fsync, openat, close — each result compared with the blocking system call.
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -77,6 +78,22 @@ LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadOfClosedHandleIsEba
   int64_t expected = platform::PositionedRead(closed, buf.data(), buf.size(), 0);
   ASSERT_EQ(Result{expected}, -LIO_EBADF);
   EXPECT_EQ(Complete(Op::Read(closed, buf.data(), buf.size(), 0)), expected);
+}
+
+// [handles.out_of_range]: a handle is an intptr_t; one that no open handle
+// can equal — beyond an int on POSIX, negative everywhere — is -EBADF, never
+// cut down to a number that is open (2^32 + fd must not read fd).
+LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, HandleOutOfRangeIsEbadfNotTruncated) {
+  LIO_REQUIRE_OPS(LIO_OP_READ);
+  lio_handle file = PatternFile();
+  std::span<char> buf = Buffer(16);
+  std::vector<lio_handle> beyond = {-5, LIO_INVALID_HANDLE};
+  if constexpr (sizeof(lio_handle) > 4) beyond.push_back(file + (lio_handle{1} << 32));
+  for (lio_handle h : beyond) {
+    std::fill(buf.begin(), buf.end(), '#');
+    EXPECT_EQ(Complete(Op::Read(h, buf.data(), buf.size(), 0)), -LIO_EBADF) << "handle " << h;
+    EXPECT_EQ(View(buf), std::string(buf.size(), '#')) << "handle " << h << " read something";
+  }
 }
 
 LIO_CONFORMANCE_CASE(FileIoTest, result_matches_syscall, ReadOfDirectoryIsEisdir) {

@@ -93,6 +93,12 @@ int MessageTruncatedFlag();
 // This program's own executable (`argv0` when the OS cannot say).
 std::filesystem::path SelfExecutable(const char* argv0);
 
+// The lio_plugin_register of the plugin file at `path`, which the registry
+// has already loaded (so this takes a reference to the same library and
+// runs no initializer twice); nullptr if it cannot be found. The reference
+// is held until the process exits.
+lio_plugin_register_fn PluginRegisterFunction(const std::filesystem::path& path);
+
 struct ProcessExit {
   bool crashed = false;  // killed by a signal / an unhandled exception
   int code = 0;          // the exit status, or the signal / exception code

@@ -1,4 +1,5 @@
 // POSIX implementation of lio/testing/platform.h (Linux, macOS, BSD).
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -234,6 +235,12 @@ ProcessExit RunProcess(const std::vector<std::string>& argv, const std::filesyst
     return {true, signal, "signal " + std::to_string(signal) + " (" + ::strsignal(signal) + ")"};
   }
   return {false, WEXITSTATUS(status), "exit status " + std::to_string(WEXITSTATUS(status))};
+}
+
+lio_plugin_register_fn PluginRegisterFunction(const std::filesystem::path& path) {
+  void* library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+  if (library == nullptr) return nullptr;
+  return reinterpret_cast<lio_plugin_register_fn>(dlsym(library, LIO_PLUGIN_REGISTER_SYMBOL));
 }
 
 }  // namespace lio::testing::platform

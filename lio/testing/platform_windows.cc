@@ -2,7 +2,7 @@
 //
 // The reference results here come from the blocking Win32/Winsock calls,
 // mapped to -LIO_E* with the same table the iocp plugin uses
-// (lio/plugins/iocp/win_error.h), so a mismatch means the backend's
+// (lio/plugins/iocp/errno_map.h), so a mismatch means the backend's
 // operation behaved differently, not that two tables disagree.
 //
 // Files are opened for overlapped I/O, as the iocp backend wants them (a
@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "lio/plugins/iocp/win_error.h"
+#include "lio/plugins/iocp/errno_map.h"
 #include "lio/testing/platform.h"
 
 namespace lio::testing::platform {
@@ -460,6 +460,14 @@ ProcessExit RunProcess(const std::vector<std::string>& argv, const std::filesyst
     return {true, static_cast<int>(code), text};
   }
   return {false, static_cast<int>(code), "exit status " + std::to_string(code)};
+}
+
+lio_plugin_register_fn PluginRegisterFunction(const std::filesystem::path& path) {
+  HMODULE library = GetModuleHandleW(path.wstring().c_str());
+  if (library == nullptr) library = LoadLibraryExW(path.wstring().c_str(), nullptr, 0);
+  if (library == nullptr) return nullptr;
+  return reinterpret_cast<lio_plugin_register_fn>(
+      reinterpret_cast<void*>(GetProcAddress(library, LIO_PLUGIN_REGISTER_SYMBOL)));
 }
 
 }  // namespace lio::testing::platform

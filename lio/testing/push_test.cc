@@ -58,6 +58,45 @@ LIO_CONFORMANCE_CASE(PushTest, push_errors, BadCodeIsEinval) {
   EXPECT_TRUE(ReapFor(milliseconds(50)).empty());
 }
 
+// [push.malformed]: flag bits the op does not define are a malformed op,
+// refused at push by every backend (never silently ignored by one and
+// refused by another).
+LIO_CONFORMANCE_CASE(PushTest, push_errors, UndefinedOpFlagsAreEinval) {
+  bool any = false;
+  for (uint32_t code = 0; code < LIO_OP_COUNT; ++code) {
+    if (!declares(code)) continue;
+    any = true;
+    for (uint32_t flags : {0x2u, 0x80000000u}) {
+      Op op = OpWithCode(code);
+      op.flags = flags;
+      EXPECT_EQ(Push(NextId(), op), -LIO_EINVAL) << op_name(code) << " with flags 0x" << std::hex << flags;
+    }
+  }
+  if (!any) GTEST_SKIP() << "backend declares no op";
+  EXPECT_TRUE(ReapFor(milliseconds(50)).empty());
+}
+
+LIO_CONFORMANCE_CASE(PushTest, push_errors, UndefinedOpenFlagsAreEinval) {
+  LIO_REQUIRE_OPS(LIO_OP_OPENAT);
+  EXPECT_EQ(Push(NextId(), Op::Openat(LIO_AT_FDCWD, "lio-never-created", LIO_OPEN_RDONLY | 0x8000u)), -LIO_EINVAL);
+  EXPECT_TRUE(ReapFor(milliseconds(50)).empty());
+}
+
+// [push.undeclared]: an undeclared code is -EOPNOTSUPP whatever else is in
+// the op: the capability is checked before the op's fields.
+LIO_CONFORMANCE_CASE(PushTest, push_errors, UndeclaredOpIsEopnotsuppWhateverItsFlags) {
+  std::vector<uint32_t> undeclared;
+  for (uint32_t code = 0; code < LIO_OP_COUNT; ++code) {
+    if (!declares(code)) undeclared.push_back(code);
+  }
+  if (undeclared.empty()) GTEST_SKIP() << "backend declares every op";
+  for (uint32_t code : undeclared) {
+    Op op = OpWithCode(code);
+    op.flags = 0x80000000u;
+    EXPECT_EQ(Push(NextId(), op), -LIO_EOPNOTSUPP) << "undeclared op " << op_name(code);
+  }
+}
+
 LIO_CONFORMANCE_CASE(PushTest, push_errors, StructTooSmallForItsHeaderIsEinval) {
   for (uint32_t size : {0u, 4u}) {
     Op op = Op::Nop();

@@ -9,12 +9,28 @@ out=$($lio conformance --plugin /nonexistent.so 2>&1) && fail "--plugin /nonexis
 echo "$out"
 grep -q "does not exist" <<<"$out" || fail "no 'does not exist' message"
 
-notplugin=$(mktemp --suffix=.so)
-echo "not a plugin" >"$notplugin"
-out=$($lio conformance --plugin "$notplugin" 2>&1) && fail "--plugin on a text file exited 0"
-rm -f "$notplugin"
+# In a directory of our own: /tmp itself is writable by everyone, so the
+# loader would refuse anything in it for that reason first.
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+echo "not a plugin" >"$dir/notplugin.so"
+out=$($lio conformance --plugin "$dir/notplugin.so" 2>&1) && fail "--plugin on a text file exited 0"
 echo "$out"
-grep -q "could not be loaded as a shared library" <<<"$out" || fail "no 'not a shared library' message"
+grep -q "is refused: it is not a shared library" <<<"$out" || fail "no 'not a shared library' message"
+
+# One bad file in a plugin directory (a truncated plugin, a FIFO) is refused
+# by name and reason; `lio backends` still lists and exercises the real ones.
+real=$(ls "$(cd "$(dirname "$0")/../.." && bazel info bazel-bin 2>/dev/null)"/lio/plugins/poller/liblio_poller.so)
+head -c 4096 "$real" >"$dir/liblio_truncated.so"
+mkfifo "$dir/liblio_fifo.so"
+out=$(LIO_PLUGIN_PATH="$dir" timeout 120 $lio backends 2>&1) || fail "lio backends with bad files in the path failed: $out"
+echo "$out"
+grep -qE '^poller +1\.0 .* ok +ok: ' <<<"$out" || fail "poller not listed and exercised beside the bad files"
+grep -q "liblio_truncated.so' is refused: it is truncated" <<<"$out" || fail "no refusal of the truncated plugin"
+grep -q "liblio_fifo.so' is refused: it is a FIFO" <<<"$out" || fail "no refusal of the FIFO"
+out=$(timeout 120 $lio conformance --plugin "$dir/liblio_truncated.so" 2>&1) && fail "--plugin on a truncated plugin exited 0"
+echo "$out"
+grep -q "is refused: it is truncated" <<<"$out" || fail "no 'truncated' message from lio conformance"
 
 out=$($lio conformance --plugin /bin/true 2>&1) && fail "--plugin /bin/true exited 0"
 echo "$out"

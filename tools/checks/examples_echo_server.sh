@@ -10,7 +10,7 @@ source tools/lib.sh
 fail() { echo "FAIL: $*"; exit 1; }
 
 lio_bazel build --config=opt //examples/echo_server //lio/plugins/io_uring:liblio_io_uring.so \
-  //lio/plugins/poller:liblio_poller.so >/dev/null 2>&1 ||
+  //lio/plugins/poller:liblio_poller.so //lio/plugins/poller:liblio_poller_kqueue.so >/dev/null 2>&1 ||
   { lio_bazel build --config=opt //examples/echo_server 2>&1 | tail -20; fail "build"; }
 bin=$(cd "$LIO_ROOT" && bazel info --config=opt bazel-bin 2>/dev/null)
 LIO_PLUGIN_PATH="$(lio_plugin_path --config=opt)"
@@ -20,7 +20,7 @@ tmp=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 
-for backend in io_uring poller; do
+for backend in io_uring poller poller_kqueue; do
   out="$tmp/server.$backend"
   timeout 180 "$bin/examples/echo_server/echo_server" --backend "$backend" --threads 2 \
     --max_connections 100 --idle_exit_ms 60000 >"$out" 2>&1 &

@@ -10,7 +10,7 @@ source tools/lib.sh
 fail() { echo "FAIL: $*"; exit 1; }
 
 lio_bazel build --config=opt //examples/http_server //lio/plugins/io_uring:liblio_io_uring.so \
-  //lio/plugins/poller:liblio_poller.so >/dev/null 2>&1 ||
+  //lio/plugins/poller:liblio_poller.so //lio/plugins/poller:liblio_poller_kqueue.so >/dev/null 2>&1 ||
   { lio_bazel build --config=opt //examples/http_server 2>&1 | tail -20; fail "build"; }
 bin=$(cd "$LIO_ROOT" && bazel info --config=opt bazel-bin 2>/dev/null)
 LIO_PLUGIN_PATH="$(lio_plugin_path --config=opt)"
@@ -42,7 +42,7 @@ finish() {
   [ "$rc" -eq 0 ] || { cat "$out"; fail "the server exited with $rc"; }
 }
 
-for backend in io_uring poller; do
+for backend in io_uring poller poller_kqueue; do
   out="$tmp/server.$backend"
   start "$out" --backend "$backend" --max_requests 9 --idle_exit_ms 60000
   url="http://127.0.0.1:$port"

@@ -1,8 +1,9 @@
 // `lio backends`: every plugin found, each backend's ABI, capabilities, probe
-// result and a short exercise by name.
+// result and a short exercise by name; as a table, or as JSON for scripts.
 #include "tools/cli/commands.h"
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,64 +12,146 @@
 #include "lio/core/op.h"
 #include "lio/core/registry.h"
 #include "tools/cli/exercise.h"
+#include "tools/cli/json.h"
+#include "tools/cli/shown_path.h"
 
 namespace lio::cli {
 namespace {
 
 std::string AbiText(uint32_t v) { return absl::StrFormat("%d.%d", LIO_ABI_MAJOR(v), LIO_ABI_MINOR(v)); }
 
-std::string OpsText(uint64_t caps) {
+std::vector<std::string> OpNames(uint64_t caps) {
   std::vector<std::string> ops;
   for (uint32_t code = 0; code < LIO_OP_COUNT; ++code) {
     if (caps & LIO_CAP(code)) ops.push_back(op_name(code));
   }
+  return ops;
+}
+
+std::string OpsText(uint64_t caps) {
+  std::vector<std::string> ops = OpNames(caps);
   return ops.size() == LIO_OP_COUNT ? "all " + std::to_string(LIO_OP_COUNT) : absl::StrJoin(ops, ",");
+}
+
+// What `lio backends` found out about one backend.
+struct Row {
+  const BackendInfo* info;
+  ProbeResult probe;
+  std::optional<ExerciseResult> exercise;  // absent: the probe failed
+};
+
+// Everything the command reports, gathered before printing either form.
+struct Findings {
+  std::vector<std::string> search_path;
+  std::vector<Row> rows;
+  std::string auto_backend;  // or auto_error
+  std::string auto_error;
+  std::vector<std::string> warnings;
+  int failures = 0;
+};
+
+Findings Gather(const std::vector<std::string>& plugin_paths) {
+  Registry& registry = Registry::Default();
+  Findings f;
+  for (const std::string& path : plugin_paths) {
+    auto loaded = registry.LoadPlugin(path);
+    if (!loaded) f.warnings.push_back(loaded.error().message);
+  }
+  for (const Error& e : registry.LoadAll()) f.warnings.push_back(e.message);
+  for (const auto& d : registry.search_dirs()) f.search_path.push_back(d.string());
+  for (const BackendInfo* info : registry.backends()) {
+    Row row{info, Backend::Probe(*info), std::nullopt};
+    if (row.probe.ok()) {
+      row.exercise = Exercise(registry, *info);
+      if (!row.exercise->ok) ++f.failures;
+    }
+    f.rows.push_back(std::move(row));
+  }
+  auto chosen = registry.Resolve("");
+  if (chosen) {
+    f.auto_backend = (*chosen)->name;
+  } else {
+    f.auto_error = chosen.error().message;
+  }
+  return f;
+}
+
+void PrintTable(const Findings& f) {
+  std::vector<std::string> dirs;
+  for (const std::string& d : f.search_path) dirs.push_back(ShownPath(d));
+  absl::PrintF("lio ABI %s; plugin search path: %s\n\n", AbiText(LIO_ABI_VERSION), absl::StrJoin(dirs, ":"));
+  if (f.rows.empty()) {
+    absl::FPrintF(stderr, "No backend found. Set LIO_PLUGIN_PATH to a directory holding %s files.\n",
+                  Registry::PluginFileName("NAME"));
+  }
+  absl::PrintF("%-15s %-4s %-5s %-8s %-50s %s\n", "BACKEND", "ABI", "PRIO", "PROBE", "EXERCISE (opened by name)", "OPS");
+  for (const Row& r : f.rows) {
+    std::string exercise = "skipped: probe failed";
+    if (r.exercise) exercise = (r.exercise->ok ? "ok: " : "FAILED: ") + r.exercise->summary;
+    absl::PrintF("%-15s %-4s %-5d %-8s %-50s %s\n", r.info->name, AbiText(r.info->abi_version), r.info->priority,
+                 r.probe.ok() ? "ok" : "FAILED", exercise, OpsText(r.info->capabilities));
+  }
+  absl::PrintF("\n");
+  for (const Row& r : f.rows) {
+    absl::PrintF("%-15s %s\n%-15s from %s\n", r.info->name, r.info->description, "", ShownPath(r.info->plugin_path));
+    if (!r.probe.ok()) absl::PrintF("%-15s probe: %s\n", "", r.probe.why);
+  }
+  absl::PrintF("\nauto%s chooses: %s\n", std::getenv("LIO_BACKEND") ? " (LIO_BACKEND set)" : "",
+               f.auto_error.empty() ? f.auto_backend : "nothing — " + f.auto_error);
+  for (const std::string& w : f.warnings) absl::FPrintF(stderr, "warning: %s\n", w);
+}
+
+std::string ToJson(const Findings& f) {
+  Json out;
+  out.BeginObject();
+  out.Key("abi").String(AbiText(LIO_ABI_VERSION));
+  out.Key("search_path").Strings(f.search_path);
+  out.Key("backends").BeginArray();
+  for (const Row& r : f.rows) {
+    out.BeginObject();
+    out.Key("name").String(r.info->name);
+    out.Key("description").String(r.info->description);
+    out.Key("plugin").String(r.info->plugin_path);
+    out.Key("abi").String(AbiText(r.info->abi_version));
+    out.Key("priority").Number(r.info->priority);
+    out.Key("probe").BeginObject().Key("ok").Bool(r.probe.ok()).Key("why").String(r.probe.why).EndObject();
+    out.Key("exercise").BeginObject();
+    out.Key("ok").Bool(r.exercise && r.exercise->ok);
+    out.Key("summary").String(r.exercise ? r.exercise->summary : "skipped: probe failed");
+    out.EndObject();
+    out.Key("ops").Strings(OpNames(r.info->capabilities));
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("auto").BeginObject();
+  if (f.auto_error.empty()) {
+    out.Key("backend").String(f.auto_backend);
+  } else {
+    out.Key("error").String(f.auto_error);
+  }
+  out.EndObject();
+  out.Key("warnings").Strings(f.warnings);
+  out.EndObject();
+  return out.str() + "\n";
 }
 
 }  // namespace
 
-int BackendsCommand(const std::vector<std::string>& plugin_paths) {
-  Registry& registry = Registry::Default();
-  std::vector<std::string> problems;
-  for (const std::string& path : plugin_paths) {
-    auto loaded = registry.LoadPlugin(path);
-    if (!loaded) problems.push_back(loaded.error().message);
-  }
-  for (const Error& e : registry.LoadAll()) problems.push_back(e.message);
-
-  std::vector<std::string> dirs;
-  for (const auto& d : registry.search_dirs()) dirs.push_back(d.string());
-  absl::PrintF("lio ABI %s; plugin search path: %s\n\n", AbiText(LIO_ABI_VERSION), absl::StrJoin(dirs, ":"));
-
-  auto backends = registry.backends();
-  if (backends.empty()) {
-    absl::FPrintF(stderr, "No backend found. Set LIO_PLUGIN_PATH to a directory holding %s files.\n",
-                  Registry::PluginFileName("NAME"));
-  }
-  int failures = 0;
-  absl::PrintF("%-15s %-4s %-5s %-8s %-50s %s\n", "BACKEND", "ABI", "PRIO", "PROBE", "EXERCISE (opened by name)", "OPS");
-  for (const BackendInfo* info : backends) {
-    ProbeResult probe = Backend::Probe(*info);
-    std::string exercise = "skipped: probe failed";
-    if (probe.ok()) {
-      ExerciseResult r = Exercise(registry, *info);
-      exercise = (r.ok ? "ok: " : "FAILED: ") + r.summary;
-      if (!r.ok) ++failures;
+int BackendsCommand(const BackendsArgs& args) {
+  Findings f = Gather(args.plugin_paths);
+  if (args.json.empty()) {
+    PrintTable(f);
+  } else {
+    std::string json = ToJson(f);
+    std::FILE* file = args.json == "-" ? stdout : std::fopen(args.json.c_str(), "w");
+    if (file == nullptr) {
+      absl::FPrintF(stderr, "lio backends: cannot write %s\n", args.json);
+      return 2;
     }
-    absl::PrintF("%-15s %-4s %-5d %-8s %-50s %s\n", info->name, AbiText(info->abi_version), info->priority,
-                 probe.ok() ? "ok" : "FAILED", exercise, OpsText(info->capabilities));
+    std::fputs(json.c_str(), file);
+    if (file != stdout) std::fclose(file);
   }
-  absl::PrintF("\n");
-  for (const BackendInfo* info : backends) {
-    ProbeResult probe = Backend::Probe(*info);
-    absl::PrintF("%-15s %s\n%-15s from %s\n", info->name, info->description, "", info->plugin_path);
-    if (!probe.ok()) absl::PrintF("%-15s probe: %s\n", "", probe.why);
-  }
-  auto chosen = registry.Resolve("");
-  absl::PrintF("\nauto%s chooses: %s\n", std::getenv("LIO_BACKEND") ? " (LIO_BACKEND set)" : "",
-               chosen ? (*chosen)->name : "nothing — " + chosen.error().message);
-  for (const std::string& p : problems) absl::FPrintF(stderr, "warning: %s\n", p);
-  return (backends.empty() || failures > 0) ? 1 : 0;
+  return (f.rows.empty() || f.failures > 0) ? 1 : 0;
 }
 
 }  // namespace lio::cli

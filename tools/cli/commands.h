@@ -7,8 +7,12 @@
 
 namespace lio::cli {
 
-// `lio backends [--plugin PATH]...`
-int BackendsCommand(const std::vector<std::string>& plugin_paths);
+// `lio backends [--plugin PATH]... [--json[=FILE]]`
+struct BackendsArgs {
+  std::vector<std::string> plugin_paths;
+  std::string json;  // "" the table; "-" JSON on stdout; else JSON into this file
+};
+int BackendsCommand(const BackendsArgs& args);
 
 // `lio conformance NAME | --plugin PATH [--backend NAME] [--json FILE] [--isolate]`
 struct ConformanceArgs {

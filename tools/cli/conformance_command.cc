@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,14 @@
 namespace lio::cli {
 namespace {
 
+// $LIO_CONFORMANCE_RUNNER (tools/lio sets it to the built runner), else the
+// one tools/install put beside this command: PREFIX/libexec/lio/.
 std::string RunnerPath() {
   if (const char* env = std::getenv("LIO_CONFORMANCE_RUNNER")) return env;
-  return "";
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  return (self.parent_path().parent_path() / "libexec" / "lio" / "conformance_runner").string();
 }
 
 // fork + exec, so a runner killed by a signal is reported, not mistaken for
@@ -77,8 +83,8 @@ int ConformanceCommand(const ConformanceArgs& args) {
   }
   std::string runner = RunnerPath();
   if (runner.empty() || access(runner.c_str(), X_OK) != 0) {
-    absl::FPrintF(stderr, "lio conformance: the suite runner was not found (LIO_CONFORMANCE_RUNNER=%s); run this "
-                  "command through tools/lio, which builds it.\n", runner);
+    absl::FPrintF(stderr, "lio conformance: the suite runner was not found (%s); run this command through "
+                  "tools/lio, which builds it, or set LIO_CONFORMANCE_RUNNER.\n", runner);
     return 2;
   }
   std::vector<std::string> argv = {runner};

@@ -7,6 +7,10 @@
 // completes exactly once under its own id, results are ones the system call
 // could have returned, capacity, wake, wait and cancel keep their meaning.
 //
+// (Over 500 lines: every liberty chaos takes is decided in push and undone
+// or delivered in wait; split apart, the reader could no longer check that
+// each stays within the contract. Its settings live in knobs.cc.)
+//
 // Backends: "chaos:io_uring" and "chaos:poller" wrap those; "chaos" wraps
 // $LIO_CHAOS_INNER, or else io_uring if its probe passes here, or else
 // poller; and with LIO_CHAOS_INNER=NAME set at load, "chaos:NAME" too. Each
@@ -73,8 +77,9 @@
 #include <string_view>
 #include <vector>
 
-#include "lio/plugins/common/vtable_thunks.h"
 #include "lio/core/plugin_abi.h"
+#include "lio/plugins/common/backend_kit.h"
+#include "lio/plugins/common/clock.h"
 #include "lio/plugins/chaos/knobs.h"
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/wrapped_backend.h"
@@ -86,11 +91,7 @@ namespace {
 // many iovecs are not made.
 constexpr uint32_t kMaxShortIov = 8;
 
-int64_t monotonic_ns() {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
+using plugin::monotonic_ns;
 
 // splitmix64: small, fast, and good enough to decide mischief.
 class Rng {
@@ -258,9 +259,11 @@ class ChaosBackend {
     return inner_.create(registered_.inner, capacity, inner_options);
   }
 
-  int push(uint64_t id, const lio_op* raw) {
-    lio_op op;
-    if (int error = plugin::read_op(raw, registered_.vtable.capabilities, &op); error < 0) return error;
+  // What the inner backend declares (the kit refuses other codes in push).
+  uint64_t capabilities() const noexcept { return registered_.vtable.capabilities; }
+
+  int push(uint64_t id, const lio_op& checked) noexcept {
+    lio_op op = checked;  // chaos may shorten it
     // Roll every die on every push, so one decision never shifts the others.
     const bool roll_eagain = rng_.chance(knobs_.eagain);
     const bool roll_eintr = rng_.chance(knobs_.eintr);
@@ -292,18 +295,20 @@ class ChaosBackend {
     return 0;
   }
 
-  int flush() {
+  int flush() noexcept {
     int handed = inner_.flush();
     if (handed < 0) return handed;
     return handed + static_cast<int>(release_synthetic(monotonic_ns()));
   }
 
-  int wait(int64_t timeout_ns, const lio_completion** out) {
-    if (out == nullptr) return -LIO_EINVAL;
+  int wait(int64_t timeout_ns, const lio_completion** out) noexcept {
     *out = out_.data();
+    // wait flushes what was pushed, also when it returns before reaching
+    // the inner wait (a wake, or held-back completions now due).
+    if (int handed = inner_.flush(); handed < 0) return handed;
     const int64_t start = monotonic_ns();
-    const int64_t deadline = timeout_ns > 0 ? start + timeout_ns : start;
-    release_synthetic(start);  // wait flushes what was pushed
+    const int64_t deadline = timeout_ns > 0 ? plugin::saturating_add(start, timeout_ns) : start;
+    release_synthetic(start);
     uint32_t count = 0;
     bool woken = false;
     for (bool first = true;; first = false) {
@@ -337,7 +342,7 @@ class ChaosBackend {
     return static_cast<int>(count);
   }
 
-  int cancel(uint64_t id) {
+  int cancel(uint64_t id) noexcept {
     const uint32_t slot = ops_.find(id);
     if (slot == ops_.kNone) return -LIO_ENOENT;
     Slot& s = ops_[slot];
@@ -358,7 +363,7 @@ class ChaosBackend {
     return rc == -LIO_ENOENT ? 0 : rc;  // in flight for the caller until wait returns it
   }
 
-  int wake() {
+  int wake() noexcept {
     woken_.store(true, std::memory_order_release);
     return inner_.wake();
   }
@@ -553,7 +558,7 @@ template <size_t I>
 int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
   const Registered& r = plugin_state().backends[I];
   lio_backend_config settings;
-  if (out == nullptr || !plugin::read_config(config, &settings) || settings.capacity == 0) return -LIO_EINVAL;
+  if (out == nullptr || plugin::read_config(config, &settings) != 0) return -LIO_EINVAL;
   if (r.inner == nullptr) return -LIO_ENOENT;
   try {
     Knobs knobs;
@@ -578,7 +583,7 @@ int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
   }
 }
 
-using Thunks = plugin::VtableThunks<ChaosBackend>;
+using Thunks = plugin::InstanceThunks<ChaosBackend>;
 
 template <size_t I>
 void fill_vtable(Registered& r) {
@@ -604,11 +609,9 @@ void fill_vtable(Registered& r) {
 using FillFn = void (*)(Registered&);
 constexpr FillFn kFill[kMaxRegistered] = {fill_vtable<0>, fill_vtable<1>, fill_vtable<2>, fill_vtable<3>};
 
-bool valid_inner_name(std::string_view name) {
-  if (name.empty() || name.substr(0, 5) == "chaos") return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == ':';
-  });
+// A backend name (plugin_abi.h's rule) that is not a chaos backend itself.
+bool valid_inner_name(const std::string& name) {
+  return lio_backend_name_valid(name.c_str()) && name.rfind("chaos", 0) != 0;
 }
 
 bool probe_passes(const lio_backend_vtable* vt) {
@@ -625,8 +628,7 @@ extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* regist
   // search path — this one included, which would call us again.
   static bool registering = false;
   if (registering) return -LIO_EBUSY;
-  if (!lio::plugin::keep_host(registrar) || registrar->register_backend == nullptr) return -LIO_EINVAL;
-  if (LIO_ABI_MAJOR(registrar->abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
+  if (lio::plugin::read_registrar(registrar) != 0 || !lio::plugin::keep_host(registrar)) return -LIO_EINVAL;
   registering = true;
   PluginState& state = plugin_state();
   state.count = 0;

@@ -350,6 +350,30 @@ TEST_P(ChaosTest, WaitAndWakeKeepTheirMeaning) {
   EXPECT_GE(Clock::now() - start, milliseconds(49)) << "one wake ends one wait";
 }
 
+// Found by lio/testing/fuzz (backend_ops_fuzzer): a wait ended by a wake
+// before reaching the inner backend left the pushed ops unflushed, so the
+// next flush handed over ops a wait had already flushed.
+TEST_P(ChaosTest, WaitEndedByAWakeStillFlushes) {
+  Backend b = Open("delay=0,reorder=0");
+  const uint64_t first = next_id_++, second = next_id_++;
+  ASSERT_FALSE(b.push(first, Op::Nop()));
+  ASSERT_FALSE(b.push(second, Op::Nop()));
+  ASSERT_FALSE(b.wake());
+  auto woken = b.wait();
+  ASSERT_TRUE(woken.has_value());
+  size_t seen = woken->size();
+  auto handed = b.flush();
+  ASSERT_TRUE(handed.has_value());
+  EXPECT_EQ(*handed, 0) << "wait flushes what was pushed";
+  while (seen < 2) {
+    auto batch = b.wait(seconds(5));
+    ASSERT_TRUE(batch.has_value());
+    ASSERT_FALSE(batch->empty()) << "the flushed nops complete";
+    seen += batch->size();
+  }
+  EXPECT_EQ(seen, 2u);
+}
+
 // The same seed makes the same decisions for the same program: two children
 // forked from one state (so they create the same n-th instance) agree; another
 // seed, or the next instance, decides otherwise.

@@ -1,8 +1,8 @@
 // Helpers for a backend that wraps another registered backend (the chaos
 // plugin; the conformance suite's broken plugins): find the inner backend
 // through the host, create and own one instance of it, forward calls, and
-// read the structs the caller passes the way plugin_abi.h says (up to their
-// struct_size, missing fields zero).
+// split the options meant for it (the structs the caller passes are read by
+// boundary.h, as for every backend).
 //
 // The host is only handed to lio_plugin_register (probe and create get none),
 // so a wrapping plugin keeps it there:
@@ -31,6 +31,7 @@
 #include <utility>
 
 #include "lio/core/plugin_abi.h"
+#include "lio/plugins/common/boundary.h"
 #include "lio/plugins/common/options.h"
 
 namespace lio::plugin {
@@ -45,11 +46,8 @@ inline const lio_host*& kept_host() {
 // Remembers the registrar's host (it lives as long as the plugin is loaded).
 // False when the registrar is too old to carry one.
 inline bool keep_host(const lio_registrar* registrar) {
-  constexpr size_t kNeeded = offsetof(lio_registrar, host) + sizeof(registrar->host);
-  if (registrar == nullptr || registrar->struct_size < kNeeded || registrar->host == nullptr) return false;
-  const lio_host* host = registrar->host;
-  constexpr size_t kHostNeeded = offsetof(lio_host, find_backend) + sizeof(host->find_backend);
-  if (host->struct_size < kHostNeeded || host->find_backend == nullptr) return false;
+  const lio_host* host = registrar_host(registrar);
+  if (host == nullptr) return false;
   kept_host() = host;
   return true;
 }
@@ -87,32 +85,7 @@ inline int probe_inner(const char* wrapper, const char* inner_name, const lio_ba
   return rc < 0 ? rc : 0;
 }
 
-// ---- reading what the caller passes ---------------------------------------
-
-// The config with every field past its struct_size read as zero; false when
-// it is too short for its capacity or of another ABI major.
-inline bool read_config(const lio_backend_config* config, lio_backend_config* out) {
-  if (config == nullptr || config->struct_size < offsetof(lio_backend_config, flags)) return false;
-  *out = lio_backend_config{};
-  std::memcpy(out, config, std::min<size_t>(config->struct_size, sizeof(lio_backend_config)));
-  out->struct_size = sizeof(lio_backend_config);
-  return LIO_ABI_MAJOR(out->abi_version) == LIO_ABI_VERSION_MAJOR;
-}
-
-// The op with every field past its struct_size read as zero and struct_size
-// set to sizeof(lio_op), ready to forward. -LIO_EINVAL when it is too short
-// for its header, of another ABI major, or not an op code at all;
-// -LIO_EOPNOTSUPP when `capabilities` lacks its code.
-inline int read_op(const lio_op* op, uint64_t capabilities, lio_op* out) {
-  if (op == nullptr || op->struct_size < offsetof(lio_op, u)) return -LIO_EINVAL;
-  *out = lio_op{};
-  std::memcpy(out, op, std::min<size_t>(op->struct_size, sizeof(lio_op)));
-  out->struct_size = sizeof(lio_op);
-  if (LIO_ABI_MAJOR(out->abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
-  if (out->code >= LIO_OP_COUNT) return -LIO_EINVAL;
-  if ((capabilities & LIO_CAP(out->code)) == 0) return -LIO_EOPNOTSUPP;
-  return 0;
-}
+// ---- options -------------------------------------------------------------
 
 // Options "key=value,...": pairs whose key starts with "inner." go to the
 // inner backend (prefix removed) in *inner_options; the others to

@@ -4,7 +4,7 @@
 
 #include <cwchar>
 
-#include "lio/plugins/iocp/win_error.h"
+#include "lio/plugins/iocp/errno_map.h"
 
 namespace lio::iocp {
 namespace {

@@ -6,6 +6,8 @@
 #include <windows.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "lio/core/backend.h"
@@ -81,18 +83,49 @@ TEST(WindowsLoader, RunsAnOpThroughTheBackend) {
   EXPECT_EQ((*done)[0].result, 0);
 }
 
-TEST(WindowsLoader, RefusesAFileThatIsNoDll) {
-  fs::path text = fs::temp_directory_path() / "lio_not_a_plugin.dll";
-  FILE* f = _wfopen(text.wstring().c_str(), L"w");
-  ASSERT_NE(f, nullptr);
-  fputs("not a DLL", f);
-  fclose(f);
+std::string ReadAll(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Writes `bytes` to a temporary lio_<name>.dll, loads it and returns the
+// refusal (or "LOADED").
+std::string LoadBytes(const std::string& name, const std::string& bytes) {
+  fs::path file = fs::temp_directory_path() / ("lio_" + name + ".dll");
+  std::ofstream(file, std::ios::binary) << bytes;
   Registry registry(std::vector<fs::path>{});
-  auto names = registry.LoadPlugin(text);
-  ASSERT_FALSE(names);
-  EXPECT_NE(names.error().message.find("could not be loaded as a shared library"), std::string::npos)
-      << names.error().message;
-  fs::remove(text);
+  auto names = registry.LoadPlugin(file);
+  std::string message = names ? "LOADED" : names.error().message;
+  fs::remove(file);
+  return message;
+}
+
+TEST(WindowsLoader, RefusesAFileThatIsNoDll) {
+  std::string message = LoadBytes("not_a_plugin", "not a DLL");
+  EXPECT_NE(message.find("lio_not_a_plugin.dll' is refused: it is not a DLL (it does not start with the MZ"),
+            std::string::npos)
+      << message;
+}
+
+// The first 4 KiB of a real DLL: its sections end past the end of the file,
+// which the loader would map regardless.
+TEST(WindowsLoader, RefusesATruncatedDll) {
+  std::string message = LoadBytes("truncated", ReadAll(PluginPath()).substr(0, 4096));
+  EXPECT_NE(message.find("lio_truncated.dll' is refused: it is truncated: its section"), std::string::npos)
+      << message;
+}
+
+TEST(WindowsLoader, RefusesADllForAnotherMachine) {
+  std::string dll = ReadAll(PluginPath());
+  ASSERT_GT(dll.size(), 0x40u);
+  uint32_t pe = uint8_t(dll[0x3c]) | uint8_t(dll[0x3d]) << 8 | uint8_t(dll[0x3e]) << 16 | uint32_t(uint8_t(dll[0x3f])) << 24;
+  ASSERT_LT(pe + 6, dll.size());
+  dll[pe + 4] = char(0x64);  // IMAGE_FILE_MACHINE_ARM64 (0xaa64), little-endian
+  dll[pe + 5] = char(0xaa);
+  std::string message = LoadBytes("arm64", dll);
+  EXPECT_NE(message.find("lio_arm64.dll' is refused: it is built for ARM64, but this machine is x86-64"),
+            std::string::npos)
+      << message;
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 
 #include <new>
 
-#include "lio/plugins/iocp/win_error.h"
+#include "lio/plugins/iocp/errno_map.h"
 
 namespace lio::iocp {
 namespace {

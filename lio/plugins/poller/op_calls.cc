@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "lio/plugins/common/boundary.h"
 #include "lio/plugins/poller/errno_map.h"
 
 namespace lio::poller {
@@ -34,19 +35,8 @@ static_assert(sizeof(socklen_t) == sizeof(uint32_t));
 static_assert(LIO_POLL_IN == POLLIN && LIO_POLL_OUT == POLLOUT && LIO_POLL_ERR == POLLERR &&
               LIO_POLL_HUP == POLLHUP);
 
-constexpr uint32_t kKnownOpenFlags = LIO_OPEN_ACCMODE | LIO_OPEN_CREATE | LIO_OPEN_EXCL | LIO_OPEN_TRUNC |
-                                     LIO_OPEN_APPEND | LIO_OPEN_DIRECT | LIO_OPEN_DIRECTORY;
-
 // Continuation rounds of a partial transfer pass at most this many iovecs.
 constexpr int kIovWindow = 64;
-
-uint32_t known_op_flags(uint32_t code) {
-  switch (code) {
-    case LIO_OP_FSYNC: return LIO_FSYNC_DATASYNC;
-    case LIO_OP_TIMEOUT: return LIO_TIMEOUT_ABSOLUTE;
-    default: return 0;
-  }
-}
 
 bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
 
@@ -335,7 +325,7 @@ int open_flags(uint32_t lio_flags) {
 }
 
 int64_t open_at(const lio_op& op) {
-  int dir = op.handle == LIO_AT_FDCWD ? AT_FDCWD : to_fd(op.handle);
+  int dir = plugin::to_dir_fd(op.handle);
   int fd = retry_on_eintr([&] { return openat(dir, op.u.open.path, open_flags(op.u.open.flags), op.u.open.mode); });
   if (fd < 0) return last_lio_error();
 #if defined(__APPLE__)
@@ -402,28 +392,6 @@ int64_t transfer_blocking(const lio_op& op, int fd) {
 }
 
 }  // namespace
-
-bool read_op(const lio_op* op, lio_op* out) noexcept {
-  if (op == nullptr || op->struct_size < offsetof(lio_op, u)) return false;
-  *out = lio_op{};
-  std::memcpy(out, op, std::min<size_t>(op->struct_size, sizeof(lio_op)));
-  out->struct_size = sizeof(lio_op);
-  return true;
-}
-
-int check_op(const lio_op& op) noexcept {
-  if (LIO_ABI_MAJOR(op.abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
-  // Every code below LIO_OP_COUNT is supported; any other is not an op at all.
-  if (op.code >= LIO_OP_COUNT) return -LIO_EINVAL;
-  if (op.flags & ~known_op_flags(op.code)) return -LIO_EINVAL;
-  if (op.code == LIO_OP_OPENAT && (op.u.open.flags & ~kKnownOpenFlags)) return -LIO_EINVAL;
-  return 0;
-}
-
-int to_fd(lio_handle handle) noexcept {
-  if (handle < 0 || handle > INT_MAX) return -1;
-  return static_cast<int>(handle);
-}
 
 int classify_handle(int fd, HandleKind* kind) noexcept {
   struct stat st;
@@ -492,7 +460,7 @@ int64_t run_inline(const lio_op& op) noexcept {
       return fd >= 0 ? fd : last_lio_error();
     }
     case LIO_OP_SHUTDOWN:
-      return shutdown(to_fd(op.handle), op.u.shutdown.how) == 0 ? 0 : last_lio_error();
+      return shutdown(plugin::to_fd(op.handle), op.u.shutdown.how) == 0 ? 0 : last_lio_error();
     default:
       return -LIO_EINVAL;
   }
@@ -505,7 +473,7 @@ bool is_stream_socket(int fd) noexcept {
 }
 
 int64_t attempt(const lio_op& op, Progress& progress) noexcept {
-  int fd = to_fd(op.handle);
+  int fd = plugin::to_fd(op.handle);
   if (fd < 0) return -LIO_EBADF;
   const bool on_socket = progress.kind == HandleKind::kSocket;
   switch (op.code) {
@@ -554,7 +522,7 @@ int64_t attempt(const lio_op& op, Progress& progress) noexcept {
 }
 
 int64_t run_blocking(const lio_op& op) noexcept {
-  int fd = to_fd(op.handle);
+  int fd = plugin::to_fd(op.handle);
   switch (op.code) {
     case LIO_OP_READ:
     case LIO_OP_WRITE:
@@ -579,7 +547,7 @@ int64_t read_if_cached(const lio_op& op) noexcept {
   if (op.code != LIO_OP_READ && !vectored) return kWouldBlock;
   const int64_t offset = vectored ? op.u.rwv.offset : op.u.rw.offset;
   if (offset < 0) return kWouldBlock;  // the file position: a retry could not undo the first read
-  const int fd = to_fd(op.handle);
+  const int fd = plugin::to_fd(op.handle);
   uint64_t total = 0;
   if (fd < 0 || !requested_bytes(op, &total) || total == 0) return kWouldBlock;
   // O_DIRECT bypasses the page cache, and RWF_NOWAIT does not stop a direct
@@ -695,7 +663,7 @@ int64_t open_if_cached(const lio_op& op) noexcept {
   open_how how{};
   how.flags = static_cast<uint64_t>(flags | O_NONBLOCK);
   how.resolve = RESOLVE_CACHED;
-  const int dir = op.handle == LIO_AT_FDCWD ? AT_FDCWD : to_fd(op.handle);
+  const int dir = op.handle == LIO_AT_FDCWD ? AT_FDCWD : plugin::to_fd(op.handle);
   const long fd = syscall(SYS_openat2, dir, op.u.open.path, &how, sizeof how);
   if (fd < 0) {
     const int error = errno;
@@ -716,7 +684,7 @@ int64_t open_if_cached(const lio_op& op) noexcept {
 }
 
 int64_t close_if_quick(const lio_op& op) noexcept {
-  const int fd = to_fd(op.handle);
+  const int fd = plugin::to_fd(op.handle);
   if (fd < 0 || !closes_without_waiting(fd)) return kWouldBlock;
   // Not retried on EINTR: the fd is gone either way (and may be reused).
   return close(fd) == 0 ? 0 : last_lio_error();

@@ -44,19 +44,6 @@ inline constexpr uint64_t kMaxTransfer = 0x7ffff000;
 // attempt()'s "not ready: wait for readiness and call again".
 inline constexpr int64_t kWouldBlock = INT64_MIN;
 
-// The op with every field past its struct_size read as zero, as the ABI
-// prescribes for an older minor version; false when too short to be an op.
-bool read_op(const lio_op* op, lio_op* out) noexcept;
-
-// 0 when push may accept `op` (normalised by read_op), else -LIO_EINVAL
-// (malformed: other ABI major, no such op code, unknown flag bits). Every
-// op code is supported, so -LIO_EOPNOTSUPP never arises.
-int check_op(const lio_op& op) noexcept;
-
-// The fd of a handle; -1 (so the call fails with -EBADF, as the kernel would
-// for a bad number) when the handle does not fit an int.
-int to_fd(lio_handle handle) noexcept;
-
 // What a READ/WRITE/READV/WRITEV at the current position runs on.
 enum class HandleKind : uint8_t {
   kSocket,    // MSG_DONTWAIT per call

@@ -46,7 +46,12 @@ void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); 
 namespace {
 
 const lio_backend_vtable* LoadPoller() {
-  std::string path = std::string(std::getenv("TEST_SRCDIR")) + "/lio/lio/plugins/poller/liblio_poller.so";
+#if defined(LIO_TEST_POLLER_KQUEUE)  // poller_kqueue_alloc_test: libkqueue's malloc is not counted
+  constexpr char kPluginFile[] = "liblio_poller_kqueue.so";
+#else
+  constexpr char kPluginFile[] = "liblio_poller.so";
+#endif
+  std::string path = std::string(std::getenv("TEST_SRCDIR")) + "/lio/lio/plugins/poller/" + kPluginFile;
   void* library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (library == nullptr) return nullptr;
   auto register_fn = reinterpret_cast<lio_plugin_register_fn>(dlsym(library, LIO_PLUGIN_REGISTER_SYMBOL));

@@ -1,6 +1,11 @@
 // The `poller` backend: lio's completion contract on readiness (epoll on
 // Linux, kqueue on macOS/BSD), for where io_uring is missing or disabled.
 //
+// (Over 500 lines: the op state machine below — queued, readiness, timer,
+// worker, completed — and the handle records it moves ops between are read
+// as one piece; what each op's system calls are lives in op_calls.cc, the
+// readiness mechanism in reactor_*.cc, the threads in worker_pool.cc.)
+//
 // Every op is in one stage at a time (Stage below):
 //   kQueued     pushed, waiting for flush (the submission list);
 //   kReadiness  socket and other pollable ops that would block: on its
@@ -108,6 +113,8 @@
 #include <unistd.h>
 
 #include "lio/core/plugin_abi.h"
+#include "lio/plugins/common/backend_kit.h"
+#include "lio/plugins/common/clock.h"
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/options.h"
 #include "lio/plugins/common/timer_heap.h"
@@ -122,6 +129,7 @@ constexpr uint32_t kNone = UINT32_MAX;
 constexpr uint32_t kDefaultWorkers = 4;
 constexpr uint32_t kMaxWorkers = 256;
 constexpr uint32_t kMaxCapacity = 1u << 24;
+constexpr uint64_t kCapabilities = LIO_CAP_ALL_OPS;
 constexpr uint32_t kMaxReadyPerWait = 1024;
 // How long ops may wait on an unconfirmed registration (see HandleWaiters)
 // before it is checked with a system call. Waits shorter than this — a
@@ -129,12 +137,8 @@ constexpr uint32_t kMaxReadyPerWait = 1024;
 // backend's back is found out by then at the latest.
 constexpr int64_t kConfirmAfterNs = 1'000'000;
 
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t saturating_add(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
+using plugin::saturating_add;
+constexpr auto now_ns = plugin::monotonic_ns;
 
 enum class Stage : uint8_t { kQueued, kReadiness, kTimer, kWorker, kCompleted };
 
@@ -199,14 +203,12 @@ struct Config {
   uint32_t workers = kDefaultWorkers;
 };
 
-int parse_config(const lio_backend_config* config, Config* out) {
-  if (config == nullptr || config->struct_size < offsetof(lio_backend_config, options)) return -LIO_EINVAL;
-  if (LIO_ABI_MAJOR(config->abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
-  if (config->capacity == 0 || config->capacity > kMaxCapacity) return -LIO_EINVAL;
-  out->capacity = config->capacity;
-  const char* options =
-      config->struct_size >= offsetof(lio_backend_config, options) + sizeof(config->options) ? config->options : nullptr;
-  bool ok = plugin::for_each_option(options, [&](std::string_view key, std::string_view value) {
+// The options of a config the kit has read (boundary.h); -LIO_EINVAL for a
+// capacity past kMaxCapacity or an unknown key.
+int parse_config(const lio_backend_config& config, Config* out) {
+  if (config.capacity > kMaxCapacity) return -LIO_EINVAL;
+  out->capacity = config.capacity;
+  bool ok = plugin::for_each_option(config.options, [&](std::string_view key, std::string_view value) {
     uint64_t workers;
     if (key != "workers" || !plugin::parse_uint(value, 1, kMaxWorkers, &workers)) return false;
     out->workers = static_cast<uint32_t>(workers);
@@ -242,10 +244,20 @@ class Poller {
     return pool_.start(config.capacity, config.workers, &run_blocking, &notify_reactor, reactor_.get());
   }
 
-  int push(uint64_t id, const lio_op* raw) {
-    lio_op op;
-    if (!read_op(raw, &op)) return -LIO_EINVAL;
-    if (int error = check_op(op); error != 0) return error;
+  static int probe(char* why, size_t why_size) noexcept { return Reactor::Probe(why, why_size); }
+
+  static int create(const lio_backend_config& config, std::unique_ptr<Poller>* out) {
+    Config parsed;
+    if (int error = parse_config(config, &parsed); error != 0) return error;
+    auto poller = std::make_unique<Poller>();
+    if (int error = poller->init(parsed); error != 0) return error;
+    *out = std::move(poller);
+    return 0;
+  }
+
+  uint64_t capabilities() const noexcept { return kCapabilities; }
+
+  int push(uint64_t id, const lio_op& op) noexcept {
     uint32_t s = slots_.insert(id);
     if (s == slots_.kNone) return slots_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
     Slot& slot = slots_[s];
@@ -255,7 +267,7 @@ class Poller {
     return 0;
   }
 
-  int flush() {
+  int flush() noexcept {
     int started = 0;
     while (!queued_.empty()) {
       uint32_t s = queued_.head;
@@ -266,7 +278,7 @@ class Poller {
     return started;
   }
 
-  int wait(int64_t timeout_ns, const lio_completion** out) {
+  int wait(int64_t timeout_ns, const lio_completion** out) noexcept {
     flush();
     const int64_t give_up_at = timeout_ns > 0 ? saturating_add(now_ns(), timeout_ns) : 0;
     for (;;) {
@@ -287,7 +299,7 @@ class Poller {
     return deliver(out);
   }
 
-  int cancel(uint64_t id) {
+  int cancel(uint64_t id) noexcept {
     uint32_t s = slots_.find(id);
     if (s == slots_.kNone) return -LIO_ENOENT;
     Slot& slot = slots_[s];
@@ -315,7 +327,7 @@ class Poller {
     return 0;
   }
 
-  int wake() {
+  int wake() noexcept {
     wake_requested_.store(true, std::memory_order_release);
     return reactor_->notify();
   }
@@ -373,7 +385,7 @@ class Poller {
       case LIO_OP_CLOSE:
         // Readiness is keyed by descriptor number; once closed, the number
         // may name another file, so the ops waiting on it end here.
-        end_all_waiters(to_fd(op.handle), 0);
+        end_all_waiters(plugin::to_fd(op.handle), 0);
         return inline_or_worker(s, close_if_quick(op));
       case LIO_OP_READ:
       case LIO_OP_WRITE:
@@ -401,7 +413,7 @@ class Poller {
       if (cached != kWouldBlock) return complete(s, cached);
       return to_worker(s);
     }
-    int fd = to_fd(op.handle);
+    int fd = plugin::to_fd(op.handle);
     if (fd < 0) return complete(s, -LIO_EBADF);
     if (int error = classify_handle(fd, &slot.progress.kind); error != 0) return complete(s, error);
     if (slot.progress.kind == HandleKind::kFile) return to_worker(s);
@@ -436,7 +448,7 @@ class Poller {
   // block, queues it on its handle.
   void start_waiting(uint32_t s) {
     const lio_op& op = slots_[s].op;
-    int fd = to_fd(op.handle);
+    int fd = plugin::to_fd(op.handle);
     if (fd < 0) return complete(s, -LIO_EBADF);
     const uint32_t h = handles_.find(key(fd));
     if (!behind_others(h, op) && !known_drained(h, op)) {
@@ -621,7 +633,7 @@ class Poller {
   // "not ready", which may have been about something else (urgent data, the
   // error queue), so the handle is looked at again for them.
   void cancel_waiting(uint32_t s) {
-    int fd = to_fd(slots_[s].op.handle);
+    int fd = plugin::to_fd(slots_[s].op.handle);
     uint32_t h = handles_.find(key(fd));
     const HandleWaiters& waiters = handles_[h];
     bool was_head = (slots_[s].in_reads && waiters.reads.head == s) || (slots_[s].in_writes && waiters.writes.head == s);
@@ -808,66 +820,32 @@ class Poller {
   WorkerPool pool_;  // stopped first thing in ~Poller, before the reactor it notifies goes
 };
 
-Poller* self(lio_backend* b) { return reinterpret_cast<Poller*>(b); }
+// --- the C boundary (the plugin kit: lio/plugins/common/backend_kit.h) ---------
 
-// --- the vtable: nothing throws across the C boundary -------------------------
-
-int probe(char* why, size_t why_size) noexcept { return Reactor::Probe(why, why_size); }
-
-int create(const lio_backend_config* config, lio_backend** out) noexcept {
-  Config parsed;
-  if (int error = parse_config(config, &parsed); error != 0) return error;
-  if (out == nullptr) return -LIO_EINVAL;
-  std::unique_ptr<Poller> poller(new (std::nothrow) Poller);
-  if (!poller) return -LIO_ENOMEM;
-  if (int error = poller->init(parsed); error != 0) return error;
-  *out = reinterpret_cast<lio_backend*>(poller.release());
-  return 0;
-}
-
-void destroy(lio_backend* b) noexcept { delete self(b); }
-
-int push(lio_backend* b, uint64_t id, const lio_op* op) noexcept { return self(b)->push(id, op); }
-
-int flush(lio_backend* b) noexcept { return self(b)->flush(); }
-
-int wait(lio_backend* b, int64_t timeout_ns, const lio_completion** out) noexcept {
-  return self(b)->wait(timeout_ns, out);
-}
-
-int cancel(lio_backend* b, uint64_t id) noexcept { return self(b)->cancel(id); }
-
-int wake(lio_backend* b) noexcept { return self(b)->wake(); }
-
-constexpr lio_backend_vtable kVtable = {
-    sizeof(lio_backend_vtable),
-    LIO_ABI_VERSION,
-    "poller",
-#if defined(__linux__)
-    "epoll readiness, regular files on a worker pool (options: workers=N, default 4)",
+// LIO_POLLER_LIBKQUEUE: the kqueue reactor over libkqueue's emulation on
+// Linux, a backend of its own that tests the reactor here; ranked below
+// `poller` so `auto` picks the epoll one.
+#if defined(LIO_POLLER_LIBKQUEUE)
+constexpr const char* kName = "poller_kqueue";
+constexpr const char* kDescription =
+    "kqueue readiness over libkqueue (epoll emulation: tests the kqueue reactor), regular files on a worker pool "
+    "(options: workers=N, default 4)";
+constexpr int32_t kPriority = 10;
+#elif defined(__linux__)
+constexpr const char* kName = "poller";
+constexpr const char* kDescription = "epoll readiness, regular files on a worker pool (options: workers=N, default 4)";
+constexpr int32_t kPriority = 50;
 #else
-    "kqueue readiness, regular files on a worker pool (options: workers=N, default 4)",
+constexpr const char* kName = "poller";
+constexpr const char* kDescription = "kqueue readiness, regular files on a worker pool (options: workers=N, default 4)";
+constexpr int32_t kPriority = 50;
 #endif
-    LIO_CAP_ALL_OPS,
-    50,
-    0,
-    &probe,
-    &create,
-    &destroy,
-    &push,
-    &flush,
-    &wait,
-    &cancel,
-    &wake,
-};
+
+constexpr lio_backend_vtable kVtable = plugin::make_vtable<Poller>(kName, kDescription, kCapabilities, kPriority);
 
 }  // namespace
 }  // namespace lio::poller
 
 extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* registrar) {
-  if (registrar == nullptr || registrar->struct_size < offsetof(lio_registrar, host) ||
-      LIO_ABI_MAJOR(registrar->abi_version) != LIO_ABI_VERSION_MAJOR || registrar->register_backend == nullptr) {
-    return -LIO_EINVAL;
-  }
-  return registrar->register_backend(registrar->context, &lio::poller::kVtable);
+  return lio::plugin::register_backends(registrar, {&lio::poller::kVtable});
 }

@@ -1,8 +1,9 @@
 // The poller plugin through its vtable, loaded the way the core loads it
-// (dlopen of liblio_poller.so): sockets, pipes, files on workers, timers,
-// cancel, wake, capacity, destroy. The shared conformance suite checks the
-// contract clause by clause; this covers what is particular to a readiness
-// backend (per-handle order, handle modes, worker cancellation).
+// (dlopen of liblio_poller.so, or of liblio_poller_kqueue.so): sockets,
+// pipes, files on workers, timers, cancel, wake, capacity, destroy. The
+// shared conformance suite checks the contract clause by clause; this covers
+// what is particular to a readiness backend (per-handle order, handle modes,
+// worker cancellation).
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -39,11 +40,26 @@ using std::chrono::milliseconds;
 
 constexpr int64_t kMs = 1'000'000;
 
+// The same tests run against the kqueue reactor over libkqueue
+// (poller_kqueue_smoke_test defines LIO_TEST_POLLER_KQUEUE).
+#if defined(LIO_TEST_POLLER_KQUEUE)
+constexpr char kPluginFile[] = "liblio_poller_kqueue.so";
+constexpr char kBackendName[] = "poller_kqueue";
+constexpr int32_t kPriority = 10;
+#else
+constexpr char kPluginFile[] = "liblio_poller.so";
+constexpr char kBackendName[] = "poller";
+constexpr int32_t kPriority = 50;
+#endif
+
+std::string PluginPath() {
+  const char* root = std::getenv("TEST_SRCDIR");
+  return std::string(root ? root : ".") + "/lio/lio/plugins/poller/" + kPluginFile;
+}
+
 const lio_backend_vtable* LoadPoller() {
   static const lio_backend_vtable* vtable = [] {
-    const char* root = std::getenv("TEST_SRCDIR");
-    std::string path = std::string(root ? root : ".") + "/lio/lio/plugins/poller/liblio_poller.so";
-    void* library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    void* library = dlopen(PluginPath().c_str(), RTLD_NOW | RTLD_LOCAL);
     if (library == nullptr) {
       ADD_FAILURE() << dlerror();
       return static_cast<const lio_backend_vtable*>(nullptr);
@@ -178,17 +194,16 @@ std::string TempPath(const std::string& name) {
 TEST(Registration, DeclaresPollerWithEveryOp) {
   const lio_backend_vtable* vt = LoadPoller();
   ASSERT_NE(vt, nullptr);
-  EXPECT_STREQ(vt->name, "poller");
+  EXPECT_STREQ(vt->name, kBackendName);
   EXPECT_EQ(vt->capabilities, LIO_CAP_ALL_OPS);
-  EXPECT_EQ(vt->priority, 50);
+  EXPECT_EQ(vt->priority, kPriority);
   EXPECT_EQ(LIO_ABI_MAJOR(vt->abi_version), LIO_ABI_VERSION_MAJOR);
   char why[256] = "";
   EXPECT_EQ(vt->probe(why, sizeof why), 0) << why;
 }
 
 TEST(Registration, RefusesAnotherAbiMajor) {
-  void* library = dlopen((std::string(std::getenv("TEST_SRCDIR")) + "/lio/lio/plugins/poller/liblio_poller.so").c_str(),
-                         RTLD_NOW | RTLD_LOCAL);
+  void* library = dlopen(PluginPath().c_str(), RTLD_NOW | RTLD_LOCAL);
   auto register_fn = reinterpret_cast<lio_plugin_register_fn>(dlsym(library, LIO_PLUGIN_REGISTER_SYMBOL));
   lio_registrar registrar{};
   registrar.struct_size = sizeof registrar;

@@ -3,8 +3,11 @@
 // the filter stays until deleted or the descriptor is closed), and
 // EVFILT_USER for notify().
 //
-// Not built on Linux (BUILD.bazel selects it by OS), so it is kept small and
-// mirrors reactor_epoll.cc: IN and OUT are the EVFILT_READ and EVFILT_WRITE
+// Built natively on macOS/BSD, and on Linux over libkqueue's emulation
+// (LIO_POLLER_LIBKQUEUE, the `poller_kqueue` plugin) so the conformance suite
+// runs it here. The code is written for real kqueue; what only the emulation
+// needs is under LIO_POLLER_LIBKQUEUE, each part saying why. It mirrors
+// reactor_epoll.cc: IN and OUT are the EVFILT_READ and EVFILT_WRITE
 // filters; EV_EOF reads as LIO_POLL_HUP and a pending socket error (EV_EOF
 // with fflags, or EV_ERROR) as LIO_POLL_ERR. kevent's timeout is a timespec,
 // so the nearest deadline bounds the wait to the nanosecond without an
@@ -27,6 +30,11 @@
 #include "lio/plugins/poller/errno_map.h"
 #include "lio/plugins/poller/reactor.h"
 
+#if defined(LIO_POLLER_LIBKQUEUE)
+// libkqueue's, not in its sys/event.h: frees every kqueue closed so far.
+extern "C" void libkqueue_drain_pending_close(void);
+#endif
+
 #ifndef EVFILT_USER
 #error "the poller's kqueue reactor needs EVFILT_USER (macOS, FreeBSD, NetBSD 10, DragonFly)"
 #endif
@@ -35,6 +43,17 @@ namespace lio::poller {
 namespace {
 
 constexpr uintptr_t kNotifierIdent = 0;  // EVFILT_USER idents are their own namespace
+
+#if defined(LIO_POLLER_LIBKQUEUE)
+// libkqueue only: it reads at most half the room in epoll events, each a
+// READ and a WRITE event at most, for one handle (merged into one ReadyEvent
+// below); so room for 2 events fits one handle, and never more handles than
+// `out` holds. Without the halving (third_party/libkqueue/libkqueue_fixes.c)
+// it would drop events that do not fit, where real kqueue keeps them.
+constexpr size_t kMinRoom = 2;
+#else
+constexpr size_t kMinRoom = 1;
+#endif
 
 struct kevent change(int fd, int16_t filter, uint16_t flags) {
   struct kevent ev;
@@ -45,11 +64,20 @@ struct kevent change(int fd, int16_t filter, uint16_t flags) {
 class KqueueReactor final : public Reactor {
  public:
   ~KqueueReactor() override {
-    if (kq_ >= 0) close(kq_);
+    if (kq_ < 0) return;
+    close(kq_);
+#if defined(LIO_POLLER_LIBKQUEUE)
+    // libkqueue only: a closed kqueue is freed later by its monitoring
+    // thread, which drops the filters then — by when their numbers may name
+    // other files (a regular file's EPERM makes it keep their state: a
+    // leak), and its descriptors outlive the close. Real kqueue frees it
+    // in close(). Waiting for that thread here makes it so.
+    libkqueue_drain_pending_close();
+#endif
   }
 
   int init(uint32_t max_events) {
-    events_.resize(std::max<uint32_t>(max_events, 1));
+    events_.resize(std::max<uint32_t>(max_events, kMinRoom));
     kq_ = kqueue();
     if (kq_ < 0) return last_lio_error();
     fcntl(kq_, F_SETFD, FD_CLOEXEC);
@@ -63,6 +91,14 @@ class KqueueReactor final : public Reactor {
   // them), and reports it if ready now. A filter watched before and not
   // wanted now is left: nothing waits on it, reports for it are ignored.
   int watch(int fd, uint32_t events, bool /*registered*/) noexcept override {
+#if defined(LIO_POLLER_LIBKQUEUE)
+    // libkqueue only: it keeps a filter when its descriptor is closed (it
+    // cannot see the close), so after the number is reused EV_ADD finds the
+    // old filter and only updates it, never watching the new file; and an
+    // EV_ADD of a filter it has does not report it when ready now, as
+    // kqueue does. Deleting first makes every watch a fresh add.
+    forget(fd);
+#endif
     struct kevent changes[2];
     int n = 0;
     if (events & LIO_POLL_IN) changes[n++] = change(fd, EVFILT_READ, EV_ADD | EV_CLEAR);
@@ -85,8 +121,8 @@ class KqueueReactor final : public Reactor {
     *notified = false;
     timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000), static_cast<long>(timeout_ns % 1'000'000'000)};
     // At most out.size() events, so none is lost: one not delivered stays
-    // pending for next time.
-    int capacity = static_cast<int>(std::clamp<size_t>(out.size(), 1, events_.size()));
+    // pending for next time. (libkqueue: room for kMinRoom, see there.)
+    int capacity = static_cast<int>(std::clamp<size_t>(out.size(), kMinRoom, events_.size()));
     int n = kevent(kq_, nullptr, 0, events_.data(), capacity, timeout_ns < 0 ? nullptr : &ts);
     if (n < 0) return errno == EINTR ? 0 : last_lio_error();
     int ready = 0;
@@ -96,7 +132,15 @@ class KqueueReactor final : public Reactor {
         *notified = true;  // EV_CLEAR re-arms it
         continue;
       }
-      out[ready++] = ReadyEvent{static_cast<int>(ev.ident), events_of(ev)};
+      const int fd = static_cast<int>(ev.ident);
+      // A handle's READ and WRITE filters come as two events, often side by
+      // side: one ReadyEvent for both.
+      if (ready > 0 && out[ready - 1].fd == fd) {
+        out[ready - 1].events |= events_of(ev);
+        continue;
+      }
+      if (static_cast<size_t>(ready) == out.size()) break;  // cannot happen (see kMinRoom); memory stays safe
+      out[ready++] = ReadyEvent{fd, events_of(ev)};
     }
     return ready;
   }
@@ -130,6 +174,9 @@ int Reactor::Probe(char* why, size_t why_size) noexcept {
     return lio_error(error);
   }
   close(kq);
+#if defined(LIO_POLLER_LIBKQUEUE)
+  libkqueue_drain_pending_close();  // freed now, as a real close does (see ~KqueueReactor)
+#endif
   return 0;
 }
 

@@ -31,6 +31,16 @@
 //   kWakeDoesNothing     wake answers 0 and does nothing             wake_thread_safe
 //   kUnimplementedFsync  fsync is declared but push
 //                        refuses it with -EOPNOTSUPP                 capability_declared
+//   kDuplicateBeforeFull a full backend answers a duplicate id with
+//                        -EEXIST (the id is looked up first)         capacity_honoured
+//   kTruncatedHandle     the handle is cast to int, so 2^32 + fd
+//                        reaches fd                                  result_matches_syscall
+//   kConfigNeedsOptions  create refuses a config too short to hold
+//                        `options` (an older, shorter config)        config_validated
+//   kUndefinedFlagsIgnored  undefined op flag bits are cleared instead
+//                        of refused                                  push_errors
+//   kRegistrarUnchecked  lio_plugin_register reads the registrar without
+//                        checking its struct_size or ABI major       registration_checked
 //
 // Never install these: every one of them is wrong on purpose.
 #include <cstdint>
@@ -40,8 +50,8 @@
 #include <string>
 #include <vector>
 
-#include "lio/plugins/common/vtable_thunks.h"
 #include "lio/core/plugin_abi.h"
+#include "lio/plugins/common/backend_kit.h"
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/wrapped_backend.h"
 
@@ -62,6 +72,11 @@ enum class Kind {
   kWriteAfterCompletion,
   kWakeDoesNothing,
   kUnimplementedFsync,
+  kDuplicateBeforeFull,
+  kTruncatedHandle,
+  kConfigNeedsOptions,
+  kUndefinedFlagsIgnored,
+  kRegistrarUnchecked,
 };
 
 constexpr Kind kKind = Kind::BROKEN_KIND;
@@ -129,14 +144,17 @@ class BrokenBackend {
     return inner_.create(wrapped().inner, capacity, inner_options);
   }
 
-  int push(uint64_t id, const lio_op* raw) {
-    lio_op op;
-    if (int error = plugin::read_op(raw, wrapped().vtable.capabilities, &op); error < 0) return error;
+  uint64_t capabilities() const noexcept { return wrapped().vtable.capabilities; }
+
+  int push(uint64_t id, const lio_op& op) noexcept {
     if (kKind == Kind::kUnimplementedFsync && op.code == LIO_OP_FSYNC) return -LIO_EOPNOTSUPP;
     if (kKind == Kind::kOverflowDrops && ops_.full()) return 0;  // "queued"; never seen again
+    if (kKind == Kind::kDuplicateBeforeFull && ops_.find(id) != ops_.kNone) return -LIO_EEXIST;
     uint32_t slot = ops_.insert(id);
     if (slot == ops_.kNone) return ops_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
-    if (int error = inner_.push(id, &op); error < 0) {
+    lio_op forwarded = op;
+    if (kKind == Kind::kTruncatedHandle) forwarded.handle = static_cast<int>(op.handle);
+    if (int error = inner_.push(id, &forwarded); error < 0) {
       ops_.erase(slot);
       return error;
     }
@@ -144,10 +162,9 @@ class BrokenBackend {
     return 0;
   }
 
-  int flush() { return inner_.flush(); }
+  int flush() noexcept { return inner_.flush(); }
 
-  int wait(int64_t timeout_ns, const lio_completion** out) {
-    if (out == nullptr) return -LIO_EINVAL;
+  int wait(int64_t timeout_ns, const lio_completion** out) noexcept {
     *out = out_.data();
     if (kKind == Kind::kWriteAfterCompletion && late_write_ != nullptr) {
       *late_write_ = static_cast<unsigned char>(~*late_write_);
@@ -183,12 +200,12 @@ class BrokenBackend {
     return static_cast<int>(count);
   }
 
-  int cancel(uint64_t id) {
+  int cancel(uint64_t id) noexcept {
     if (kKind == Kind::kIgnoreCancel) return ops_.find(id) != ops_.kNone ? 0 : -LIO_ENOENT;
     return inner_.cancel(id);
   }
 
-  int wake() {
+  int wake() noexcept {
     if (kKind == Kind::kWakeDoesNothing) return 0;
     return inner_.wake();
   }
@@ -209,7 +226,10 @@ int vt_probe(char* why, size_t why_size) noexcept {
 
 int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
   lio_backend_config settings;
-  if (out == nullptr || !plugin::read_config(config, &settings) || settings.capacity == 0) return -LIO_EINVAL;
+  if (out == nullptr || plugin::read_config(config, &settings) != 0) return -LIO_EINVAL;
+  if (kKind == Kind::kConfigNeedsOptions && config->struct_size < LIO_PLUGIN_SIZE_THROUGH(lio_backend_config, options)) {
+    return -LIO_EINVAL;
+  }
   if (wrapped().inner == nullptr) return -LIO_ENOENT;
   try {
     std::string inner_options;
@@ -228,15 +248,29 @@ int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
   }
 }
 
-using Thunks = plugin::VtableThunks<BrokenBackend>;
+using Thunks = plugin::InstanceThunks<BrokenBackend>;
+
+// push as kUndefinedFlagsIgnored has it: undefined flag bits are dropped
+// before the op is checked, so a malformed op is accepted.
+int push_clearing_flags(lio_backend* b, uint64_t id, const lio_op* op) noexcept {
+  if (op == nullptr || op->struct_size < sizeof(lio_op)) return Thunks::push(b, id, op);
+  lio_op cleared = *op;
+  cleared.flags &= plugin::known_op_flags(op->code);
+  if (op->code == LIO_OP_OPENAT) cleared.u.open.flags &= plugin::kKnownOpenFlags;
+  return Thunks::push(b, id, &cleared);
+}
 
 }  // namespace
 }  // namespace lio::broken
 
 extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* registrar) {
   using namespace lio::broken;
-  if (!lio::plugin::keep_host(registrar) || registrar->register_backend == nullptr) return -LIO_EINVAL;
-  if (LIO_ABI_MAJOR(registrar->abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
+  if (kKind == Kind::kRegistrarUnchecked) {
+    if (registrar == nullptr || registrar->register_backend == nullptr) return -LIO_EINVAL;
+    lio::plugin::keep_host(registrar);  // the first (real) registration keeps it
+  } else if (lio::plugin::read_registrar(registrar) != 0 || !lio::plugin::keep_host(registrar)) {
+    return -LIO_EINVAL;
+  }
   Wrapped& w = wrapped();
   const char* inner = std::getenv("LIO_BROKEN_INNER");
   w.inner_name = inner != nullptr && inner[0] != '\0' ? inner : "poller";
@@ -254,7 +288,7 @@ extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* regist
       .probe = vt_probe,
       .create = vt_create,
       .destroy = Thunks::destroy,
-      .push = Thunks::push,
+      .push = kKind == Kind::kUndefinedFlagsIgnored ? push_clearing_flags : Thunks::push,
       .flush = Thunks::flush,
       .wait = Thunks::wait,
       .cancel = Thunks::cancel,
