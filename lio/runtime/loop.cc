@@ -61,6 +61,7 @@ LoopOptions QueueingOptions(uint32_t capacity, uint32_t timers) {
   options.capacity = capacity;
   options.timers = timers;
   options.at_capacity = AtCapacity::kQueue;
+  options.reserve = 0;  // the caller sized the backend: every slot is theirs, as before policies
   return options;
 }
 

@@ -155,7 +155,8 @@ class Loop {
   // to grow under kGrow), for those who open it themselves (LoopGroup).
   static uint32_t BackendCapacityFor(const LoopOptions& options) noexcept;
   // A loop over a backend you opened (on this thread); capacity is the
-  // backend's, `timers` as LoopOptions::timers, at capacity kQueue.
+  // backend's, `timers` as LoopOptions::timers, at capacity kQueue with no
+  // reserve (every slot of the backend you sized is yours).
   explicit Loop(Backend backend, uint32_t timers = LoopOptions::kDefaultTimers);
   // The same with options.capacity slots (at most the backend's capacity),
   // options.timers, the at-capacity policy and reserve of `options`; kGrow
