@@ -43,7 +43,7 @@ lio::Task<void> Sleeper(std::chrono::milliseconds delay, int* fired) {
 // `coroutines`: spawned sleepers; else loop.after.
 std::optional<double> LoopTimers(const std::string& backend, bool coroutines, bool verbose, std::string* note) {
   const uint32_t timers = coroutines ? lio::LoopOptions::kDefaultTimers : kTimers;
-  auto loop = lio::Loop::Open({.backend = backend, .capacity = 1024, .timers = timers});
+  auto loop = lio::Loop::Open({.backend = backend, .capacity = 1024, .at_capacity = lio::AtCapacity::kQueue, .timers = timers});
   if (!loop) {
     *note = loop.error().message;
     return std::nullopt;

@@ -74,7 +74,7 @@ void RawNop(benchmark::State& state, int batch) {
 }
 
 void LoopNop(benchmark::State& state, int batch) {
-  auto loop = lio::Loop::Open({.backend = "io_uring", .capacity = kCapacity});
+  auto loop = lio::Loop::Open({.backend = "io_uring", .capacity = kCapacity, .at_capacity = lio::AtCapacity::kQueue});
   if (!loop) {
     state.SkipWithError(loop.error().message.c_str());
     return;

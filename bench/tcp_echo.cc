@@ -147,7 +147,9 @@ lio::Task<void> LoopEcho(lio::TcpStream conn, size_t size) {
 
 int LoopServe(const std::string& backend_name, const std::vector<int>& fds, size_t size,
               const std::function<void(bool, const std::string&)>& ready) {
-  auto loop = lio::Loop::Open({.backend = backend_name, .capacity = static_cast<uint32_t>(2 * fds.size() + 8)});
+  auto loop = lio::Loop::Open({.backend = backend_name,
+                                .capacity = static_cast<uint32_t>(2 * fds.size() + 8),
+                                .at_capacity = lio::AtCapacity::kQueue});
   if (!loop) {
     for (int fd : fds) ::close(fd);
     ready(false, loop.error().message);

@@ -9,8 +9,21 @@
 // Prints "listening on 127.0.0.1:PORT". Exits by itself after --max_requests
 // responses, or after --idle_exit_ms with no connection open (0: never).
 //
-// Not a production server: no TLS, no ranges, no chunked request bodies, no
-// timeouts on slow clients beyond --header_timeout_ms.
+// Slow clients are let go: a request head must be complete
+// --header_timeout_ms after the server starts waiting for it (an absolute
+// deadline, also between keep-alive requests), each receive of a body and
+// each send of a response chunk must finish within --body_timeout_ms /
+// --send_timeout_ms. Parsing (request.h) follows RFC 9112 and refuses what
+// is malformed with 400. Descriptors: the soft RLIMIT_NOFILE is raised to
+// the hard one, and each loop may grow to that many operations in flight
+// (--max_capacity 0, the default; it starts with --capacity slots, and idle
+// connections never lock a new client out: the Loop grows, LOOP.md);
+// when out of descriptors the accept loop backs off (10 ms doubling to
+// 500 ms) and logs at most a line a second.
+//
+// Not a production server: no TLS, no ranges, no chunked request bodies.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -21,12 +34,13 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <vector>
+#include <variant>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
+#include "examples/http_server/request.h"
 #include "lio/runtime/runtime.h"
 
 ABSL_FLAG(std::string, root, ".", "directory to serve");
@@ -34,9 +48,13 @@ ABSL_FLAG(std::string, backend, "", "backend: io_uring, poller, auto (default: $
 ABSL_FLAG(std::string, host, "127.0.0.1", "address to listen on");
 ABSL_FLAG(int, port, 0, "port (0: the OS picks one; it is printed)");
 ABSL_FLAG(int, threads, 1, "loops (threads), each with its own SO_REUSEPORT listener");
-ABSL_FLAG(int, capacity, 1024, "operations in flight per loop");
+ABSL_FLAG(int, capacity, 1024, "operation slots per loop at start; the loop grows past them (lio::AtCapacity::kGrow)");
+ABSL_FLAG(int, max_capacity, 0, "the most operations in flight per loop (0: from RLIMIT_NOFILE, at most 65536 + 64)");
 ABSL_FLAG(int, chunk_size, 256 * 1024, "bytes per file read");
-ABSL_FLAG(int, header_timeout_ms, 10000, "close a connection that sends no complete request header for this long");
+ABSL_FLAG(int, header_timeout_ms, 10000,
+          "close a connection whose request header is not complete this long after the server starts waiting for it");
+ABSL_FLAG(int, body_timeout_ms, 10000, "close a connection when one receive of a request body takes this long");
+ABSL_FLAG(int, send_timeout_ms, 30000, "close a connection when sending one response chunk takes this long");
 ABSL_FLAG(long, max_requests, 0, "exit after this many responses (0: no limit)");
 ABSL_FLAG(long, idle_exit_ms, 0, "exit after this long with no connection open (0: never)");
 ABSL_FLAG(bool, verbose, false, "log each request");
@@ -44,11 +62,15 @@ ABSL_FLAG(bool, verbose, false, "log each request");
 namespace {
 
 constexpr size_t kMaxHeader = 16 * 1024;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
 struct Config {
   std::filesystem::path root;
   size_t chunk_size;
-  std::chrono::milliseconds header_timeout;
+  milliseconds header_timeout;
+  milliseconds body_timeout;
+  milliseconds send_timeout;
   bool verbose;
 };
 
@@ -56,99 +78,13 @@ struct Counters {
   std::atomic<long> open{0};
   std::atomic<long> responses{0};
   std::atomic<int64_t> last_change_ns{0};
-  void touch() { last_change_ns = std::chrono::steady_clock::now().time_since_epoch().count(); }
+  void touch() { last_change_ns = Clock::now().time_since_epoch().count(); }
 };
 
-// Small string helpers on std::string_view (Debian's abseil has its own
-// string_view type, so its string functions are not used here).
-std::vector<std::string_view> Split(std::string_view s, std::string_view by) {
-  std::vector<std::string_view> out;
-  for (;;) {
-    size_t at = s.find(by);
-    out.push_back(s.substr(0, at));
-    if (at == std::string_view::npos) return out;
-    s.remove_prefix(at + by.size());
-  }
-}
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-bool ParseSize(std::string_view s, size_t* out) {
-  if (s.empty() || s.size() > 18) return false;
-  size_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<size_t>(c - '0');
-  }
-  *out = v;
-  return true;
-}
-
-struct Request {
-  std::string method;
-  std::string target;
-  int minor_version = 1;
-  bool keep_alive = true;
-  size_t content_length = 0;
-};
-
-// Parses "METHOD TARGET HTTP/1.x\r\nName: value\r\n...\r\n\r\n".
-std::optional<Request> Parse(std::string_view head) {
-  std::vector<std::string_view> lines = Split(head, "\r\n");
-  std::vector<std::string_view> parts = Split(lines[0], " ");
-  if (parts.size() != 3 || parts[2].size() != 8 || parts[2].substr(0, 7) != "HTTP/1.") return std::nullopt;
-  Request r;
-  r.method = std::string(parts[0]);
-  r.target = std::string(parts[1]);
-  r.minor_version = parts[2][7] - '0';
-  r.keep_alive = r.minor_version >= 1;
-  for (size_t i = 1; i < lines.size(); ++i) {
-    if (lines[i].empty()) continue;
-    size_t colon = lines[i].find(':');
-    if (colon == std::string_view::npos) return std::nullopt;
-    std::string name = Lower(lines[i].substr(0, colon));
-    std::string value = Lower(Trim(lines[i].substr(colon + 1)));
-    if (name == "connection") {
-      if (value == "close") r.keep_alive = false;
-      if (value == "keep-alive") r.keep_alive = true;
-    } else if (name == "content-length") {
-      if (!ParseSize(value, &r.content_length)) return std::nullopt;
-    } else if (name == "transfer-encoding") {
-      return std::nullopt;  // request bodies other than Content-Length: not supported
-    }
-  }
-  return r;
-}
-
-// "/a%20b/c.txt?x" -> root/"a b"/"c.txt"; nullopt if it escapes the root.
-std::optional<std::filesystem::path> Resolve(const std::filesystem::path& root, std::string_view target) {
-  if (target.empty() || target[0] != '/') return std::nullopt;
-  target = target.substr(0, target.find_first_of("?#"));
-  std::string decoded;
-  for (size_t i = 0; i < target.size(); ++i) {
-    if (target[i] == '%' && i + 2 < target.size() && std::isxdigit(target[i + 1]) && std::isxdigit(target[i + 2])) {
-      decoded.push_back(static_cast<char>(std::stoi(std::string(target.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      decoded.push_back(target[i]);
-    }
-  }
-  std::filesystem::path path = root;
-  for (std::string_view segment : Split(decoded, "/")) {
-    if (segment == "..") return std::nullopt;
-    if (segment.empty() || segment == "." || segment.find('\0') != std::string_view::npos) continue;
-    path /= std::string(segment);
-  }
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) path /= "index.html";
-  return path;
 }
 
 const char* ContentType(const std::filesystem::path& path) {
@@ -170,29 +106,41 @@ std::string Head(int status, const std::string& reason, uint64_t length, const c
                          status, reason, length, type, extra, keep_alive ? "keep-alive" : "close");
 }
 
+// Sends all of `buffer` (handed back through it), or false: the connection
+// broke, or the client did not take it within `timeout` (a client that stops
+// reading its download is let go).
+lio::Task<bool> SendWithin(lio::TcpStream& conn, lio::Buffer& buffer, milliseconds timeout) {
+  lio::Expected<lio::BufResult> r = co_await lio::with_timeout(timeout, lio::send_all(conn, std::move(buffer)));
+  if (!r) co_return false;  // timed out; the buffer stays with the cancelled send until the kernel lets go
+  buffer = std::move(r->buffer);
+  co_return static_cast<bool>(r->bytes);
+}
+
 // An error response with a one-line body (none for HEAD).
-lio::Task<bool> SendError(lio::TcpStream& conn, int status, std::string reason, bool head_only, bool keep_alive,
-                          std::string extra = {}) {
+lio::Task<bool> SendError(lio::TcpStream& conn, const Config& config, int status, std::string reason, bool head_only,
+                          bool keep_alive, std::string extra = {}) {
   std::string body = absl::StrFormat("%d %s\n", status, reason);
   std::string out = Head(status, reason, body.size(), "text/plain; charset=utf-8", keep_alive, extra);
   if (!head_only) out += body;
-  auto [sent, unused] = co_await lio::send_all(conn, lio::Buffer::CopyOf(out));
-  co_return static_cast<bool>(sent);
+  lio::Buffer buffer = lio::Buffer::CopyOf(out);
+  co_return co_await SendWithin(conn, buffer, config.send_timeout);
 }
 
 // Streams `path` (headers, then the file in chunk_size reads at increasing
 // offsets, each sent whole before the next read). false: the connection broke.
-lio::Task<bool> SendFile(lio::TcpStream& conn, const std::filesystem::path& path, bool head_only, bool keep_alive,
-                         lio::Buffer& chunk) {
+lio::Task<bool> SendFile(lio::TcpStream& conn, const Config& config, std::filesystem::path path, bool head_only,
+                         bool keep_alive, lio::Buffer& chunk) {
+  // Metadata calls block on the loop's thread: lio has no stat operation.
   std::error_code ec;
-  uint64_t size = std::filesystem::file_size(path, ec);  // metadata: no lio operation for it
+  if (std::filesystem::is_directory(path, ec)) path /= "index.html";
+  uint64_t size = std::filesystem::file_size(path, ec);
   if (ec || !std::filesystem::is_regular_file(path)) {
-    co_return co_await SendError(conn, 404, "Not Found", head_only, keep_alive);
+    co_return co_await SendError(conn, config, 404, "Not Found", head_only, keep_alive);
   }
   lio::Expected<lio::File> file = co_await lio::open(path.string(), LIO_OPEN_RDONLY);
-  if (!file) co_return co_await SendError(conn, 404, "Not Found", head_only, keep_alive);
-  auto [sent, unused] = co_await lio::send_all(conn, lio::Buffer::CopyOf(Head(200, "OK", size, ContentType(path), keep_alive)));
-  if (!sent) co_return false;
+  if (!file) co_return co_await SendError(conn, config, 404, "Not Found", head_only, keep_alive);
+  lio::Buffer head = lio::Buffer::CopyOf(Head(200, "OK", size, ContentType(path), keep_alive));
+  if (!co_await SendWithin(conn, head, config.send_timeout)) co_return false;
   if (head_only) co_return true;
   uint64_t offset = 0;
   while (offset < size) {
@@ -200,12 +148,69 @@ lio::Task<bool> SendFile(lio::TcpStream& conn, const std::filesystem::path& path
     chunk = std::move(data);
     if (!n || *n == 0) co_return false;  // the file shrank or failed: the length promised is wrong, close
     if (offset + *n > size) chunk.resize(static_cast<size_t>(size - offset));  // the file grew: send what we promised
-    auto [w, back] = co_await lio::send_all(conn, std::move(chunk));
-    chunk = std::move(back);
-    if (!w) co_return false;
-    offset += *w;
+    if (!co_await SendWithin(conn, chunk, config.send_timeout)) co_return false;
+    offset += chunk.size();
   }
   co_return true;
+}
+
+// Receives into `pending` until it holds a whole request head, which must
+// arrive by `deadline` (absolute: a client trickling a byte at a time does not
+// push it back). Returns the head's length, or 0: the connection is done
+// (closed, reset, past the deadline, or a head too long — answered 431).
+lio::Task<size_t> ReceiveHead(lio::TcpStream& conn, const Config& config, lio::Buffer& in, std::string& pending,
+                              Clock::time_point deadline) {
+  for (;;) {
+    pending.erase(0, http::LeadingEmptyLines(pending));  // RFC 9112 §2.2
+    size_t end = http::HeadEnd(pending);
+    if (end != std::string::npos) co_return end;
+    if (pending.size() > kMaxHeader) {
+      co_await SendError(conn, config, 431, "Request Header Fields Too Large", false, false);
+      co_return 0;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
+    if (left.count() <= 0) co_return 0;
+    auto [n, data] = co_await lio::with_timeout(left, lio::recv(conn, std::move(in)));
+    in = std::move(data);
+    if (!n || *n == 0) co_return 0;
+    pending.append(in.view());
+  }
+}
+
+// Reads and drops a `length`-byte request body (we serve files; nothing
+// reads bodies), each receive within config.body_timeout. What follows the
+// body (a pipelined request) is left in `pending`. false: the connection is
+// done.
+lio::Task<bool> DiscardBody(lio::TcpStream& conn, const Config& config, lio::Buffer& in, std::string& pending,
+                            size_t length) {
+  size_t from_pending = std::min(length, pending.size());
+  pending.erase(0, from_pending);
+  length -= from_pending;
+  while (length > 0) {
+    auto [n, data] = co_await lio::with_timeout(config.body_timeout, lio::recv(conn, std::move(in)));
+    in = std::move(data);
+    if (!n || *n == 0) co_return false;
+    size_t used = std::min(length, *n);
+    length -= used;
+    pending.append(in.view().substr(used));
+  }
+  co_return true;
+}
+
+// Answers one parsed request. false: close the connection.
+lio::Task<bool> Respond(lio::TcpStream& conn, const Config& config, const http::Request& request, lio::Buffer& chunk) {
+  bool head_only = request.method == "HEAD";
+  if (request.method != "GET" && !head_only) {
+    co_return co_await SendError(conn, config, 405, "Method Not Allowed", false, request.keep_alive,
+                                 "Allow: GET, HEAD\r\n");
+  }
+  auto resolved = http::Resolve(config.root, request.target);
+  if (auto* refused = std::get_if<http::Refusal>(&resolved)) {
+    co_await SendError(conn, config, refused->status, refused->reason, head_only, false);
+    co_return false;
+  }
+  co_return co_await SendFile(conn, config, std::get<std::filesystem::path>(resolved), head_only, request.keep_alive,
+                              chunk);
 }
 
 lio::Task<void> Serve(lio::TcpStream conn, const Config& config, Counters& counters) {
@@ -213,61 +218,72 @@ lio::Task<void> Serve(lio::TcpStream conn, const Config& config, Counters& count
   lio::Buffer chunk(config.chunk_size);
   std::string pending;  // received, not yet consumed
   for (;;) {
-    size_t end;
-    while ((end = pending.find("\r\n\r\n")) == std::string::npos) {
-      if (pending.size() > kMaxHeader) {
-        co_await SendError(conn, 431, "Request Header Fields Too Large", false, false);
-        co_return;
-      }
-      auto [n, data] = co_await lio::with_timeout(config.header_timeout, lio::recv(conn, std::move(in)));
-      in = std::move(data);
-      if (!n || *n == 0) co_return;  // closed, reset or idle too long
-      pending.append(in.view());
-    }
-    std::optional<Request> request = Parse(std::string_view(pending).substr(0, end));
-    pending.erase(0, end + 4);
-    if (!request) {
-      co_await SendError(conn, 400, "Bad Request", false, false);
+    size_t end = co_await ReceiveHead(conn, config, in, pending, Clock::now() + config.header_timeout);
+    if (end == 0) co_return;
+    auto parsed = http::Parse(std::string_view(pending).substr(0, end));
+    pending.erase(0, end);
+    if (auto* refused = std::get_if<http::Refusal>(&parsed)) {
+      co_await SendError(conn, config, refused->status, refused->reason, false, false);
       co_return;
     }
-    // Discard a request body (we serve files; nothing reads bodies).
-    size_t body = request->content_length;
-    size_t from_pending = std::min(body, pending.size());
-    pending.erase(0, from_pending);
-    body -= from_pending;
-    while (body > 0) {
-      auto [n, data] = co_await lio::recv(conn, std::move(in));
-      in = std::move(data);
-      if (!n || *n == 0) co_return;
-      size_t used = std::min(body, *n);
-      body -= used;
-      pending.append(in.view().substr(used));
-    }
-
-    bool head_only = request->method == "HEAD";
-    bool ok;
-    if (request->method != "GET" && !head_only) {
-      ok = co_await SendError(conn, 405, "Method Not Allowed", false, request->keep_alive, "Allow: GET, HEAD\r\n");
-    } else if (auto path = Resolve(config.root, request->target)) {
-      ok = co_await SendFile(conn, *path, head_only, request->keep_alive, chunk);
-    } else {
-      ok = co_await SendError(conn, 404, "Not Found", head_only, request->keep_alive);
-    }
-    if (config.verbose) absl::FPrintF(stderr, "%s %s -> %s\n", request->method, request->target, ok ? "sent" : "failed");
+    const http::Request& request = std::get<http::Request>(parsed);
+    if (!co_await DiscardBody(conn, config, in, pending, request.content_length)) co_return;
+    bool ok = co_await Respond(conn, config, request, chunk);
+    if (config.verbose) absl::FPrintF(stderr, "%s %s -> %s\n", request.method, request.target, ok ? "sent" : "failed");
     ++counters.responses;
     counters.touch();
-    if (!ok || !request->keep_alive) co_return;
+    if (!ok || !request.keep_alive) co_return;
   }
 }
 
+// One stderr line a second at most; the lines left out are counted in the
+// next one (a burst of the same failure must not flood the log).
+class RateLimitedLog {
+ public:
+  void operator()(const std::string& line) {
+    Clock::time_point now = Clock::now();
+    if (logged_once_ && now - last_ < std::chrono::seconds(1)) {
+      ++left_out_;
+      return;
+    }
+    if (left_out_ > 0) {
+      absl::FPrintF(stderr, "http_server: %s (and %d more like it since the last line)\n", line, left_out_);
+    } else {
+      absl::FPrintF(stderr, "http_server: %s\n", line);
+    }
+    logged_once_ = true;
+    last_ = now;
+    left_out_ = 0;
+  }
+
+ private:
+  bool logged_once_ = false;
+  Clock::time_point last_;
+  long left_out_ = 0;
+};
+
+// Out of descriptors or memory: accepting again at once fails again.
+bool OutOfResources(std::error_code ec) {
+  return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
+         ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
+}
+
 lio::Task<void> Accept(lio::Loop& loop, lio::TcpListener listener, const Config& config, Counters& counters) {
+  constexpr milliseconds kFirstBackoff{10}, kMaxBackoff{500};
+  RateLimitedLog log;
+  milliseconds backoff{0};
   for (;;) {
     lio::Expected<lio::TcpStream> conn = co_await lio::accept(listener);
     if (!conn) {
-      absl::FPrintF(stderr, "http_server: accept: %s\n", conn.error().message());
-      co_await lio::sleep(std::chrono::milliseconds(10));
+      log("accept: " + conn.error().message());
+      if (!OutOfResources(conn.error())) continue;  // e.g. a client that gave up before we took it
+      // Leave the client in the listen backlog until a connection closes;
+      // back off doubling, so a long shortage costs two wake-ups a second.
+      backoff = std::clamp(backoff * 2, kFirstBackoff, kMaxBackoff);
+      co_await lio::sleep(backoff);
       continue;
     }
+    backoff = milliseconds{0};
     (void)conn->set_nodelay(true);
     ++counters.open;
     counters.touch();
@@ -277,6 +293,29 @@ lio::Task<void> Accept(lio::Loop& loop, lio::TcpListener listener, const Config&
       counters.touch();
     }(std::move(*conn), config, counters));
   }
+}
+
+// Raises the soft RLIMIT_NOFILE to the hard limit (each connection is a
+// descriptor; Debian's soft default of 1024 would cap the server there) and
+// returns the descriptors now allowed.
+uint64_t RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? UINT64_MAX : limit.rlim_cur;
+}
+
+// The most operations in flight per loop: one per descriptor the process may open
+// (a connection has one operation in flight at a time: a receive, a send or
+// its file's read) plus room for the listener and timers' cancels, capped so
+// a huge limit does not allocate hundreds of MB of slots.
+uint32_t CapacityFor(uint64_t file_limit) {
+  constexpr uint64_t kMax = 1 << 16;
+  return static_cast<uint32_t>(std::min<uint64_t>(file_limit, kMax) + 64);
 }
 
 }  // namespace
@@ -292,7 +331,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.chunk_size = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_chunk_size)));
-  config.header_timeout = std::chrono::milliseconds(absl::GetFlag(FLAGS_header_timeout_ms));
+  config.header_timeout = milliseconds(absl::GetFlag(FLAGS_header_timeout_ms));
+  config.body_timeout = milliseconds(absl::GetFlag(FLAGS_body_timeout_ms));
+  config.send_timeout = milliseconds(absl::GetFlag(FLAGS_send_timeout_ms));
   config.verbose = absl::GetFlag(FLAGS_verbose);
   auto address = lio::SocketAddress::Ipv4(absl::GetFlag(FLAGS_host), static_cast<uint16_t>(absl::GetFlag(FLAGS_port)));
   if (!address) {
@@ -307,7 +348,11 @@ int main(int argc, char** argv) {
   lio::PerCoreOptions options;
   options.threads = static_cast<unsigned>(absl::GetFlag(FLAGS_threads));
   options.loop.backend = absl::GetFlag(FLAGS_backend);
-  options.loop.capacity = static_cast<uint32_t>(absl::GetFlag(FLAGS_capacity));
+  const uint64_t file_limit = RaiseFileLimit();
+  const int max_capacity = absl::GetFlag(FLAGS_max_capacity);
+  options.loop.max_capacity = max_capacity > 0 ? static_cast<uint32_t>(max_capacity) : CapacityFor(file_limit);
+  options.loop.capacity = std::min(static_cast<uint32_t>(std::max(1, absl::GetFlag(FLAGS_capacity))),
+                                   options.loop.max_capacity);
   auto group = lio::LoopGroup::Start(options, [&](lio::Loop& loop, unsigned i) -> std::error_code {
     lio::SocketAddress at = *lio::SocketAddress::Ipv4(absl::GetFlag(FLAGS_host), port.load());
     auto listener = lio::TcpListener::Bind(loop, at, {.reuse_port = options.threads > 1});
@@ -323,8 +368,9 @@ int main(int argc, char** argv) {
     absl::FPrintF(stderr, "http_server: %s\n", group.error().message);
     return 1;
   }
-  absl::PrintF("listening on %s:%d backend=%s threads=%d root=%s\n", absl::GetFlag(FLAGS_host), port.load(),
-               backend_name, (*group)->size(), config.root.string());
+  absl::PrintF("listening on %s:%d backend=%s threads=%d capacity=%d max_capacity=%d root=%s\n",
+               absl::GetFlag(FLAGS_host), port.load(), backend_name, (*group)->size(), options.loop.capacity,
+               options.loop.max_capacity, config.root.string());
   std::fflush(stdout);
 
   const long max_requests = absl::GetFlag(FLAGS_max_requests);

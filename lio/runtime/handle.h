@@ -30,6 +30,9 @@ struct SlotWaiter {
   SlotWaiter* prev = nullptr;
   SlotWaiter* next = nullptr;
   bool queued = false;
+  // An operation that may take the loop's reserved slots (accept, close):
+  // queued apart, served first.
+  bool reserved = false;
   // Called (on the loop thread) when a slot is free for this waiter, which
   // must then take it with LoopAccess::TakeFreeSlot.
   void (*on_slot)(SlotWaiter* self, Loop& loop) = nullptr;

@@ -28,8 +28,9 @@
 // runs the loop until it completed — for scripts, tests and main().
 //
 // No allocation: the awaitable lives in the coroutine frame, and the
-// operation in a pre-allocated slot. When all slots are taken the awaiting
-// coroutine queues (FIFO) until one frees.
+// operation in a pre-allocated slot. When no slot is free the loop's
+// AtCapacity policy says what happens (loop.h): grow, queue (FIFO) until one
+// frees, or fail at once with resource_unavailable_try_again.
 #ifndef LIO_RUNTIME_IO_H_
 #define LIO_RUNTIME_IO_H_
 
@@ -71,11 +72,17 @@ class [[nodiscard]] OpAwaitable : private detail::OpWaiter {
       phase_ = Phase::kDone;
       return false;
     }
-    if (detail::Slot* s = detail::LoopAccess::TryAcquire(*loop_)) {
+    constexpr bool kReserved = detail::UsesReserve<Spec>();
+    if (detail::Slot* s = detail::LoopAccess::TryAcquire(*loop_, kReserved)) {
       submit(*s);
+    } else if (!detail::LoopAccess::OnNoSlot(*loop_)) {  // AtCapacity::kFail
+      result_.emplace(Spec::fail(std::move(spec_), make_error(-LIO_EAGAIN)));
+      phase_ = Phase::kDone;
+      return false;
     } else {
       node_.context = this;
       node_.on_slot = &OnSlot;
+      node_.reserved = kReserved;
       phase_ = Phase::kQueued;
       detail::LoopAccess::Enqueue(*loop_, &node_);
     }
@@ -116,7 +123,7 @@ class [[nodiscard]] OpAwaitable : private detail::OpWaiter {
     id_ = detail::LoopAccess::Start(*loop_, s, op);
   }
   static void OnSlot(detail::SlotWaiter* w, Loop& loop) {
-    static_cast<OpAwaitable*>(w->context)->submit(*detail::LoopAccess::TakeFree(loop));
+    static_cast<OpAwaitable*>(w->context)->submit(*detail::LoopAccess::TakeFree(loop, detail::UsesReserve<Spec>()));
   }
   static void Complete(detail::OpWaiter* w, Loop& loop, detail::SlotData& data, int64_t result) {
     auto* self = static_cast<OpAwaitable*>(w);

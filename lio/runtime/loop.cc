@@ -47,31 +47,67 @@ void DetachedTaskDone(TaskPromiseBase& promise, std::coroutine_handle<> handle) 
 
 // ---- creation ------------------------------------------------------------------
 
+namespace {
+
+uint32_t BackendCapacity(const LoopOptions& options) {
+  if (options.at_capacity != AtCapacity::kGrow) return options.capacity;
+  constexpr uint64_t kDefaultGrowth = 16;
+  const uint64_t most = options.max_capacity != 0 ? options.max_capacity : kDefaultGrowth * options.capacity;
+  return static_cast<uint32_t>(std::clamp<uint64_t>(most, options.capacity, UINT32_MAX / 2));
+}
+
+LoopOptions QueueingOptions(uint32_t capacity, uint32_t timers) {
+  LoopOptions options;
+  options.capacity = capacity;
+  options.timers = timers;
+  options.at_capacity = AtCapacity::kQueue;
+  options.reserve = 0;  // the caller sized the backend: every slot is theirs, as before policies
+  return options;
+}
+
+uint32_t ReserveFor(const LoopOptions& options, uint32_t capacity) {
+  const uint32_t asked = options.reserve == LoopOptions::kAutoReserve ? capacity / 16 : options.reserve;
+  return std::min(asked, capacity / 2);
+}
+
+}  // namespace
+
+// Operations the backend is opened for: room to grow under kGrow.
+uint32_t Loop::BackendCapacityFor(const LoopOptions& options) noexcept { return BackendCapacity(options); }
+
 Expected<std::unique_ptr<Loop>, Error> Loop::Open(const LoopOptions& options) {
-  if (static_cast<uint64_t>(options.capacity) + options.timers >= detail::kNoSlot) {
+  // Slot indices may reach 4 x the backend's capacity (chunks are powers
+  // of two); timer ids come after them.
+  const uint64_t ids = static_cast<uint64_t>(BackendCapacity(options)) * 4 + options.timers;
+  if (options.capacity == 0 || ids >= detail::kNoSlot) {
     return Unexpected{Error{make_error(-LIO_EINVAL),
-                            "LoopOptions: capacity + timers must be below 4294967295 (ids hold both in 32 bits)"}};
+                            "LoopOptions: capacity must be at least 1, and capacity + timers small enough: 4 x "
+                            "(max_capacity, else capacity) + timers below 4294967295 (ids hold both in 32 bits)"}};
   }
   Registry& registry = options.registry != nullptr ? *options.registry : Registry::Default();
   BackendOptions backend_options;
-  backend_options.capacity = options.capacity;
+  backend_options.capacity = BackendCapacity(options);
   backend_options.options = options.backend_options;
   auto backend = registry.Open(options.backend, backend_options);
   if (!backend) return Unexpected{std::move(backend).error()};
-  return std::make_unique<Loop>(std::move(*backend), options.timers);
+  return std::make_unique<Loop>(std::move(*backend), options);
 }
 
-Loop::Loop(Backend backend, uint32_t timers)
-    : capacity_(backend.capacity()),
-      timer_capacity_(timers),
-      slots_(new Slot[backend.capacity()]),
-      timer_slots_(new TimerSlot[timers]),
+// capacity 0: the backend's.
+Loop::Loop(Backend backend, uint32_t timers) : Loop(std::move(backend), QueueingOptions(0, timers)) {}
+
+Loop::Loop(Backend backend, const LoopOptions& options)
+    : capacity_(options.capacity == 0 ? backend.capacity() : std::min(options.capacity, backend.capacity())),
+      timer_capacity_(options.timers),
+      at_capacity_(options.at_capacity),
+      reserve_(ReserveFor(options, capacity_)),
+      timer_slots_(new TimerSlot[options.timers]),
       backend_(std::move(backend)) {
-  if (static_cast<uint64_t>(capacity_) + timer_capacity_ >= detail::kNoSlot) {
-    detail::Fatal("Loop: capacity + timers must be below 4294967295 (ids hold both in 32 bits)");
+  slots_.init(capacity_, at_capacity_ == AtCapacity::kGrow ? backend_.capacity() : capacity_);
+  timer_base_ = slots_.index_limit();
+  if (timer_base_ + timer_capacity_ >= detail::kNoSlot) {
+    detail::Fatal("Loop: 4 x capacity + timers must be below 4294967295 (ids hold both in 32 bits)");
   }
-  for (uint32_t i = 0; i < capacity_; ++i) slots_[i].next = i + 1 < capacity_ ? i + 1 : detail::kNoSlot;
-  free_head_ = capacity_ > 0 ? 0 : detail::kNoSlot;
   for (uint32_t i = 0; i < timer_capacity_; ++i) {
     TimerSlot& t = timer_slots_[i];
     t.next = i + 1 < timer_capacity_ ? i + 1 : detail::kNoSlot;
@@ -81,13 +117,12 @@ Loop::Loop(Backend backend, uint32_t timers)
     };
   }
   free_timer_head_ = timer_capacity_ > 0 ? 0 : detail::kNoSlot;
-  batch_.resize(capacity_);  // a wait returns at most `capacity` completions
+  batch_.resize(slots_.max());  // a wait returns at most the backend's capacity
   // Operations' with_timeout sleeps and loop.after timers; more sleeps than
   // that grow it.
   timers_.reserve(static_cast<size_t>(capacity_) + timer_capacity_);
   spawned_.prev = spawned_.next = &spawned_;
   thread_ = std::this_thread::get_id();
-  stats_.capacity = capacity_;
   stats_.timer_capacity = timer_capacity_;
   if (tls_current_loop == nullptr) tls_current_loop = this;
 }
@@ -107,13 +142,12 @@ Loop::~Loop() {
   }
   // 2. Nobody is called back any more; cancel what the backend still has,
   //    and drop every loop.after timer (armed or cancelled).
-  for (uint32_t i = 0; i < capacity_; ++i) {
-    Slot& s = slots_[i];
-    if (s.kind == Slot::Kind::kFree) continue;
+  slots_.for_each([this](Slot& s) {
+    if (s.kind == Slot::Kind::kFree) return;
     s.callback.reset();
     s.waiter = nullptr;
     if (s.in_backend) (void)backend_.cancel(id_of(s));
-  }
+  });
   cancelled_timer_head_ = cancelled_timer_tail_ = detail::kNoSlot;
   for (uint32_t i = 0; i < timer_capacity_ && timers_in_use_ > 0; ++i) {
     TimerSlot& t = timer_slots_[i];
@@ -124,7 +158,7 @@ Loop::~Loop() {
   // 3. Wait for every completion, so each owned buffer is released only after
   //    the kernel is done with it; resources dropped meanwhile are closed.
   int64_t deadline = detail::LoopAccess::Now() + kDrainBoundNs;
-  while (backend_in_flight_ > 0 || ready_head_ != detail::kNoSlot || waiters_head_ != nullptr) {
+  while (backend_in_flight_ > 0 || ready_head_ != detail::kNoSlot || waiting_ > 0) {
     run_ready_slots();
     flush_backend();
     if (backend_in_flight_ == 0) {
@@ -142,12 +176,28 @@ Loop::~Loop() {
 // ---- the store -----------------------------------------------------------------
 
 Loop::Slot* Loop::lookup(uint64_t id) noexcept {
-  uint64_t index = id & 0xffffffffu;
+  Slot* s = slots_.find(id & 0xffffffffu);
   uint32_t generation = static_cast<uint32_t>(id >> 32);
-  if (index >= capacity_) return nullptr;
-  Slot& s = slots_[index];
-  if (s.generation != generation || s.kind == Slot::Kind::kFree) return nullptr;
-  return &s;
+  if (s == nullptr || s->generation != generation || s->kind == Slot::Kind::kFree) return nullptr;
+  return s;
+}
+
+Loop::Slot* Loop::acquire_slot_slow(bool reserved) noexcept {
+  // First come, first served within each queue; accept and close pass the
+  // others (they are what frees slots and takes new clients).
+  if ((reserved ? reserved_waiters_.head : waiters_.head) != nullptr) return nullptr;
+  if (unreserved_free() == 0 && at_capacity_ == AtCapacity::kGrow && slots_.grow()) ++stats_.grown;
+  if (reserved ? slots_.free_count() > 0 : unreserved_free() > 0) return take_free_slot(reserved);
+  return nullptr;
+}
+
+bool Loop::on_no_slot() noexcept {
+  if (at_capacity_ == AtCapacity::kFail) {
+    ++stats_.refused_for_slot;
+    return false;
+  }
+  ++stats_.queued_for_slot;
+  return true;
 }
 
 OpId Loop::start_op_slow(Slot& s, const Op& op, uint64_t id, std::error_code ec) noexcept {
@@ -171,7 +221,7 @@ void Loop::make_ready(Slot& s, int64_t result) noexcept {
   s.ready = true;
   s.result = result;
   s.next = detail::kNoSlot;
-  uint32_t index = static_cast<uint32_t>(&s - slots_.get());
+  uint32_t index = s.index;
   if (ready_tail_ == detail::kNoSlot) {
     ready_head_ = ready_tail_ = index;
   } else {
@@ -206,29 +256,31 @@ void Loop::complete_rest(Slot& s, int64_t result) {
 }
 
 void Loop::enqueue(detail::SlotWaiter* w) noexcept {
+  WaiterQueue& q = w->reserved ? reserved_waiters_ : waiters_;
   w->queued = true;
   w->next = nullptr;
-  w->prev = waiters_tail_;
-  if (waiters_tail_ != nullptr) {
-    waiters_tail_->next = w;
+  w->prev = q.tail;
+  if (q.tail != nullptr) {
+    q.tail->next = w;
   } else {
-    waiters_head_ = w;
+    q.head = w;
   }
-  waiters_tail_ = w;
+  q.tail = w;
   ++waiting_;
 }
 
 void Loop::dequeue(detail::SlotWaiter* w) noexcept {
   if (!w->queued) return;
+  WaiterQueue& q = w->reserved ? reserved_waiters_ : waiters_;
   if (w->prev != nullptr) {
     w->prev->next = w->next;
   } else {
-    waiters_head_ = w->next;
+    q.head = w->next;
   }
   if (w->next != nullptr) {
     w->next->prev = w->prev;
   } else {
-    waiters_tail_ = w->prev;
+    q.tail = w->prev;
   }
   w->prev = w->next = nullptr;
   w->queued = false;
@@ -236,8 +288,13 @@ void Loop::dequeue(detail::SlotWaiter* w) noexcept {
 }
 
 void Loop::serve_waiters() noexcept {
-  while (waiters_head_ != nullptr && free_head_ != detail::kNoSlot) {
-    detail::SlotWaiter* w = waiters_head_;
+  while (reserved_waiters_.head != nullptr && slots_.free_count() > 0) {
+    detail::SlotWaiter* w = reserved_waiters_.head;
+    dequeue(w);
+    w->on_slot(w, *this);
+  }
+  while (waiters_.head != nullptr && unreserved_free() > 0) {
+    detail::SlotWaiter* w = waiters_.head;
     dequeue(w);
     w->on_slot(w, *this);
   }
@@ -251,7 +308,7 @@ void Loop::abandon(OpId id) noexcept {
 }
 
 std::error_code Loop::cancel(OpId id) noexcept {
-  if ((id.value & 0xffffffffu) >= capacity_) {
+  if ((id.value & 0xffffffffu) >= timer_base_) {
     TimerSlot* t = lookup_timer(id.value);
     if (t == nullptr) return make_error(-LIO_ENOENT);
     if (t->node.armed()) {  // else already cancelled: its callback is on the way
@@ -330,13 +387,16 @@ void Loop::handle_released(detail::HandleState* s) noexcept {
     free_handle_state(s);
     return;
   }
-  if (Slot* slot = try_acquire_slot()) {
+  if (Slot* slot = try_acquire_slot(/*reserved=*/true)) {
     close_into(*slot, s);
     return;
   }
+  // Whatever the policy: a close has nobody to fail to.
+  ++stats_.queued_for_slot;
   s->close_waiter.context = s;
+  s->close_waiter.reserved = true;
   s->close_waiter.on_slot = [](detail::SlotWaiter* w, Loop& loop) {
-    loop.close_into(*loop.take_free_slot(), static_cast<detail::HandleState*>(w->context));
+    loop.close_into(*loop.take_free_slot(/*reserved=*/true), static_cast<detail::HandleState*>(w->context));
   };
   enqueue(&s->close_waiter);
 }
@@ -355,12 +415,12 @@ void Loop::arm_timer(detail::TimerNode* node, int64_t deadline_ns) {
 }
 
 uint64_t Loop::timer_id_of(const TimerSlot& t) const noexcept {
-  uint64_t index = capacity_ + static_cast<uint64_t>(&t - timer_slots_.get());
+  uint64_t index = timer_base_ + static_cast<uint64_t>(&t - timer_slots_.get());
   return (static_cast<uint64_t>(t.generation) << 32) | index;
 }
 
 Loop::TimerSlot* Loop::lookup_timer(uint64_t id) noexcept {
-  uint64_t index = (id & 0xffffffffu) - capacity_;
+  uint64_t index = (id & 0xffffffffu) - timer_base_;
   uint32_t generation = static_cast<uint32_t>(id >> 32);
   if (index >= timer_capacity_) return nullptr;
   TimerSlot& t = timer_slots_[index];
@@ -594,7 +654,9 @@ bool Loop::poll() { return turn(false); }
 
 Loop::Stats Loop::stats() const {
   Stats s = stats_;
-  s.capacity = capacity_;
+  s.capacity = slots_.allocated();
+  s.max_capacity = slots_.max();
+  s.reserve = reserve_;
   s.slots_in_use = in_use_;
   s.timer_capacity = timer_capacity_;
   s.timers_in_use = timers_in_use_;

@@ -9,8 +9,7 @@
 // See LOOP.md for a guide from "hello loop" to coroutines.
 //
 // The operation store. The loop allocates `capacity` slots when it is
-// created (LoopOptions::capacity, also the backend's capacity); every
-// operation in flight takes one. loop.after timers have a store of their own
+// created (LoopOptions::capacity); every operation in flight takes one. loop.after timers have a store of their own
 // (LoopOptions::timers, allocated at creation too): a timer lives only in the
 // loop's deadline heap and never reaches the backend, so it does not count
 // against the backend's capacity. Starting, completing and cancelling
@@ -23,13 +22,21 @@
 //     returned the completion, also when the caller cancelled or went away.
 // What may allocate: coroutine frames (the compiler allocates each Task),
 // post() (a std::function per call), the first time more resources are open
-// or more timers armed at once than ever before (pools grow), and owned
-// vectored I/O the first time a slot sees that many buffers.
+// or more timers armed at once than ever before (pools grow), owned
+// vectored I/O the first time a slot sees that many buffers, and growing the
+// store (below).
 //
-// When all slots are taken: a coroutine awaiting an operation waits in a FIFO
-// queue (no allocation: the awaiter is the queue node) until a slot frees; a
-// callback-style call answers an empty OpId and does not start (its callback
-// is destroyed uncalled) — size the loop for your peak, or use coroutines.
+// At capacity (LOOP.md, "At capacity"): the last `reserve` free slots are
+// kept for the operations that let a server go on — accept (a new client)
+// and close (which frees a descriptor and the slots its operations held).
+// An operation that finds no slot for it does what LoopOptions::at_capacity
+// says: kGrow (the default) adds a chunk of slots, up to max_capacity, then
+// queues; kQueue waits in a FIFO queue (no allocation: the awaiter is the
+// queue node; accept and close have a queue of their own, served first)
+// until a slot frees; kFail completes at once with
+// resource_unavailable_try_again (EAGAIN). A callback-style call that finds
+// no slot answers an empty OpId and does not start (its callback is
+// destroyed uncalled), whatever the policy. stats() counts all of it.
 // loop.after with all `timers` armed answers an empty OpId the same way.
 //
 // A turn (run_once): run posted functions, fire due timers, deliver
@@ -71,6 +78,7 @@
 #include "lio/runtime/ops.h"
 #include "lio/runtime/resources.h"
 #include "lio/runtime/slot.h"
+#include "lio/runtime/slot_store.h"
 #include "lio/runtime/socket_address.h"
 #include "lio/runtime/task.h"
 
@@ -78,13 +86,34 @@ namespace lio {
 
 class Registry;
 
+// What an operation does when the loop has no slot for it (LOOP.md, "At
+// capacity").
+enum class AtCapacity : uint8_t {
+  kGrow,   // add a chunk of slots (up to max_capacity), then queue as kQueue
+  kQueue,  // wait for a slot in FIFO order
+  kFail,   // complete at once with resource_unavailable_try_again (EAGAIN)
+};
+
 struct LoopOptions {
   // "io_uring", "poller", "iocp", "auto" (the best whose probe passes), or ""
   // for $LIO_BACKEND, else "auto".
   std::string backend;
   // Operations in flight at once; slots (about 512 bytes each) are allocated
-  // for this many up front. Also the backend's capacity.
+  // for this many up front.
   uint32_t capacity = 1024;
+  // When every slot is taken. The default lets idle connections never lock
+  // new ones out: the loop grows.
+  AtCapacity at_capacity = AtCapacity::kGrow;
+  // kGrow: the most operations in flight, slots added in chunks of
+  // bit_ceil(capacity) on the slow path; 0: 16 x capacity. The backend is
+  // opened for this many (its per-operation records are small; the slots,
+  // which hold buffers and callbacks, are what grows). Other policies:
+  // ignored, the backend's capacity is `capacity`.
+  uint32_t max_capacity = 0;
+  // Free slots that only accept and close may take (kAutoReserve:
+  // capacity / 16). At most capacity / 2.
+  static constexpr uint32_t kAutoReserve = UINT32_MAX;
+  uint32_t reserve = kAutoReserve;
   // loop.after timers armed at once; their slots (about 144 bytes each) are
   // allocated up front too. They never reach the backend, so they do not
   // count against `capacity` (a million timers on a loop of 1024 operations
@@ -122,9 +151,18 @@ class Loop {
  public:
   // Opens the backend and creates the loop, on the calling thread.
   static Expected<std::unique_ptr<Loop>, Error> Open(const LoopOptions& options = {});
+  // The capacity to open a backend with for a loop of these options (room
+  // to grow under kGrow), for those who open it themselves (LoopGroup).
+  static uint32_t BackendCapacityFor(const LoopOptions& options) noexcept;
   // A loop over a backend you opened (on this thread); capacity is the
-  // backend's, `timers` as LoopOptions::timers.
+  // backend's, `timers` as LoopOptions::timers, at capacity kQueue with no
+  // reserve (every slot of the backend you sized is yours).
   explicit Loop(Backend backend, uint32_t timers = LoopOptions::kDefaultTimers);
+  // The same with options.capacity slots (at most the backend's capacity),
+  // options.timers, the at-capacity policy and reserve of `options`; kGrow
+  // grows up to the backend's capacity. options.backend and friends are
+  // not used.
+  Loop(Backend backend, const LoopOptions& options);
   // Destroys spawned tasks that have not finished, cancels what is in flight
   // (callbacks are dropped uncalled), waits for the backend to return every
   // completion (so no buffer is freed under the kernel), closes resources.
@@ -138,7 +176,9 @@ class Loop {
 
   Backend& backend() noexcept { return backend_; }
   const std::string& backend_name() const noexcept { return backend_.name(); }
-  uint32_t capacity() const noexcept { return capacity_; }
+  // Slots now (grows under AtCapacity::kGrow), and the most there may be.
+  uint32_t capacity() const noexcept { return slots_.allocated(); }
+  uint32_t max_capacity() const noexcept { return slots_.max(); }
   // How many loop.after timers may be armed at once (LoopOptions::timers).
   uint32_t timer_capacity() const noexcept { return timer_capacity_; }
 
@@ -362,12 +402,17 @@ class Loop {
 
   // ---- introspection ------------------------------------------------------
   struct Stats {
-    uint32_t capacity = 0;
+    uint32_t capacity = 0;          // slots now
+    uint32_t max_capacity = 0;      // the most slots there may be
+    uint32_t reserve = 0;           // free slots only accept and close take
     uint32_t slots_in_use = 0;      // operations
     uint32_t timer_capacity = 0;    // LoopOptions::timers
     uint32_t timers_in_use = 0;     // loop.after timers (armed or cancelling)
     uint32_t in_backend = 0;        // pushed, completion not yet delivered
-    uint32_t waiting_for_slot = 0;  // coroutines queued for a slot
+    uint32_t waiting_for_slot = 0;  // coroutines queued for a slot now
+    uint64_t grown = 0;             // chunks of slots added (kGrow)
+    uint64_t queued_for_slot = 0;   // operations that had to queue, in all
+    uint64_t refused_for_slot = 0;  // failed fast (kFail) or empty OpId (callbacks), in all
     size_t timers = 0;              // armed (loop.after and sleeps)
     uint64_t turns = 0;
     uint64_t completions = 0;        // delivered from the backend
@@ -385,20 +430,31 @@ class Loop {
 
   using TimerSlot = detail::TimerSlot;
 
-  // The store.
-  Slot* try_acquire_slot() noexcept {  // nullptr when full or others queue
-    if (waiters_head_ != nullptr) return nullptr;  // first come, first served
-    return take_free_slot();
+  // The store. nullptr when there is no slot for it now (the policy says
+  // what then: on_no_slot). `reserved`: accept and close, which may take
+  // the reserve.
+  Slot* try_acquire_slot(bool reserved = false) noexcept {
+    if (slots_.free_count() > reserve_ && waiting_ == 0) [[likely]] return take_free_slot(reserved);
+    return acquire_slot_slow(reserved);
   }
-  Slot* take_free_slot() noexcept {  // for a queued waiter being served
-    if (free_head_ == detail::kNoSlot) return nullptr;
-    Slot& s = slots_[free_head_];
-    free_head_ = s.next;
-    s.next = detail::kNoSlot;
-    s.kind = Slot::Kind::kOp;
+  Slot* acquire_slot_slow(bool reserved) noexcept;
+  Slot* take_free_slot(bool reserved = false) noexcept {  // also for a queued waiter being served
+    Slot* s = slots_.pop_free();
+    if (s == nullptr) return nullptr;
+    s->kind = Slot::Kind::kOp;
+    s->reserved = reserved;
+    reserved_in_use_ += reserved ? 1 : 0;
     ++in_use_;
-    return &s;
+    return s;
   }
+  // Free slots an operation other than accept and close may take: the
+  // reserve is kept free, less what accept and close hold of it already.
+  uint32_t unreserved_free() const noexcept {
+    const uint32_t kept = reserve_ > reserved_in_use_ ? reserve_ - reserved_in_use_ : 0;
+    return slots_.free_count() > kept ? slots_.free_count() - kept : 0;
+  }
+  // An operation found no slot: true to queue it, false to fail it (kFail).
+  bool on_no_slot() noexcept;
   // Pushes `op` for slot `s` (its completion comes back through the slot).
   // Inline: it is on every operation's path; the rare rest is out of line.
   OpId start_op(Slot& s, const Op& op) noexcept {
@@ -425,17 +481,15 @@ class Loop {
     s.kind = Slot::Kind::kFree;
     s.data.clear();  // may close a resource: that takes another slot or queues
     if (++s.generation == 0) s.generation = 1;
-    s.next = free_head_;
-    free_head_ = static_cast<uint32_t>(&s - slots_.get());
+    reserved_in_use_ -= s.reserved ? 1 : 0;
+    s.reserved = false;
+    slots_.push_free(s);
     --in_use_;
-    if (waiters_head_ != nullptr) serve_waiters();
+    if (waiting_ > 0) serve_waiters();
   }
   void make_ready(Slot& s, int64_t result) noexcept;
   Slot* lookup(uint64_t id) noexcept;
-  uint64_t id_of(const Slot& s) const noexcept {
-    const uint64_t index = static_cast<uint64_t>(&s - slots_.get());
-    return (static_cast<uint64_t>(s.generation) << 32) | index;
-  }
+  uint64_t id_of(const Slot& s) const noexcept { return (static_cast<uint64_t>(s.generation) << 32) | s.index; }
   void enqueue(detail::SlotWaiter* w) noexcept;
   void dequeue(detail::SlotWaiter* w) noexcept;
   void serve_waiters() noexcept;
@@ -469,23 +523,30 @@ class Loop {
   template <class Fn>
   void guarded(Fn&& fn) noexcept;
 
-  uint32_t capacity_;
+  uint32_t capacity_;  // slots at creation
   uint32_t timer_capacity_;
-  std::unique_ptr<Slot[]> slots_;
+  AtCapacity at_capacity_;
+  uint32_t reserve_;
+  detail::SlotStore slots_;
+  uint64_t timer_base_ = 0;  // timer ids: index timer_base_ + i
   std::unique_ptr<TimerSlot[]> timer_slots_;
   uint32_t free_timer_head_ = detail::kNoSlot;
   uint32_t cancelled_timer_head_ = detail::kNoSlot;  // cancelled loop.after timers to call back
   uint32_t cancelled_timer_tail_ = detail::kNoSlot;
   uint32_t timers_in_use_ = 0;
-  uint32_t free_head_ = detail::kNoSlot;
   uint32_t ready_head_ = detail::kNoSlot;
   uint32_t ready_tail_ = detail::kNoSlot;
   uint32_t in_use_ = 0;
+  uint32_t reserved_in_use_ = 0;  // slots accept and close hold
   uint32_t backend_in_flight_ = 0;
   uint32_t pushed_since_flush_ = 0;
   uint32_t waiting_ = 0;
-  detail::SlotWaiter* waiters_head_ = nullptr;
-  detail::SlotWaiter* waiters_tail_ = nullptr;
+  struct WaiterQueue {
+    detail::SlotWaiter* head = nullptr;
+    detail::SlotWaiter* tail = nullptr;
+  };
+  WaiterQueue waiters_;           // for any slot but the reserve, FIFO
+  WaiterQueue reserved_waiters_;  // accept and close, FIFO, served first
   std::vector<lio_completion> batch_;
   detail::DeadlineHeap timers_;
 
@@ -531,8 +592,9 @@ struct AwaitResultOf<Task<T>> {
 // The internals awaitables (io.h, timeout.h) use.
 class LoopAccess {
  public:
-  static Slot* TryAcquire(Loop& loop) noexcept { return loop.try_acquire_slot(); }
-  static Slot* TakeFree(Loop& loop) noexcept { return loop.take_free_slot(); }
+  static Slot* TryAcquire(Loop& loop, bool reserved) noexcept { return loop.try_acquire_slot(reserved); }
+  static bool OnNoSlot(Loop& loop) noexcept { return loop.on_no_slot(); }
+  static Slot* TakeFree(Loop& loop, bool reserved) noexcept { return loop.take_free_slot(reserved); }
   static OpId Start(Loop& loop, Slot& s, const Op& op) noexcept { return loop.start_op(s, op); }
   static void Enqueue(Loop& loop, SlotWaiter* w) noexcept { loop.enqueue(w); }
   static void Dequeue(Loop& loop, SlotWaiter* w) noexcept { loop.dequeue(w); }
@@ -564,8 +626,11 @@ OpId Loop::start(Spec spec, F&& callback) {
   using D = std::decay_t<F>;
   static_assert(std::is_invocable_v<D&, Result>,
                 "the callback must be callable with this operation's result type (see ops.h)");
-  Slot* s = try_acquire_slot();
-  if (s == nullptr) return {};
+  Slot* s = try_acquire_slot(detail::UsesReserve<Spec>());
+  if (s == nullptr) {
+    ++stats_.refused_for_slot;
+    return {};
+  }
   // Called through InlineFunction::consume: the closure has left the slot by
   // then, so the slot can be released (and reused by `cb`) before `cb` runs.
   s->callback.emplace([cb = D(std::forward<F>(callback))](Loop& loop, Slot& slot, int64_t r) mutable {

@@ -16,6 +16,9 @@
 //                                          never submitted: the error, and
 //                                          the owned buffer back
 //   static constexpr AbandonFn kAbandon;   a completion nobody waits for
+//   static constexpr bool kUsesReserve;    optional, true: may take the
+//                                          loop's reserved slots (LOOP.md,
+//                                          "At capacity")
 //
 // Results: std::error_code for operations that return nothing; Expected<T>
 // for those that return a count or a new handle; BufResult (bytes + the
@@ -57,6 +60,16 @@ inline Expected<size_t> ToSize(int64_t r) {
   return static_cast<size_t>(r);
 }
 inline Expected<size_t> SizeError(std::error_code ec) { return Unexpected{ec}; }
+
+// Whether a spec may take the loop's reserved slots (kUsesReserve).
+template <class Spec>
+constexpr bool UsesReserve() {
+  if constexpr (requires { Spec::kUsesReserve; }) {
+    return Spec::kUsesReserve;
+  } else {
+    return false;
+  }
+}
 
 // Closes a handle an abandoned open/socket/accept produced.
 inline void CloseAbandonedHandle(Loop& loop, SlotData&, int64_t result) {
@@ -254,6 +267,7 @@ struct OpenatSpec : OnTarget {
 // Closes a raw handle (resources close themselves).
 struct CloseSpec : NoTarget {
   using Result = std::error_code;
+  static constexpr bool kUsesReserve = true;  // frees a descriptor
   lio_handle handle;
   Op prepare(SlotData&) { return Op::Close(handle); }
   static Result finish(Loop&, SlotData&, int64_t r) { return make_error(r); }
@@ -278,6 +292,7 @@ struct SocketSpec : NoTarget {
 
 struct AcceptSpec : OnTarget {
   using Result = Expected<TcpStream>;
+  static constexpr bool kUsesReserve = true;  // a new client is never locked out
   Op prepare(SlotData& d) { return Op::Accept(keep(d)); }
   static Result finish(Loop& loop, SlotData&, int64_t r) {
     if (r < 0) return Unexpected{make_error(r)};

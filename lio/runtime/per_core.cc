@@ -52,7 +52,7 @@ Expected<std::unique_ptr<LoopGroup>, Error> LoopGroup::Start(const PerCoreOption
     return Unexpected{Error{make_error(probe.code), "backend '" + (*info)->name + "' cannot run here: " + probe.why}};
   }
   BackendOptions backend_options;
-  backend_options.capacity = options.loop.capacity;
+  backend_options.capacity = Loop::BackendCapacityFor(options.loop);
   backend_options.options = options.loop.backend_options;
 
   std::unique_ptr<LoopGroup> group(new LoopGroup);
@@ -63,7 +63,7 @@ Expected<std::unique_ptr<LoopGroup>, Error> LoopGroup::Start(const PerCoreOption
 
   for (unsigned i = 0; i < n; ++i) {
     group->threads_.emplace_back([shared, setup, backend_options, i, pin = options.pin, info = *info,
-                                  timers = options.loop.timers] {
+                                  loop_options = options.loop] {
       if (pin) Pin(i);
       auto backend = Backend::Create(*info, backend_options);
       std::unique_lock<std::mutex> lock(shared->mutex);
@@ -76,7 +76,7 @@ Expected<std::unique_ptr<LoopGroup>, Error> LoopGroup::Start(const PerCoreOption
         return;
       }
       lock.unlock();
-      Loop loop(std::move(*backend), timers);
+      Loop loop(std::move(*backend), loop_options);
       std::error_code ec = setup(loop, i);
       lock.lock();
       if (ec) {

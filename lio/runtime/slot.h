@@ -1,5 +1,6 @@
 // The loop's operation store: one Slot per operation in flight, allocated
-// once (LoopOptions::capacity of them) when the loop is created.
+// in chunks (slot_store.h): LoopOptions::capacity of them when the loop is
+// created, more on the slow path when the loop grows (LOOP.md, "At capacity").
 //
 // A slot holds everything the kernel may still touch while the operation is
 // in flight — the owned buffer(s), iovec and msghdr arrays, the socket
@@ -90,10 +91,12 @@ struct Slot {
   using Callback = InlineFunction<void(Loop&, Slot&, int64_t), 64>;
 
   uint32_t generation = 1;
+  uint32_t index = 0;       // in the loop's SlotStore; set once
   uint32_t next = kNoSlot;  // free list / ready list
   Kind kind = Kind::kFree;
   bool in_backend = false;  // pushed; its completion has not been dispatched
   bool ready = false;       // on the ready list, completing with `result`
+  bool reserved = false;    // taken by accept or close (may be the loop's reserve)
   int64_t result = 0;
 
   Callback callback;          // or
@@ -106,8 +109,8 @@ struct Slot {
 // A loop.after timer: its own store (LoopOptions::timers of them, allocated
 // when the loop is created), apart from the operation slots, because a timer
 // lives only in the loop's deadline heap and never reaches the backend. Ids:
-// index capacity + i (so cancel tells them from operations), same generation
-// scheme as Slot.
+// index SlotStore::index_limit() + i (so cancel tells them from operations),
+// same generation scheme as Slot.
 struct TimerSlot {
   using Callback = InlineFunction<void(Loop&, TimerSlot&, int64_t), 64>;
 

@@ -50,6 +50,9 @@ LoopOptions LoopTest::Options(uint32_t capacity, uint32_t timers) const {
   options.backend = GetParam();
   options.capacity = capacity;
   options.timers = timers;
+  // Exactly `capacity` slots, queueing past them: what most cases count on.
+  // The at-capacity policies have their own cases (loop_at_capacity_test.cc).
+  options.at_capacity = AtCapacity::kQueue;
   options.registry = &LoopRegistry();
   return options;
 }

@@ -31,7 +31,8 @@ class LoopTest : public ::testing::TestWithParam<std::string> {
   // A loop over this case's backend; fails the test (and returns null) if it
   // cannot be opened.
   std::unique_ptr<Loop> MakeLoop(uint32_t capacity = 256, uint32_t timers = LoopOptions::kDefaultTimers);
-  // LoopOptions for this case's backend (and the test registry).
+  // LoopOptions for this case's backend (and the test registry), at
+  // capacity AtCapacity::kQueue with the automatic reserve.
   LoopOptions Options(uint32_t capacity = 256, uint32_t timers = LoopOptions::kDefaultTimers) const;
   const std::string& backend() const { return GetParam(); }
   // A fresh directory for this case.

@@ -9,11 +9,11 @@ cd "$(dirname "$0")/../.."
 source tools/lib.sh
 fail() { echo "FAIL: $*"; exit 1; }
 
-lio_bazel build //examples/echo_server //lio/plugins/io_uring:liblio_io_uring.so \
+lio_bazel build --config=opt //examples/echo_server //lio/plugins/io_uring:liblio_io_uring.so \
   //lio/plugins/poller:liblio_poller.so //lio/plugins/poller:liblio_poller_kqueue.so >/dev/null 2>&1 ||
-  { lio_bazel build //examples/echo_server 2>&1 | tail -20; fail "build"; }
-bin=$(cd "$LIO_ROOT" && bazel info bazel-bin 2>/dev/null)
-LIO_PLUGIN_PATH="$(lio_plugin_path)"
+  { lio_bazel build --config=opt //examples/echo_server 2>&1 | tail -20; fail "build"; }
+bin=$(cd "$LIO_ROOT" && bazel info --config=opt bazel-bin 2>/dev/null)
+LIO_PLUGIN_PATH="$(lio_plugin_path --config=opt)"
 export LIO_PLUGIN_PATH
 
 tmp=$(mktemp -d)

@@ -7,7 +7,15 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#if defined(__linux__)
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#endif
+
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstddef>
@@ -564,6 +572,130 @@ int64_t read_if_cached(const lio_op& op) noexcept {
   return kWouldBlock;
 #endif
 }
+
+// --- openat and close on the calling thread ------------------------------------
+
+#if defined(__linux__) && defined(SYS_openat2) && defined(RESOLVE_CACHED)
+namespace {
+
+// ENOSYS once (a kernel before 5.6, or a seccomp filter that says so): every
+// open goes to a worker from then on, at no extra cost.
+std::atomic<bool> openat2_missing{false};
+
+// Errors the cached lookup gives as the blocking call would: the path was
+// resolved (or failed to) entirely from the dentry cache.
+bool final_open_error(int error) {
+  switch (error) {
+    case ENOENT:
+    case ENOTDIR:
+    case EACCES:
+    case ELOOP:
+    case ENAMETOOLONG:
+    case EISDIR:
+    case EMFILE:
+    case ENFILE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Filesystems whose ->flush and ->release start writeback at most, never
+// wait for a device or a server. NFS, CIFS and FUSE wait for theirs on every
+// close (close-to-open consistency, FUSE_FLUSH), so they stay on a worker.
+bool local_filesystem(int64_t type) {
+  switch (type) {
+    case EXT4_SUPER_MAGIC:  // ext2, ext3, ext4
+    case XFS_SUPER_MAGIC:
+    case BTRFS_SUPER_MAGIC:
+    case TMPFS_MAGIC:
+    case RAMFS_MAGIC:
+    case F2FS_SUPER_MAGIC:
+    case OVERLAYFS_SUPER_MAGIC:  // containers' root: flushes the (local) layer below
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The last device looked at, per thread: a server closes files of one or two
+// filesystems, so fstatfs runs about once per filesystem, not per close.
+bool on_local_filesystem(int fd, dev_t device) {
+  thread_local dev_t last_device = 0;
+  thread_local bool last_local = false;
+  thread_local bool known = false;
+  if (known && device == last_device) return last_local;
+  struct statfs fs;
+  if (fstatfs(fd, &fs) != 0) return false;
+  last_device = device;
+  last_local = local_filesystem(static_cast<int64_t>(fs.f_type));
+  known = true;
+  return last_local;
+}
+
+// A socket with SO_LINGER on and a timeout waits in close for its unsent
+// data to be acknowledged, up to that timeout.
+bool lingers(int fd) {
+  linger l{};
+  socklen_t len = sizeof l;
+  if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) != 0) return true;
+  return l.l_onoff != 0 && l.l_linger > 0;
+}
+
+bool closes_without_waiting(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return false;  // the worker's close gives the error
+  if (S_ISFIFO(st.st_mode)) return true;  // a pipe end: nothing to flush
+  if (S_ISSOCK(st.st_mode)) return !lingers(fd);
+  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) return on_local_filesystem(fd, st.st_dev);
+  return false;  // devices (a tty drains its output on close), anonymous inodes
+}
+
+}  // namespace
+
+int64_t open_if_cached(const lio_op& op) noexcept {
+  // RESOLVE_CACHED answers EAGAIN for O_CREAT and O_TRUNC (they may write):
+  // those go straight to a worker.
+  if (op.u.open.flags & (LIO_OPEN_CREATE | LIO_OPEN_TRUNC)) return kWouldBlock;
+  if (openat2_missing.load(std::memory_order_relaxed)) return kWouldBlock;
+  const int flags = open_flags(op.u.open.flags);
+  // O_NONBLOCK: opening a FIFO or a device must not wait for a peer here.
+  open_how how{};
+  how.flags = static_cast<uint64_t>(flags | O_NONBLOCK);
+  how.resolve = RESOLVE_CACHED;
+  const int dir = op.handle == LIO_AT_FDCWD ? AT_FDCWD : plugin::to_fd(op.handle);
+  const long fd = syscall(SYS_openat2, dir, op.u.open.path, &how, sizeof how);
+  if (fd < 0) {
+    const int error = errno;
+    if (error == ENOSYS) openat2_missing.store(true, std::memory_order_relaxed);
+    return final_open_error(error) ? lio_error(error) : kWouldBlock;
+  }
+  const int opened = static_cast<int>(fd);
+  struct stat st;
+  // Only a regular file or a directory opens the same with O_NONBLOCK; any
+  // other is closed unused and opened by a worker the blocking way. Then
+  // O_NONBLOCK goes (F_SETFL sets O_APPEND and O_DIRECT again as asked).
+  const bool plain = fstat(opened, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode));
+  if (!plain || fcntl(opened, F_SETFL, flags & (O_APPEND | O_DIRECT)) != 0) {
+    close(opened);
+    return kWouldBlock;
+  }
+  return opened;
+}
+
+int64_t close_if_quick(const lio_op& op) noexcept {
+  const int fd = plugin::to_fd(op.handle);
+  if (fd < 0 || !closes_without_waiting(fd)) return kWouldBlock;
+  // Not retried on EINTR: the fd is gone either way (and may be reused).
+  return close(fd) == 0 ? 0 : last_lio_error();
+}
+
+#else
+
+int64_t open_if_cached(const lio_op&) noexcept { return kWouldBlock; }
+int64_t close_if_quick(const lio_op&) noexcept { return kWouldBlock; }
+
+#endif
 
 bool creates_handle(uint32_t code) noexcept {
   return code == LIO_OP_OPENAT || code == LIO_OP_SOCKET || code == LIO_OP_ACCEPT;

@@ -7,7 +7,9 @@
 //                    attempt() again". Progress across rounds lives in the
 //                    op's Progress.
 //   run_blocking() — the plain blocking call, on a worker thread: regular
-//                    files, fsync, openat, close.
+//                    files, fsync, openat, close — unless read_if_cached(),
+//                    open_if_cached() or close_if_quick() could do it on the
+//                    calling thread without blocking.
 //
 // Non-blocking without touching the caller's handle where the OS allows it:
 // send/recv/sendmsg/recvmsg (and read/write/readv/writev on sockets) pass
@@ -89,6 +91,29 @@ int64_t run_blocking(const lio_op& op) noexcept;
 // a worker, which reads it whole (at an offset, a second read changes
 // nothing the first did).
 int64_t read_if_cached(const lio_op& op) noexcept;
+
+// OPENAT on the calling thread when it cannot block (Linux 5.12+): the
+// result, else kWouldBlock and a worker opens it. openat2 with
+// RESOLVE_CACHED resolves the path from the dentry cache or fails with
+// EAGAIN instead of reading a directory from the disk; O_NONBLOCK keeps a
+// FIFO or a device from waiting for a peer. Kept only when it opened a
+// regular file or a directory (then O_NONBLOCK is cleared: one fstat and one
+// fcntl more); anything else is closed unused and left to the worker — so a
+// FIFO opened read-only is briefly opened by this try (a writer blocked in
+// open(2) on it is let go a moment early). O_CREAT and O_TRUNC always go to
+// the worker (RESOLVE_CACHED refuses them). Like io_uring's inline open,
+// this trusts the filesystem's ->open not to wait once the lookup is cached
+// (true of local filesystems; NFSv4 and FUSE may still ask their server).
+int64_t open_if_cached(const lio_op& op) noexcept;
+
+// CLOSE on the calling thread when it cannot wait: a pipe, a socket without
+// a lingering SO_LINGER, or a regular file or directory on a local
+// filesystem (ext4, XFS, btrfs, tmpfs, f2fs, overlayfs: their close starts
+// writeback at most). The result, else kWouldBlock and a worker closes it —
+// NFS/CIFS/FUSE files (their close waits for the server), devices (a tty
+// drains its output), lingering sockets. Costs one fstat (and a getsockopt
+// for a socket, an fstatfs per new filesystem) before the close.
+int64_t close_if_quick(const lio_op& op) noexcept;
 
 // Ops whose successful result is a handle the caller would own.
 bool creates_handle(uint32_t code) noexcept;

@@ -12,7 +12,8 @@
 //               handle's wait queue — one FIFO of readers, one of writers —
 //               until the reactor says the handle is ready;
 //   kTimer      TIMEOUT, in the timer heap;
-//   kWorker     regular-file ops, fsync, openat, close, on the worker pool;
+//   kWorker     regular-file ops, fsync, and the openat and close that
+//               could block, on the worker pool;
 //   kCompleted  result known, on the completed list until wait returns it.
 //
 // push: copies the op into its pre-allocated slot and links it on the
@@ -41,8 +42,14 @@
 //   offset              2: fcntl(F_GETFL) and, unless O_DIRECT,
 //                       preadv2(RWF_NOWAIT): served from the page cache on
 //                       this thread when all of it is cached; else a worker
-//   file ops, openat,
-//   fsync, close        0 on this thread: a mutex and, if a worker sleeps, a
+//   openat              3 (Linux 5.12+): openat2(RESOLVE_CACHED|O_NONBLOCK),
+//                       fstat, fcntl(F_SETFL) — when the path is in the dentry
+//                       cache, names a regular file or directory, and neither
+//                       O_CREAT nor O_TRUNC is asked; else a worker
+//   close               2: fstat and the close (a socket: + getsockopt
+//                       SO_LINGER) for pipes, non-lingering sockets, files on
+//                       local filesystems; else a worker (op_calls.h)
+//   file ops, fsync     0 on this thread: a mutex and, if a worker sleeps, a
 //                       futex wake (positional writes go here directly)
 // An op behind others on the same handle and direction is not tried: it
 // waits its turn, so ops on one handle are served in push order.
@@ -371,15 +378,15 @@ class Poller {
         start_timer(s);
         return;
       case LIO_OP_FSYNC:
-      case LIO_OP_OPENAT:
         to_worker(s);
         return;
+      case LIO_OP_OPENAT:
+        return inline_or_worker(s, open_if_cached(op));
       case LIO_OP_CLOSE:
         // Readiness is keyed by descriptor number; once closed, the number
         // may name another file, so the ops waiting on it end here.
         end_all_waiters(plugin::to_fd(op.handle), 0);
-        to_worker(s);
-        return;
+        return inline_or_worker(s, close_if_quick(op));
       case LIO_OP_READ:
       case LIO_OP_WRITE:
       case LIO_OP_READV:
@@ -422,6 +429,12 @@ class Poller {
     if (deadline <= now) return complete(s, -LIO_ETIME);
     slots_[s].stage = Stage::kTimer;
     timers_.push(s, deadline);
+  }
+
+  // The result of an inline try, or kWouldBlock: the op goes to a worker.
+  void inline_or_worker(uint32_t s, int64_t result) {
+    if (result != kWouldBlock) return complete(s, result);
+    to_worker(s);
   }
 
   void to_worker(uint32_t s) {
