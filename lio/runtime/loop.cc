@@ -1,3 +1,7 @@
+// lio::Loop's implementation (loop.h says what it promises).
+// (Over 500 lines: the op store, the at-capacity policy, timers and the
+// dispatch of completions are one state machine; the types it is built from
+// live apart — slot_store.h, deadline_heap.h, inline_function.h.)
 #include "lio/runtime/loop.h"
 
 #include <algorithm>

@@ -1,5 +1,7 @@
 // lio::Loop — the runtime an application writes against: one backend, an
 // operation store, timers, callbacks and coroutines, on one thread.
+// (Over 500 lines: this header is the Loop's documentation — LOOP.md points
+// here for every call's contract.)
 //
 //   auto loop = lio::Loop::Open({.backend = "auto"});  // or "io_uring", "poller"
 //   if (!loop) { std::cerr << loop.error().message << "\n"; return 1; }
