@@ -286,11 +286,9 @@ void IocpBackend::StartTimer(uint32_t s) {
   int64_t deadline;
   if (r.flags & LIO_TIMEOUT_ABSOLUTE) {
     deadline = r.u.timeout.ns;
-  } else if (r.u.timeout.ns < 0) {
-    Finish(s, -LIO_EINVAL);
-    return;
   } else {
-    deadline = plugin::saturating_add(plugin::monotonic_ns(), r.u.timeout.ns);
+    // [result.bad_input]: a negative duration is already due, as zero is.
+    deadline = plugin::deadline_after(std::max<int64_t>(r.u.timeout.ns, 0));
   }
   r.state = State::kTimer;
   timers_.push(s, deadline);
