@@ -112,6 +112,7 @@ static int64_t perform(const lio_op* op) {
     case LIO_OP_FSYNC:
       return result_of((op->flags & LIO_FSYNC_DATASYNC) ? fdatasync(fd) : fsync(fd));
     case LIO_OP_OPENAT: {
+      if (op->u.open.path == NULL) return -LIO_EFAULT; /* libc declares it non-null; the kernel says EFAULT */
       int dir = op->handle == LIO_AT_FDCWD ? AT_FDCWD : fd;
       return result_of(openat(dir, op->u.open.path, open_flags(op->u.open.flags), (mode_t)op->u.open.mode));
     }

@@ -330,6 +330,8 @@ int open_flags(uint32_t lio_flags) {
 }
 
 int64_t open_at(const lio_op& op) {
+  // libc declares the path non-null; the system call answers EFAULT.
+  if (op.u.open.path == nullptr) return -LIO_EFAULT;
   int dir = plugin::to_dir_fd(op.handle);
   int fd = retry_on_eintr([&] { return openat(dir, op.u.open.path, open_flags(op.u.open.flags), op.u.open.mode); });
   if (fd < 0) return last_lio_error();
