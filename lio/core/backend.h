@@ -34,6 +34,18 @@ struct BackendOptions {
   std::string options;      // backend-specific "key=value,..." (see its docs)
 };
 
+// A vtable's ABI 1.1 members, read once at registration: zero / NULL for a
+// 1.0 plugin, whose vtable ends before them.
+struct BackendExtensions {
+  uint64_t features = 0;  // LIO_FEATURE_* (only those whose calls exist)
+  uint64_t (*native_ops)(void) = nullptr;
+  int (*register_files)(lio_backend*, const lio_handle*, uint32_t) = nullptr;
+  int (*register_buffers)(lio_backend*, const lio_iovec*, uint32_t) = nullptr;
+  int (*add_buffer_group)(lio_backend*, uint32_t, void*, uint32_t, uint32_t) = nullptr;
+  int (*return_buffer)(lio_backend*, uint32_t, uint32_t) = nullptr;
+  int (*remove_buffer_group)(lio_backend*, uint32_t) = nullptr;
+};
+
 // Static facts about a registered backend.
 struct BackendInfo {
   std::string name;
@@ -43,9 +55,17 @@ struct BackendInfo {
   uint64_t capabilities = 0;
   int32_t priority = 0;
   const lio_backend_vtable* vtable = nullptr;
+  BackendExtensions ext;
 
   bool supports(uint32_t op_code) const noexcept {
     return op_code < LIO_OP_COUNT && (capabilities & LIO_CAP(op_code)) != 0;
+  }
+  bool has_feature(uint64_t feature) const noexcept { return (ext.features & feature) == feature; }
+  // The declared codes the OS mechanism performs itself here, or nullopt
+  // when the backend does not say (a 1.0 plugin).
+  std::optional<uint64_t> native_ops() const noexcept {
+    if (ext.native_ops == nullptr) return std::nullopt;
+    return ext.native_ops() & capabilities;
   }
 };
 
@@ -108,6 +128,33 @@ class Backend {
 
   // Thread-safe: make a blocked wait return.
   std::error_code wake() noexcept { return make_error(vtable_->wake(impl_)); }
+
+  // ---- ABI 1.1; operation_not_supported where the backend lacks the feature ----
+  bool has_feature(uint64_t feature) const noexcept { return info_->has_feature(feature); }
+
+  // Replace the registered files / buffers (count 0 drops them).
+  std::error_code register_files(std::span<const lio_handle> handles) noexcept {
+    if (info_->ext.register_files == nullptr) return make_error(-LIO_EOPNOTSUPP);
+    return make_error(info_->ext.register_files(impl_, handles.data(), static_cast<uint32_t>(handles.size())));
+  }
+  std::error_code register_buffers(std::span<const lio_iovec> buffers) noexcept {
+    if (info_->ext.register_buffers == nullptr) return make_error(-LIO_EOPNOTSUPP);
+    return make_error(info_->ext.register_buffers(impl_, buffers.data(), static_cast<uint32_t>(buffers.size())));
+  }
+
+  // Buffer groups: `count` buffers of `size` bytes from `base` (caller-owned).
+  std::error_code add_buffer_group(uint32_t group, void* base, uint32_t count, uint32_t size) noexcept {
+    if (info_->ext.add_buffer_group == nullptr) return make_error(-LIO_EOPNOTSUPP);
+    return make_error(info_->ext.add_buffer_group(impl_, group, base, count, size));
+  }
+  std::error_code return_buffer(uint32_t group, uint32_t buffer_id) noexcept {
+    if (info_->ext.return_buffer == nullptr) return make_error(-LIO_EOPNOTSUPP);
+    return make_error(info_->ext.return_buffer(impl_, group, buffer_id));
+  }
+  std::error_code remove_buffer_group(uint32_t group) noexcept {
+    if (info_->ext.remove_buffer_group == nullptr) return make_error(-LIO_EOPNOTSUPP);
+    return make_error(info_->ext.remove_buffer_group(impl_, group));
+  }
 
   // Can this backend run here (before creating an instance)?
   static ProbeResult Probe(const BackendInfo& info);

@@ -118,6 +118,12 @@ struct Op : lio_op {
 };
 
 static_assert(sizeof(Op) == sizeof(lio_op), "Op adds no state to lio_op");
+// ABI 1.1 grew no struct a 1.0 side reads: the op's union stayed in its
+// reserved words, the completion is frozen ([completion.layout_frozen]), and
+// lio_statx has Linux's struct statx layout.
+static_assert(sizeof(lio_op) == 2 * sizeof(uint64_t) + sizeof(lio_handle) + 4 * sizeof(uint64_t));
+static_assert(sizeof(lio_completion) == 24);
+static_assert(sizeof(lio_statx) == 256);
 
 // "read", "timeout": the name of an op code, for messages.
 const char* op_name(uint32_t code) noexcept;

@@ -18,6 +18,13 @@
  * [completion.layout_frozen] One exception: `lio_completion` is an array
  * element whose stride must be known without reading it, so its layout is
  * frozen for a major version.
+ *
+ * Minor versions. 1.1 appends op codes (18 and up), per-op and generic op
+ * flags, completion flags, a config flag, and vtable members after `wake`
+ * (features, native_ops, registered resources, buffer groups). Everything it
+ * adds is marked "1.1" below. [abi.minor_compatible] A 1.0 plugin still
+ * loads and passes: it declares none of the new codes or features, and the
+ * host never pushes it a code or a flag it did not declare.
  */
 #ifndef LIO_CORE_PLUGIN_ABI_H_
 #define LIO_CORE_PLUGIN_ABI_H_
@@ -30,7 +37,7 @@ extern "C" {
 #endif
 
 #define LIO_ABI_VERSION_MAJOR 1
-#define LIO_ABI_VERSION_MINOR 0
+#define LIO_ABI_VERSION_MINOR 1
 #define LIO_ABI_VERSION ((LIO_ABI_VERSION_MAJOR << 16) | LIO_ABI_VERSION_MINOR)
 #define LIO_ABI_MAJOR(v) ((uint32_t)(v) >> 16)
 #define LIO_ABI_MINOR(v) ((uint32_t)(v)&0xffffu)
@@ -53,22 +60,29 @@ extern "C" {
  * ---------------------------------------------------------------------- */
 #define LIO_EPERM 1
 #define LIO_ENOENT 2
+#define LIO_ESRCH 3
 #define LIO_EINTR 4
 #define LIO_EIO 5
 #define LIO_EBADF 9
+#define LIO_ECHILD 10
 #define LIO_EAGAIN 11
 #define LIO_ENOMEM 12
 #define LIO_EACCES 13
 #define LIO_EFAULT 14
 #define LIO_EBUSY 16
 #define LIO_EEXIST 17
+#define LIO_EXDEV 18
 #define LIO_ENOTDIR 20
 #define LIO_EISDIR 21
 #define LIO_EINVAL 22
 #define LIO_EMFILE 24
+#define LIO_EFBIG 27
 #define LIO_ENOSPC 28
+#define LIO_ESPIPE 29
 #define LIO_EPIPE 32
 #define LIO_ENOSYS 38
+#define LIO_ENOTEMPTY 39
+#define LIO_ELOOP 40
 #define LIO_ENAMETOOLONG 36
 #define LIO_ETIME 62
 #define LIO_ENOTSOCK 88
@@ -112,16 +126,61 @@ typedef enum lio_op_code {
   LIO_OP_SHUTDOWN = 15,
   LIO_OP_TIMEOUT = 16,
   LIO_OP_POLL = 17,
-  LIO_OP_COUNT = 18 /* not an operation: the number of codes */
+  /* ---- 1.1: the operations of lio 0.4.1 and its peers (issue 20) ---- */
+  LIO_OP_BIND = 18,
+  LIO_OP_LISTEN = 19,
+  LIO_OP_FTRUNCATE = 20,
+  LIO_OP_LINKAT = 21,
+  LIO_OP_SYMLINKAT = 22,
+  LIO_OP_RENAMEAT = 23,
+  LIO_OP_UNLINKAT = 24,
+  LIO_OP_MKDIRAT = 25,
+  LIO_OP_STATX = 26,
+  LIO_OP_FALLOCATE = 27,
+  LIO_OP_FADVISE = 28,
+  LIO_OP_TEE = 29,
+  LIO_OP_SPLICE = 30,
+  LIO_OP_PIPE = 31,
+  LIO_OP_WAITID = 32,
+  /* ---- 1.1: multi-completion, zero-copy and registered-buffer operations ---- */
+  LIO_OP_ACCEPT_MULTI = 33, /* multishot accept: a completion per client */
+  LIO_OP_RECV_MULTI = 34,   /* multishot recv into a buffer group */
+  LIO_OP_SEND_ZC = 35,      /* zero-copy send: result, then buffer-free notice */
+  LIO_OP_LINK_TIMEOUT = 36, /* a deadline for the linked op pushed before it */
+  LIO_OP_READ_FIXED = 37,   /* read into a registered buffer */
+  LIO_OP_WRITE_FIXED = 38,  /* write from a registered buffer */
+  LIO_OP_COUNT = 39 /* not an operation: the number of codes */
 } lio_op_code;
+
+/* The number of codes each minor version defines. */
+#define LIO_OP_COUNT_1_0 18
+#define LIO_OP_COUNT_1_1 39
 
 /* Capability mask: bit LIO_CAP(code) set = the backend implements that op.
  * [register.capabilities] Only bits of real codes (below LIO_OP_COUNT) are
- * set.
+ * set; the host ignores bits of codes the vtable's own minor version does not
+ * define (a 1.0 vtable's bits 18 and up).
  * The conformance suite skips (and says so) what is not declared, and fails
  * what is declared and wrong. */
 #define LIO_CAP(code) (UINT64_C(1) << (code))
 #define LIO_CAP_ALL_OPS (LIO_CAP(LIO_OP_COUNT) - 1)
+#define LIO_CAP_OPS_1_0 (LIO_CAP(LIO_OP_COUNT_1_0) - 1)
+
+/* 1.1 features: what a backend offers beyond op codes, declared in the
+ * vtable's `features`. [push.undeclared_feature] A generic op flag
+ * (LIO_OPF_*) or per-op flag that needs a feature the backend does not
+ * declare makes push answer -LIO_EOPNOTSUPP (after [push.undeclared], before
+ * [push.undefined_flags]); a vtable call of an undeclared feature answers
+ * -LIO_EOPNOTSUPP. */
+#define LIO_FEATURE_LINK 0x01u           /* LIO_OPF_LINK chains ([link.*]) */
+#define LIO_FEATURE_FIXED_FILES 0x02u    /* register_files, LIO_OPF_FIXED_FILE */
+#define LIO_FEATURE_FIXED_BUFFERS 0x04u  /* register_buffers, READ/WRITE_FIXED */
+#define LIO_FEATURE_BUFFER_GROUPS 0x08u  /* add_buffer_group..., LIO_RECV_BUFFER_SELECT */
+/* [wait.array_survives_push] The array wait returned stays valid through
+ * push, flush and cancel, until the next wait or destroy: a caller may
+ * dispatch completions straight from it and push from inside the dispatch. */
+#define LIO_FEATURE_STABLE_COMPLETIONS 0x10u
+#define LIO_FEATURE_ALL 0x1fu
 
 /* Handles are intptr_t so a Windows HANDLE or SOCKET fits.
  * [handles.out_of_range] A value no open handle can have — negative (other
@@ -189,6 +248,91 @@ typedef struct lio_msghdr {
 #define LIO_POLL_ERR 0x008u
 #define LIO_POLL_HUP 0x010u
 
+/* ---- 1.1 flags ----
+ * Generic op flags (bits 24-31 of lio_op.flags, for any code), each needing
+ * its feature ([push.undeclared_feature]):
+ * [link.order] LIO_OPF_LINK: the next op pushed starts only after this one
+ *   completed. A chain is the ops from the first with LIO_OPF_LINK to the
+ *   first without it; [link.flush_ends] a flush ends a chain still open.
+ * [link.fail_forward] When an op of a chain fails (a negative result, or a
+ *   read/write/send/recv that moved fewer bytes than asked), every later op
+ *   of the chain completes with -LIO_ECANCELED without running.
+ * [link.timeout] LIO_OP_LINK_TIMEOUT pushed right after an op carrying
+ *   LIO_OPF_LINK is that op's deadline (u.timeout, LIO_TIMEOUT_ABSOLUTE
+ *   allowed): if it passes first the op completes with -LIO_ECANCELED and
+ *   the timeout with -LIO_ETIME; if the op completes first the timeout
+ *   completes with -LIO_ECANCELED. Pushed after anything else it completes
+ *   with -LIO_EINVAL.
+ * [fixed.file] LIO_OPF_FIXED_FILE: `handle` is an index into the table given
+ *   to register_files; an index outside it, or an empty entry, completes
+ *   with -LIO_EBADF. */
+#define LIO_OPF_LINK 0x80000000u
+#define LIO_OPF_FIXED_FILE 0x40000000u
+#define LIO_OPF_GENERIC 0xff000000u
+
+/* Per-op flags of the 1.1 codes (Linux values where Linux has them). */
+#define LIO_RECV_BUFFER_SELECT 0x1u     /* RECV: take a buffer of u.sr.buf_group ([bufgroup.*]) */
+#define LIO_LINKAT_FOLLOW 0x1u          /* LINKAT: follow a symlink old path (AT_SYMLINK_FOLLOW) */
+#define LIO_RENAME_NOREPLACE 0x1u       /* RENAMEAT: renameat2's RENAME_NOREPLACE */
+#define LIO_RENAME_EXCHANGE 0x2u        /* RENAMEAT: renameat2's RENAME_EXCHANGE */
+#define LIO_UNLINK_REMOVEDIR 0x1u       /* UNLINKAT: rmdir (AT_REMOVEDIR) */
+#define LIO_STATX_NOFOLLOW 0x1u         /* STATX: do not follow a final symlink */
+#define LIO_STATX_EMPTY_PATH 0x2u       /* STATX: path "" names `handle` itself */
+#define LIO_FALLOCATE_KEEP_SIZE 0x1u    /* FALLOCATE: FALLOC_FL_KEEP_SIZE */
+#define LIO_FALLOCATE_PUNCH_HOLE 0x2u   /* FALLOCATE: FALLOC_FL_PUNCH_HOLE (needs KEEP_SIZE) */
+#define LIO_SPLICE_MOVE 0x1u            /* SPLICE/TEE: SPLICE_F_MOVE (a hint) */
+#define LIO_SPLICE_MORE 0x4u            /* SPLICE/TEE: SPLICE_F_MORE (a hint) */
+
+/* FADVISE advice (Linux POSIX_FADV_* values). */
+#define LIO_FADV_NORMAL 0
+#define LIO_FADV_RANDOM 1
+#define LIO_FADV_SEQUENTIAL 2
+#define LIO_FADV_WILLNEED 3
+#define LIO_FADV_DONTNEED 4
+#define LIO_FADV_NOREUSE 5
+
+/* STATX's buffer: the layout of Linux's struct statx, on every OS.
+ * [statx.buffer] The backend writes it before the completion is returned and
+ * never touches it after; `mask` says which fields hold values (LIO_STATX_*
+ * of the request that the file system could answer). */
+typedef struct lio_statx_timestamp {
+  int64_t tv_sec;
+  uint32_t tv_nsec;
+  int32_t reserved;
+} lio_statx_timestamp;
+typedef struct lio_statx {
+  uint32_t mask;
+  uint32_t blksize;
+  uint64_t attributes;
+  uint32_t nlink;
+  uint32_t uid;
+  uint32_t gid;
+  uint16_t mode;
+  uint16_t spare0;
+  uint64_t ino;
+  uint64_t size;
+  uint64_t blocks;
+  uint64_t attributes_mask;
+  lio_statx_timestamp atime, btime, ctime, mtime;
+  uint32_t rdev_major, rdev_minor;
+  uint32_t dev_major, dev_minor;
+  uint64_t spare[14];
+} lio_statx;
+/* STATX request mask (Linux STATX_* values). */
+#define LIO_STATX_TYPE 0x001u
+#define LIO_STATX_MODE 0x002u
+#define LIO_STATX_NLINK 0x004u
+#define LIO_STATX_UID 0x008u
+#define LIO_STATX_GID 0x010u
+#define LIO_STATX_ATIME 0x020u
+#define LIO_STATX_MTIME 0x040u
+#define LIO_STATX_CTIME 0x080u
+#define LIO_STATX_INO 0x100u
+#define LIO_STATX_SIZE 0x200u
+#define LIO_STATX_BLOCKS 0x400u
+#define LIO_STATX_BASIC_STATS 0x7ffu
+#define LIO_STATX_BTIME 0x800u
+
 /* One operation. The caller fills `struct_size` = sizeof(lio_op) and
  * `abi_version` = LIO_ABI_VERSION (lio::Op in the core does it).
  * [push.op_not_kept] The backend reads the op during push and must not keep
@@ -211,6 +355,24 @@ typedef struct lio_msghdr {
  *   TIMEOUT                  -LIO_ETIME when it expires, not earlier
  *                                                     [result.timeout]
  *   POLL                     the ready events (LIO_POLL_*)   [result.poll]
+ * 1.1 codes [result.as_blocking_call]: each acts as the blocking call named
+ * beside it, on the same arguments, and completes with what that call
+ * returns (its errno negated), so a twin run of the call gives the same answer:
+ *   BIND, LISTEN             0   bind(2), listen(2)
+ *   FTRUNCATE                0   ftruncate(2)
+ *   LINKAT, SYMLINKAT,
+ *   RENAMEAT, UNLINKAT,
+ *   MKDIRAT                  0   linkat, symlinkat, renameat2, unlinkat, mkdirat
+ *   STATX                    0   statx(2), into u.statx.buf ([statx.buffer])
+ *   FALLOCATE, FADVISE       0   fallocate(2), posix_fadvise(2)
+ *   TEE, SPLICE              bytes moved   tee(2), splice(2)
+ *   PIPE                     0   pipe2(O_CLOEXEC) ([pipe.handles])
+ *   WAITID                   0   waitid(2) ([waitid.info])
+ *   ACCEPT_MULTI             a new handle per completion ([multishot.*])
+ *   RECV_MULTI               bytes per completion, each in a buffer of the group
+ *   SEND_ZC                  bytes sent, then a notice ([send_zc.notice])
+ *   LINK_TIMEOUT             see [link.timeout]
+ *   READ_FIXED, WRITE_FIXED  as READ, WRITE ([fixed.buffer])
  * Any op may complete with -LIO_ECANCELED after cancel ([cancel.completes_once]).
  *
  * [result.bad_input] Bad arguments that pass push's checks never crash or
@@ -235,10 +397,15 @@ typedef struct lio_op {
                       * [openat.dir] openat: the directory a relative path
                       * resolves against */
   union {
-    struct { /* READ, WRITE */
+    struct { /* READ, WRITE; 1.1: READ_FIXED, WRITE_FIXED */
       void* buf;
       uint64_t len;
       int64_t offset; /* or LIO_OFFSET_CURRENT */
+      /* 1.1, READ_FIXED/WRITE_FIXED: [fixed.buffer] the registered buffer
+       * (register_buffers) that [buf, buf + len) lies in; a range outside it
+       * completes with -LIO_EFAULT, an index outside the table with
+       * -LIO_EINVAL. */
+      uint32_t buf_index;
     } rw;
     struct { /* READV, WRITEV */
       const lio_iovec* iov;
@@ -265,10 +432,11 @@ typedef struct lio_op {
       const void* addr;   /* struct sockaddr*, native layout */
       uint32_t addrlen;
     } connect;
-    struct { /* SEND, RECV: native MSG_* flags */
-      void* buf;
-      uint64_t len;
+    struct { /* SEND, RECV; 1.1: SEND_ZC, RECV_MULTI. native MSG_* flags */
+      void* buf;     /* NULL when a buffer is taken from buf_group */
+      uint64_t len;  /* with a buffer group: at most this much (0: the buffer's size) */
       int32_t flags;
+      uint32_t buf_group; /* 1.1: RECV with LIO_RECV_BUFFER_SELECT, RECV_MULTI */
     } sr;
     struct { /* SENDMSG, RECVMSG: native MSG_* flags */
       lio_msghdr* msg;
@@ -283,6 +451,58 @@ typedef struct lio_op {
     struct { /* POLL */
       uint32_t events; /* LIO_POLL_IN | LIO_POLL_OUT */
     } poll;
+    /* ---- 1.1 ---- */
+    struct { /* BIND: native struct sockaddr */
+      const void* addr;
+      uint32_t addrlen;
+    } bind;
+    struct { /* LISTEN */
+      int32_t backlog;
+    } listen;
+    struct { /* FTRUNCATE */
+      int64_t length;
+    } truncate;
+    struct { /* LINKAT, RENAMEAT: (handle, old_path) -> (new_dir, new_path);
+              * SYMLINKAT: a link at (new_dir, new_path) whose text is
+              * old_path (handle unused). Dirs may be LIO_AT_FDCWD. */
+      const char* old_path;
+      const char* new_path;
+      lio_handle new_dir;
+    } link;
+    struct { /* UNLINKAT, MKDIRAT: (handle, path) */
+      const char* path;
+      uint32_t mode; /* MKDIRAT: permission bits, less the umask */
+    } path;
+    struct { /* STATX: (handle, path) */
+      const char* path;
+      lio_statx* buf;
+      uint32_t mask; /* LIO_STATX_* wanted */
+    } statx;
+    struct { /* FALLOCATE, FADVISE */
+      int64_t offset;
+      int64_t len;
+      int32_t advice; /* FADVISE: LIO_FADV_* */
+    } range;
+    struct { /* TEE, SPLICE: handle -> out. Offsets: LIO_OFFSET_CURRENT for
+              * none (a pipe end must have none; TEE has none) */
+      lio_handle out;
+      int64_t off_in;
+      int64_t off_out;
+      uint32_t len;
+    } splice;
+    struct { /* PIPE: [pipe.handles] the read end is written to fds[0] and
+              * the write end to fds[1] before the completion is returned;
+              * both close-on-exec, blocking mode */
+      lio_handle* fds;
+    } pipe;
+    struct { /* WAITID: native P_* idtype, id, W* options; [waitid.info] the
+              * native siginfo_t at `info` (may be NULL) is written before the
+              * completion is returned */
+      int32_t idtype;
+      int32_t id;
+      int32_t options;
+      void* info;
+    } waitid;
     uint64_t reserved[4];
   } u;
 } lio_op;
@@ -295,9 +515,31 @@ typedef struct lio_op {
 typedef struct lio_completion {
   uint64_t id;     /* the caller's token given to push */
   int64_t result;  /* see lio_op */
-  uint32_t flags;  /* [completion.flags_zero] reserved, 0 */
+  uint32_t flags;  /* [completion.flags_zero] 0 but for the 1.1 bits below */
   uint32_t reserved;
 } lio_completion;
+
+/* 1.1 completion flags.
+ * [multishot.more] LIO_COMPLETION_MORE: more completions follow for this id;
+ *   the op stays in flight (and holds its capacity slot). Only ACCEPT_MULTI,
+ *   RECV_MULTI and SEND_ZC completions may carry it.
+ * [multishot.final_once] Every op ends with exactly one completion without
+ *   MORE — its final one — after which its id is free; nothing carries the
+ *   id after that ([wait.exactly_once] counts final completions).
+ * [multishot.cancel] cancel of a multishot op ends the stream: exactly one
+ *   final completion follows (-LIO_ECANCELED, or another final result).
+ * [multishot.accept_handles] Each ACCEPT_MULTI completion with a result >= 0
+ *   is a distinct new handle the caller owns.
+ * [bufgroup.completion] LIO_COMPLETION_BUFFER: the op took buffer
+ *   LIO_COMPLETION_BUFFER_ID(flags) of its group; `result` bytes were
+ *   written at its start. The caller owns it until return_buffer.
+ * [send_zc.notice] LIO_COMPLETION_NOTIF: SEND_ZC's second completion (result
+ *   0): the backend no longer reads the buffer. A SEND_ZC whose result
+ *   completion has no MORE has no notice: the buffer is free at once. */
+#define LIO_COMPLETION_MORE 0x1u
+#define LIO_COMPLETION_BUFFER 0x2u
+#define LIO_COMPLETION_NOTIF 0x4u
+#define LIO_COMPLETION_BUFFER_ID(flags) ((uint32_t)(flags) >> 16)
 
 /* ------------------------------------------------------------------------
  * Backends
@@ -324,6 +566,15 @@ typedef struct lio_host {
  * zero/NULL, and nothing past struct_size is read. Another ABI major, or a
  * NULL config, is -LIO_EINVAL.
  * [create.capacity_zero] capacity 0 is -LIO_EINVAL. */
+/* 1.1 [config.unique_ids] LIO_CONFIG_UNIQUE_IDS: the caller promises that
+ * no id is pushed while an op with that id is in flight. A backend may then
+ * skip the duplicate check (push never answers -LIO_EEXIST) and key its
+ * completions by the id alone. [cancel.unique_ids] Under it, cancel of an
+ * id not in flight answers -LIO_ENOENT or 0; after 0 nothing else happens:
+ * no completion carries that id. A broken promise is the caller's bug: the
+ * backend may then complete either op, but still never crashes. */
+#define LIO_CONFIG_UNIQUE_IDS 0x1u
+
 typedef struct lio_backend_config {
   uint32_t struct_size;
   uint32_t abi_version;
@@ -333,7 +584,7 @@ typedef struct lio_backend_config {
    * allocated for this many in create; push answers "full" past it
    * ([push.full]). */
   uint32_t capacity;
-  /* Promises and hints of the caller; none are defined in 1.0.
+  /* Promises and hints of the caller (LIO_CONFIG_*).
    * [create.flags_ignored] A backend ignores bits it does not know (a later
    * minor version may add them). */
   uint32_t flags;
@@ -407,8 +658,13 @@ struct lio_backend_vtable {
    *                [push.declared_implemented] A declared code is never
    *                refused this way, and never completes with
    *                -LIO_ENOSYS / -LIO_EOPNOTSUPP for being unsupported.
+   *   -LIO_EOPNOTSUPP  [push.undeclared_feature] (1.1) a flag of a feature
+   *                the backend does not declare (LIO_OPF_LINK,
+   *                LIO_OPF_FIXED_FILE, LIO_RECV_BUFFER_SELECT).
    *   -LIO_EINVAL  [push.undefined_flags] flag bits the code does not define (in
-   *                `flags`, or openat's LIO_OPEN_* flags).
+   *                `flags`, or openat's LIO_OPEN_* flags); generic bits
+   *                (LIO_OPF_GENERIC) other than LIO_OPF_LINK and
+   *                LIO_OPF_FIXED_FILE.
    *   -LIO_EAGAIN  [push.full] full: `capacity` operations are in
    *                flight (flush and wait, then push again); nothing was
    *                queued. [push.full_first] Full is answered before a
@@ -434,7 +690,8 @@ struct lio_backend_vtable {
    * completions in *out (0 on timeout or wake) or a negative error.
    * [wait.array_lifetime] The array belongs to the backend and stays valid
    * until the next wait or push. [wait.exactly_once] Each pushed op appears
-   * exactly once, ever. [wait.flushes] wait also flushes anything pushed and
+   * exactly once, ever (1.1: its final completion does, see
+   * [multishot.final_once]). [wait.flushes] wait also flushes anything pushed and
    * not yet flushed. */
   int (*wait)(lio_backend* b, int64_t timeout_ns, const lio_completion** out);
 
@@ -452,6 +709,52 @@ struct lio_backend_vtable {
    * up before a wait may be merged, and the wait after that one blocks as
    * usual. 0 or a negative error. */
   int (*wake)(lio_backend* b);
+
+  /* ---- 1.1: a 1.0 vtable ends above; the host reads what follows as 0 /
+   * NULL when struct_size does not reach it. ---- */
+
+  /* LIO_FEATURE_* bits. [register.features] Only defined bits are set, and a
+   * declared feature's calls below are not NULL. */
+  uint64_t features;
+
+  /* [register.native_ops] Of the declared codes, those the OS mechanism
+   * performs itself here (no thread of the backend blocks in the call); the
+   * others are emulated (a worker thread, or an inline call that cannot
+   * block). Depends on the running kernel, so it is a call; no side
+   * effects. NULL: not said. */
+  uint64_t (*native_ops)(void);
+
+  /* [fixed.register] Registered resources (LIO_FEATURE_FIXED_FILES /
+   * _BUFFERS). Each call replaces the whole table; count 0 (array may be
+   * NULL) drops it. 0, or -LIO_EBUSY while an op using the table is in
+   * flight, -LIO_EINVAL for a count above 65,536 or a NULL array with a
+   * count, -LIO_ENOMEM, or the OS's error. Files: LIO_INVALID_HANDLE is an
+   * empty entry; the caller keeps every registered handle open while it is
+   * registered. Buffers: the caller keeps the memory valid while registered. */
+  int (*register_files)(lio_backend* b, const lio_handle* handles, uint32_t count);
+  int (*register_buffers)(lio_backend* b, const lio_iovec* buffers, uint32_t count);
+
+  /* [bufgroup.add] Buffer groups (LIO_FEATURE_BUFFER_GROUPS): group `group`
+   * (below 65,536) of `count` buffers (a power of two, 1 to 32,768) of `size`
+   * bytes (1 to 2^31 - 1); buffer i is at base + i * size, and every buffer
+   * starts available. The caller owns the memory and keeps it valid until
+   * remove_buffer_group returned 0 or destroy. 0, -LIO_EEXIST (group in use),
+   * -LIO_EINVAL (bad arguments), -LIO_ENOMEM.
+   * [bufgroup.take] An op reading into a group takes one available buffer
+   * and names it in its completion ([bufgroup.completion]); no buffer is
+   * named twice before it is returned.
+   * [bufgroup.enobufs] With none available the op completes with
+   * -LIO_ENOBUFS (a multishot op: its final completion) and no data is lost:
+   * what was not read stays readable. An op on a group that does not exist
+   * completes with -LIO_ENOBUFS too.
+   * [bufgroup.return] return_buffer makes a named buffer available again: 0,
+   * -LIO_ENOENT (no such group), -LIO_EINVAL (an id outside the group, or a
+   * buffer that is not lent out). No system call.
+   * [bufgroup.remove] remove_buffer_group: 0, -LIO_ENOENT, or -LIO_EBUSY while
+   * an op on the group is in flight. */
+  int (*add_buffer_group)(lio_backend* b, uint32_t group, void* base, uint32_t count, uint32_t size);
+  int (*return_buffer)(lio_backend* b, uint32_t group, uint32_t buffer_id);
+  int (*remove_buffer_group)(lio_backend* b, uint32_t group);
 };
 
 /* ------------------------------------------------------------------------

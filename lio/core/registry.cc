@@ -70,6 +70,37 @@ bool IsPluginFileName(const std::string& file) {
 // The smallest vtable that carries every call of ABI 1.0.
 constexpr size_t kMinVtableSize = offsetof(lio_backend_vtable, wake) + sizeof(void*);
 
+// [register.capabilities]: the op codes the vtable's own minor version
+// defines; a 1.0 plugin's stray bits 18 and up are not codes it knows.
+uint64_t CapabilitiesOfMinor(uint32_t abi_version) {
+  return LIO_ABI_MINOR(abi_version) == 0 ? LIO_CAP_OPS_1_0 : LIO_CAP_ALL_OPS;
+}
+
+// The vtable's 1.1 members, NULL / 0 where its struct_size does not reach
+// them ([abi.struct_size]), and a feature whose calls are missing is not
+// declared ([register.features]).
+BackendExtensions ReadExtensions(const lio_backend_vtable* vt) {
+  BackendExtensions ext;
+  auto reaches = [vt](size_t end) { return vt->struct_size >= end; };
+#define LIO_READ_MEMBER(member)                                                       \
+  if (reaches(offsetof(lio_backend_vtable, member) + sizeof(vt->member))) ext.member = vt->member
+  LIO_READ_MEMBER(features);
+  LIO_READ_MEMBER(native_ops);
+  LIO_READ_MEMBER(register_files);
+  LIO_READ_MEMBER(register_buffers);
+  LIO_READ_MEMBER(add_buffer_group);
+  LIO_READ_MEMBER(return_buffer);
+  LIO_READ_MEMBER(remove_buffer_group);
+#undef LIO_READ_MEMBER
+  ext.features &= LIO_FEATURE_ALL;
+  if (ext.register_files == nullptr) ext.features &= ~uint64_t{LIO_FEATURE_FIXED_FILES};
+  if (ext.register_buffers == nullptr) ext.features &= ~uint64_t{LIO_FEATURE_FIXED_BUFFERS};
+  if (!ext.add_buffer_group || !ext.return_buffer || !ext.remove_buffer_group) {
+    ext.features &= ~uint64_t{LIO_FEATURE_BUFFER_GROUPS};
+  }
+  return ext;
+}
+
 // What one lio_plugin_register call registers, committed only if it all works.
 struct Registration {
   Registry* registry;
@@ -131,7 +162,8 @@ struct Registration {
     info.description = vt->description ? vt->description : "";
     info.plugin_path = path.string();
     info.abi_version = vt->abi_version;
-    info.capabilities = vt->capabilities & LIO_CAP_ALL_OPS;
+    info.capabilities = vt->capabilities & CapabilitiesOfMinor(vt->abi_version);
+    info.ext = ReadExtensions(vt);
     info.priority = vt->priority;
     info.vtable = vt;
     pending.push_back(std::move(info));

@@ -114,7 +114,7 @@ TEST(Registry, OtherAbiMajorIsRefusedNamingBothVersions) {
   auto loaded = registry.LoadPlugin(Fake("fake_abi2"));
   ASSERT_FALSE(loaded);
   EXPECT_THAT(loaded.error().message, HasSubstr("built for lio ABI 2.3"));
-  EXPECT_THAT(loaded.error().message, HasSubstr("this lio speaks ABI 1.0"));
+  EXPECT_THAT(loaded.error().message, HasSubstr("this lio speaks ABI 1.1"));
   EXPECT_THAT(loaded.error().message, HasSubstr("rebuild the plugin"));
   EXPECT_TRUE(registry.backends().empty()) << "nothing of a refused plugin stays registered";
 }

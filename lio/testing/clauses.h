@@ -283,6 +283,132 @@ inline constexpr Clause buffers_untouched_after_completion{
     .id = "buffers.untouched_after_completion",
     .promise = "The backend never touches a buffer, address or msghdr after its operation completed."};
 
+// ---- 1.1 versioning and features (issue 14/15/20, lead) ----
+inline constexpr Clause abi_minor_compatible{
+    .id = "abi.minor_compatible",
+    .promise = "A 1.0 plugin still loads and passes; the host never pushes it a 1.1 code or flag.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause register_features{
+    .id = "register.features",
+    .promise = "Only defined feature bits are set, and a declared feature's calls are not NULL.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause register_native_ops{
+    .id = "register.native_ops",
+    .promise = "native_ops names the declared codes the OS mechanism performs itself; no side effects.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause push_undeclared_feature{
+    .id = "push.undeclared_feature",
+    .promise = "A flag of an undeclared feature makes push answer -EOPNOTSUPP.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+
+// ---- 1.1 operations of lio 0.4.1 and peers (issue 20) ----
+inline constexpr Clause result_as_blocking_call{
+    .id = "result.as_blocking_call",
+    .promise = "Each 1.1 op completes with what its blocking call returns on the same arguments.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause statx_buffer{
+    .id = "statx.buffer",
+    .promise = "STATX writes its lio_statx before the completion and never after.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause pipe_handles{
+    .id = "pipe.handles",
+    .promise = "PIPE writes the read end to fds[0] and the write end to fds[1] before the completion.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause waitid_info{
+    .id = "waitid.info",
+    .promise = "WAITID writes the siginfo before the completion.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+
+// ---- 1.1 multishot, buffer groups, zero-copy send (issue 14) ----
+inline constexpr Clause multishot_more{
+    .id = "multishot.more",
+    .promise = "MORE means more completions follow; only multi-completion codes carry it.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause multishot_final_once{
+    .id = "multishot.final_once",
+    .promise = "Every op ends with exactly one completion without MORE, after which its id is free.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause multishot_cancel{
+    .id = "multishot.cancel",
+    .promise = "Cancel of a multishot op ends it with exactly one final completion.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause multishot_accept_handles{
+    .id = "multishot.accept_handles",
+    .promise = "Each ACCEPT_MULTI completion >= 0 is a distinct new handle.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause bufgroup_add{
+    .id = "bufgroup.add",
+    .promise = "add_buffer_group checks its arguments and makes every buffer available.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause bufgroup_take{
+    .id = "bufgroup.take",
+    .promise = "An op reading into a group names the buffer it took; none is named twice before its return.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause bufgroup_completion{
+    .id = "bufgroup.completion",
+    .promise = "A completion that took a buffer sets BUFFER and the buffer id; result bytes are in it.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause bufgroup_enobufs{
+    .id = "bufgroup.enobufs",
+    .promise = "An empty (or unknown) group completes with -ENOBUFS and loses no data.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause bufgroup_return{
+    .id = "bufgroup.return",
+    .promise = "return_buffer makes a lent buffer available; -ENOENT / -EINVAL otherwise.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause bufgroup_remove{
+    .id = "bufgroup.remove",
+    .promise = "remove_buffer_group: 0, -ENOENT, or -EBUSY while an op on the group is in flight.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause send_zc_notice{
+    .id = "send_zc.notice",
+    .promise = "SEND_ZC's result with MORE is followed by one NOTIF completion; without MORE none.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+
+// ---- 1.1 links, registered resources (issue 14) ----
+inline constexpr Clause link_order{
+    .id = "link.order",
+    .promise = "An op with LIO_OPF_LINK starts the next one only after it completed.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause link_flush_ends{
+    .id = "link.flush_ends",
+    .promise = "A flush ends a chain still open.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause link_fail_forward{
+    .id = "link.fail_forward",
+    .promise = "After a failed op of a chain, every later op completes with -ECANCELED.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause link_timeout{
+    .id = "link.timeout",
+    .promise = "LINK_TIMEOUT after a linked op is its deadline: -ECANCELED / -ETIME as documented.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause fixed_register{
+    .id = "fixed.register",
+    .promise = "register_files / register_buffers replace the table; -EBUSY while in use.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause fixed_file{
+    .id = "fixed.file",
+    .promise = "With LIO_OPF_FIXED_FILE the handle indexes the registered files; a bad index is -EBADF.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause fixed_buffer{
+    .id = "fixed.buffer",
+    .promise = "READ/WRITE_FIXED act as READ/WRITE within a registered buffer; outside it -EFAULT.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+
+// ---- 1.1 fast path (issue 15) ----
+inline constexpr Clause config_unique_ids{
+    .id = "config.unique_ids",
+    .promise = "Under LIO_CONFIG_UNIQUE_IDS a backend may skip the duplicate check; it still never crashes.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause cancel_unique_ids{
+    .id = "cancel.unique_ids",
+    .promise = "Under LIO_CONFIG_UNIQUE_IDS cancel of an unknown id answers -ENOENT or 0, and nothing follows.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+inline constexpr Clause wait_array_survives_push{
+    .id = "wait.array_survives_push",
+    .promise = "With STABLE_COMPLETIONS the wait array survives push, flush and cancel.",
+    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+
 }  // namespace clauses
 
 inline constexpr std::array kAllClauses = {
@@ -363,6 +489,35 @@ inline constexpr std::array kAllClauses = {
     clauses::handles_created_mode,
     clauses::handles_caller_mode_kept,
     clauses::buffers_untouched_after_completion,
+    clauses::abi_minor_compatible,
+    clauses::register_features,
+    clauses::register_native_ops,
+    clauses::push_undeclared_feature,
+    clauses::result_as_blocking_call,
+    clauses::statx_buffer,
+    clauses::pipe_handles,
+    clauses::waitid_info,
+    clauses::multishot_more,
+    clauses::multishot_final_once,
+    clauses::multishot_cancel,
+    clauses::multishot_accept_handles,
+    clauses::bufgroup_add,
+    clauses::bufgroup_take,
+    clauses::bufgroup_completion,
+    clauses::bufgroup_enobufs,
+    clauses::bufgroup_return,
+    clauses::bufgroup_remove,
+    clauses::send_zc_notice,
+    clauses::link_order,
+    clauses::link_flush_ends,
+    clauses::link_fail_forward,
+    clauses::link_timeout,
+    clauses::fixed_register,
+    clauses::fixed_file,
+    clauses::fixed_buffer,
+    clauses::config_unique_ids,
+    clauses::cancel_unique_ids,
+    clauses::wait_array_survives_push,
 };
 
 // Whether `test_name` begins with `id` spelled as a C++ name ('.' -> '_')

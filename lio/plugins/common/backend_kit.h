@@ -13,6 +13,15 @@
 //     int cancel(uint64_t id) noexcept;
 //     int wake() noexcept;
 //     ~MyBackend();                                           // destroy
+//
+//     // ABI 1.1, each optional (see the concepts below):
+//     uint64_t features() const noexcept;                     // LIO_FEATURE_*
+//     static uint64_t native_ops() noexcept;                  // vtable.native_ops
+//     int register_files(const lio_handle*, uint32_t) noexcept;
+//     int register_buffers(const lio_iovec*, uint32_t) noexcept;
+//     int add_buffer_group(uint32_t group, void* base, uint32_t count, uint32_t size) noexcept;
+//     int return_buffer(uint32_t group, uint32_t buffer_id) noexcept;
+//     int remove_buffer_group(uint32_t group) noexcept;
 //   };
 //
 //   constexpr lio_backend_vtable kVtable =
@@ -58,6 +67,42 @@ concept BackendInstance = requires(B& b, const B& cb, uint64_t id, const lio_op&
   requires std::is_nothrow_destructible_v<B>;
 };
 
+// ABI 1.1's optional members. A backend that has them gets them in its
+// vtable; one that has not leaves the vtable entry NULL (the host then
+// answers -LIO_EOPNOTSUPP).
+template <class B>
+concept HasFeatures = requires(const B& cb) {
+  { cb.features() } noexcept -> std::same_as<uint64_t>;
+};
+template <class B>
+concept HasNativeOps = requires {
+  { B::native_ops() } noexcept -> std::same_as<uint64_t>;
+};
+template <class B>
+concept HasFixedFiles = requires(B& b, const lio_handle* handles, uint32_t count) {
+  { b.register_files(handles, count) } noexcept -> std::same_as<int>;
+};
+template <class B>
+concept HasFixedBuffers = requires(B& b, const lio_iovec* buffers, uint32_t count) {
+  { b.register_buffers(buffers, count) } noexcept -> std::same_as<int>;
+};
+template <class B>
+concept HasBufferGroups = requires(B& b, uint32_t group, void* base, uint32_t n, uint32_t size) {
+  { b.add_buffer_group(group, base, n, size) } noexcept -> std::same_as<int>;
+  { b.return_buffer(group, n) } noexcept -> std::same_as<int>;
+  { b.remove_buffer_group(group) } noexcept -> std::same_as<int>;
+};
+
+// The features an instance declares (0 for a backend without features()).
+template <class B>
+uint64_t features_of(const B& b) noexcept {
+  if constexpr (HasFeatures<B>) {
+    return b.features();
+  } else {
+    return 0;
+  }
+}
+
 // What a backend type provides: an instance, plus probe and create.
 template <class B>
 concept Backend = BackendInstance<B> && requires(char* why, size_t why_size, const lio_backend_config& config,
@@ -78,7 +123,7 @@ struct InstanceThunks {
   static int push(lio_backend* b, uint64_t id, const lio_op* op) noexcept {
     B* self = of(b);
     if (!op_is_whole(op)) [[unlikely]] return push_padded(self, id, op);
-    if (int error = check_op(*op, self->capabilities()); error != 0) return error;
+    if (int error = check_op(*op, self->capabilities(), features_of(*self)); error != 0) return error;
     return self->push(id, *op);
   }
   static int flush(lio_backend* b) noexcept { return of(b)->flush(); }
@@ -89,12 +134,43 @@ struct InstanceThunks {
   static int cancel(lio_backend* b, uint64_t id) noexcept { return of(b)->cancel(id); }
   static int wake(lio_backend* b) noexcept { return of(b)->wake(); }
 
+  // ABI 1.1 ([fixed.register], [bufgroup.*]); only taken into the vtable
+  // when B has them.
+  static int register_files(lio_backend* b, const lio_handle* handles, uint32_t count) noexcept
+    requires HasFixedFiles<B>
+  {
+    if (handles == nullptr && count != 0) return -LIO_EINVAL;
+    return of(b)->register_files(handles, count);
+  }
+  static int register_buffers(lio_backend* b, const lio_iovec* buffers, uint32_t count) noexcept
+    requires HasFixedBuffers<B>
+  {
+    if (buffers == nullptr && count != 0) return -LIO_EINVAL;
+    return of(b)->register_buffers(buffers, count);
+  }
+  static int add_buffer_group(lio_backend* b, uint32_t group, void* base, uint32_t count, uint32_t size) noexcept
+    requires HasBufferGroups<B>
+  {
+    if (!buffer_group_shape_valid(group, base, count, size)) return -LIO_EINVAL;
+    return of(b)->add_buffer_group(group, base, count, size);
+  }
+  static int return_buffer(lio_backend* b, uint32_t group, uint32_t buffer_id) noexcept
+    requires HasBufferGroups<B>
+  {
+    return of(b)->return_buffer(group, buffer_id);
+  }
+  static int remove_buffer_group(lio_backend* b, uint32_t group) noexcept
+    requires HasBufferGroups<B>
+  {
+    return of(b)->remove_buffer_group(group);
+  }
+
  private:
   // An op of an older minor version (shorter) or a malformed one: copied so
   // its missing fields read as zero. Out of line so push needs no copy.
   [[gnu::noinline]] static int push_padded(B* self, uint64_t id, const lio_op* op) noexcept {
     lio_op padded;
-    if (int error = read_op(op, self->capabilities(), &padded); error != 0) return error;
+    if (int error = read_op(op, self->capabilities(), &padded, features_of(*self)); error != 0) return error;
     return self->push(id, padded);
   }
 };
@@ -130,12 +206,29 @@ struct Thunks : InstanceThunks<B> {
   }
 };
 
+// The 1.1 members of B's vtable: what B has, NULL for what it lacks.
+template <BackendInstance B>
+constexpr void fill_extensions(lio_backend_vtable& vtable, uint64_t features) {
+  using T = InstanceThunks<B>;
+  vtable.features = features;
+  if constexpr (HasNativeOps<B>) vtable.native_ops = B::native_ops;
+  if constexpr (HasFixedFiles<B>) vtable.register_files = T::register_files;
+  if constexpr (HasFixedBuffers<B>) vtable.register_buffers = T::register_buffers;
+  if constexpr (HasBufferGroups<B>) {
+    vtable.add_buffer_group = T::add_buffer_group;
+    vtable.return_buffer = T::return_buffer;
+    vtable.remove_buffer_group = T::remove_buffer_group;
+  }
+}
+
 // The vtable of backend class B. `name` must satisfy lio_backend_name_valid.
+// `features` are the LIO_FEATURE_* bits every instance has (an instance's
+// features() may not add to them).
 template <Backend B>
 constexpr lio_backend_vtable make_vtable(const char* name, const char* description, uint64_t capabilities,
-                                         int32_t priority) {
+                                         int32_t priority, uint64_t features = 0) {
   using T = Thunks<B>;
-  return lio_backend_vtable{
+  lio_backend_vtable vtable{
       .struct_size = sizeof(lio_backend_vtable),
       .abi_version = LIO_ABI_VERSION,
       .name = name,
@@ -152,6 +245,8 @@ constexpr lio_backend_vtable make_vtable(const char* name, const char* descripti
       .cancel = T::cancel,
       .wake = T::wake,
   };
+  fill_extensions<B>(vtable, features);
+  return vtable;
 }
 
 // The body of lio_plugin_register: checks the registrar once

@@ -75,31 +75,57 @@ inline int read_config(const lio_backend_config* config, lio_backend_config* out
 
 // ---- lio_op ---------------------------------------------------------------
 
-// The lio_op.flags bits each code defines; any other bit is malformed.
+// The per-op lio_op.flags bits each code defines (below LIO_OPF_GENERIC);
+// any other bit is malformed.
 constexpr uint32_t known_op_flags(uint32_t code) noexcept {
   switch (code) {
     case LIO_OP_FSYNC: return LIO_FSYNC_DATASYNC;
-    case LIO_OP_TIMEOUT: return LIO_TIMEOUT_ABSOLUTE;
+    case LIO_OP_TIMEOUT:
+    case LIO_OP_LINK_TIMEOUT: return LIO_TIMEOUT_ABSOLUTE;
+    case LIO_OP_RECV: return LIO_RECV_BUFFER_SELECT;
+    case LIO_OP_LINKAT: return LIO_LINKAT_FOLLOW;
+    case LIO_OP_RENAMEAT: return LIO_RENAME_NOREPLACE | LIO_RENAME_EXCHANGE;
+    case LIO_OP_UNLINKAT: return LIO_UNLINK_REMOVEDIR;
+    case LIO_OP_STATX: return LIO_STATX_NOFOLLOW | LIO_STATX_EMPTY_PATH;
+    case LIO_OP_FALLOCATE: return LIO_FALLOCATE_KEEP_SIZE | LIO_FALLOCATE_PUNCH_HOLE;
+    case LIO_OP_TEE:
+    case LIO_OP_SPLICE: return LIO_SPLICE_MOVE | LIO_SPLICE_MORE;
     default: return 0;
   }
+}
+
+// The generic flags (LIO_OPF_*) 1.1 defines.
+inline constexpr uint32_t kKnownGenericFlags = LIO_OPF_LINK | LIO_OPF_FIXED_FILE;
+
+// [push.undeclared_feature]: the features the flags of `op` need.
+constexpr uint64_t features_needed(const lio_op& op) noexcept {
+  uint64_t needed = 0;
+  if (op.flags & LIO_OPF_LINK) needed |= LIO_FEATURE_LINK;
+  if (op.flags & LIO_OPF_FIXED_FILE) needed |= LIO_FEATURE_FIXED_FILES;
+  if (op.code == LIO_OP_RECV && (op.flags & LIO_RECV_BUFFER_SELECT)) needed |= LIO_FEATURE_BUFFER_GROUPS;
+  return needed;
 }
 
 inline constexpr uint32_t kKnownOpenFlags = LIO_OPEN_ACCMODE | LIO_OPEN_CREATE | LIO_OPEN_EXCL | LIO_OPEN_TRUNC |
                                             LIO_OPEN_APPEND | LIO_OPEN_DIRECT | LIO_OPEN_DIRECTORY;
 
-// [push.malformed], [push.undeclared], [push.undefined_flags]: 0 when push
-// may accept `op`, read whole (struct_size >= sizeof(lio_op), or padded by
-// read_op). In this order:
+// [push.malformed], [push.undeclared], [push.undeclared_feature],
+// [push.undefined_flags]: 0 when push may accept `op`, read whole
+// (struct_size >= sizeof(lio_op), or padded by read_op). In this order:
 //   -LIO_EINVAL      another ABI major, or a code >= LIO_OP_COUNT;
 //   -LIO_EOPNOTSUPP  a real code `capabilities` does not declare;
+//   -LIO_EOPNOTSUPP  a flag of a feature `features` does not declare;
 //   -LIO_EINVAL      flag bits the code does not define (lio_op.flags, or
 //                    openat's LIO_OPEN_* flags).
 // Inline: it runs on every push.
-inline int check_op(const lio_op& op, uint64_t capabilities) noexcept {
+inline int check_op(const lio_op& op, uint64_t capabilities, uint64_t features = 0) noexcept {
   if (LIO_ABI_MAJOR(op.abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
   if (op.code >= LIO_OP_COUNT) return -LIO_EINVAL;
   if ((capabilities & LIO_CAP(op.code)) == 0) return -LIO_EOPNOTSUPP;
-  if (op.flags & ~known_op_flags(op.code)) return -LIO_EINVAL;
+  if (op.flags != 0) [[unlikely]] {
+    if (features_needed(op) & ~features) return -LIO_EOPNOTSUPP;
+    if (op.flags & ~(known_op_flags(op.code) | kKnownGenericFlags)) return -LIO_EINVAL;
+  }
   if (op.code == LIO_OP_OPENAT && (op.u.open.flags & ~kKnownOpenFlags)) return -LIO_EINVAL;
   return 0;
 }
@@ -107,12 +133,23 @@ inline int check_op(const lio_op& op, uint64_t capabilities) noexcept {
 // [push.minor_versions]: an op of any size, copied into `*out` with every
 // field past its struct_size zero and struct_size = sizeof(lio_op), then
 // checked as check_op does. -LIO_EINVAL when NULL or too short to reach `u`.
-inline int read_op(const lio_op* op, uint64_t capabilities, lio_op* out) noexcept {
+inline int read_op(const lio_op* op, uint64_t capabilities, lio_op* out, uint64_t features = 0) noexcept {
   if (op == nullptr || op->struct_size < offsetof(lio_op, u)) return -LIO_EINVAL;
   *out = lio_op{};
   std::memcpy(out, op, std::min<size_t>(op->struct_size, sizeof(lio_op)));
   out->struct_size = sizeof(lio_op);
-  return check_op(*out, capabilities);
+  return check_op(*out, capabilities, features);
+}
+
+// [bufgroup.add]: the arguments add_buffer_group accepts (a group below
+// 65,536, a power-of-two count up to 32,768, a size from 1 to 2^31 - 1,
+// memory that does not wrap the address space).
+inline bool buffer_group_shape_valid(uint32_t group, const void* base, uint32_t count, uint32_t size) noexcept {
+  if (group >= 65536 || base == nullptr) return false;
+  if (count == 0 || count > 32768 || (count & (count - 1)) != 0) return false;
+  if (size == 0 || size > 0x7fffffffu) return false;
+  const uint64_t bytes = static_cast<uint64_t>(count) * size;
+  return reinterpret_cast<uintptr_t>(base) <= UINTPTR_MAX - bytes;
 }
 
 // True when `op` can be read where it is (this minor version or newer).

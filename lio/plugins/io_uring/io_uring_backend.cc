@@ -156,7 +156,7 @@ class IoUringBackend {
   int cancel(uint64_t id) noexcept;
   int wake() noexcept;
 
-  static constexpr uint64_t kCapabilities = LIO_CAP_ALL_OPS;
+  static constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0;
 
  private:
   int init(uint32_t capacity, const Options& options);

@@ -103,7 +103,7 @@ namespace {
 constexpr uint32_t kDefaultWorkers = 2;
 constexpr uint32_t kMaxWorkers = 64;
 
-constexpr uint64_t kCapabilities = LIO_CAP_ALL_OPS;
+constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0;
 
 // A wait of `ns` in GetQueuedCompletionStatusEx's milliseconds, rounded up
 // so the wait never ends before `ns`.

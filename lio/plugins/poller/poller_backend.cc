@@ -129,7 +129,7 @@ constexpr uint32_t kNone = UINT32_MAX;
 constexpr uint32_t kDefaultWorkers = 4;
 constexpr uint32_t kMaxWorkers = 256;
 constexpr uint32_t kMaxCapacity = 1u << 24;
-constexpr uint64_t kCapabilities = LIO_CAP_ALL_OPS;
+constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0;
 constexpr uint32_t kMaxReadyPerWait = 1024;
 // How long ops may wait on an unconfirmed registration (see HandleWaiters)
 // before it is checked with a system call. Waits shorter than this — a

@@ -204,7 +204,7 @@ std::vector<Hostile> MakeRuntimeCorpus(const fs::path& dir) {
 // Plugins Bazel built, each refused at registration.
 std::vector<Hostile> BuiltCorpus() {
   return {
-      {"another ABI major version", BuiltPlugin("hostile_abi_major"), {"built for lio ABI 2.0", "this lio speaks ABI 1.0"}},
+      {"another ABI major version", BuiltPlugin("hostile_abi_major"), {"built for lio ABI 2.0", "this lio speaks ABI 1.1"}},
       {"NULL function pointers", BuiltPlugin("hostile_null_functions"), {"missing function in its vtable"}},
       {"NULL vtable", BuiltPlugin("hostile_null_vtable"), {"registered a null backend vtable"}},
       {"invalid backend name", BuiltPlugin("hostile_bad_name"), {"invalid name 'Bad Name!'"}},
