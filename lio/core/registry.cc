@@ -77,8 +77,8 @@ uint64_t CapabilitiesOfMinor(uint32_t abi_version) {
 }
 
 // The vtable's 1.1 members, NULL / 0 where its struct_size does not reach
-// them ([abi.struct_size]), and a feature whose calls are missing is not
-// declared ([register.features]).
+// them ([abi.struct_size]). Feature bits this host does not know (a later
+// minor's) are dropped.
 BackendExtensions ReadExtensions(const lio_backend_vtable* vt) {
   BackendExtensions ext;
   auto reaches = [vt](size_t end) { return vt->struct_size >= end; };
@@ -93,12 +93,21 @@ BackendExtensions ReadExtensions(const lio_backend_vtable* vt) {
   LIO_READ_MEMBER(remove_buffer_group);
 #undef LIO_READ_MEMBER
   ext.features &= LIO_FEATURE_ALL;
-  if (ext.register_files == nullptr) ext.features &= ~uint64_t{LIO_FEATURE_FIXED_FILES};
-  if (ext.register_buffers == nullptr) ext.features &= ~uint64_t{LIO_FEATURE_FIXED_BUFFERS};
-  if (!ext.add_buffer_group || !ext.return_buffer || !ext.remove_buffer_group) {
-    ext.features &= ~uint64_t{LIO_FEATURE_BUFFER_GROUPS};
-  }
   return ext;
+}
+
+// [register.features]: the first declared feature whose calls are missing,
+// or nullptr.
+const char* FeatureWithoutItsCalls(const BackendExtensions& ext) {
+  if ((ext.features & LIO_FEATURE_FIXED_FILES) && ext.register_files == nullptr) return "fixed files (register_files)";
+  if ((ext.features & LIO_FEATURE_FIXED_BUFFERS) && ext.register_buffers == nullptr) {
+    return "fixed buffers (register_buffers)";
+  }
+  if ((ext.features & LIO_FEATURE_BUFFER_GROUPS) &&
+      (!ext.add_buffer_group || !ext.return_buffer || !ext.remove_buffer_group)) {
+    return "buffer groups (add_buffer_group, return_buffer, remove_buffer_group)";
+  }
+  return nullptr;
 }
 
 // What one lio_plugin_register call registers, committed only if it all works.
@@ -144,6 +153,12 @@ struct Registration {
                                       "' with a missing function in its vtable: every call is required."));
       return -LIO_EINVAL;
     }
+    BackendExtensions ext = ReadExtensions(vt);
+    if (const char* feature = FeatureWithoutItsCalls(ext)) {
+      Fail(MakeError(-LIO_EINVAL, where + " registered backend '" + name + "' declaring the feature " + feature +
+                                      " without its calls in the vtable: the plugin is broken."));
+      return -LIO_EINVAL;
+    }
     for (const auto& info : *existing) {
       if (info->name == name) {
         Fail(MakeError(-LIO_EEXIST, "backend '" + name + "' in " + where + " is already registered by '" +
@@ -163,7 +178,7 @@ struct Registration {
     info.plugin_path = path.string();
     info.abi_version = vt->abi_version;
     info.capabilities = vt->capabilities & CapabilitiesOfMinor(vt->abi_version);
-    info.ext = ReadExtensions(vt);
+    info.ext = ext;
     info.priority = vt->priority;
     info.vtable = vt;
     pending.push_back(std::move(info));

@@ -119,6 +119,33 @@ TEST(Registry, OtherAbiMajorIsRefusedNamingBothVersions) {
   EXPECT_TRUE(registry.backends().empty()) << "nothing of a refused plugin stays registered";
 }
 
+// [abi.minor_compatible]: a 1.0 plugin loads; the host reads nothing past its
+// vtable's end and keeps only the codes 1.0 defines.
+TEST(Registry, AbiOneZeroVtableLoadsAndIsReadOnlyToItsEnd) {
+  Registry registry({EmptyDir()});
+  auto loaded = registry.LoadPlugin(Fake("fake_abi10"));
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  auto found = registry.Find("fake_abi10");
+  ASSERT_TRUE(found);
+  EXPECT_EQ((*found)->capabilities, LIO_CAP(LIO_OP_NOP)) << "bit 18+ of a 1.0 vtable is not a code it knows";
+  EXPECT_EQ((*found)->ext.features, 0u) << "features lie past a 1.0 vtable's end";
+  EXPECT_FALSE((*found)->native_ops());
+  auto backend = Backend::Create(**found);
+  ASSERT_TRUE(backend) << backend.error().message;
+  lio_handle none = LIO_INVALID_HANDLE;
+  EXPECT_EQ(backend->register_files({&none, 1}), make_error(-LIO_EOPNOTSUPP));
+}
+
+// [register.features]: a declared feature without its calls is refused.
+TEST(Registry, FeatureWithoutItsCallsIsRefused) {
+  Registry registry({EmptyDir()});
+  auto loaded = registry.LoadPlugin(Fake("fake_feature_nocalls"));
+  ASSERT_FALSE(loaded);
+  EXPECT_THAT(loaded.error().message, HasSubstr("fixed files (register_files)"));
+  EXPECT_THAT(loaded.error().message, HasSubstr("without its calls"));
+  EXPECT_TRUE(registry.backends().empty());
+}
+
 TEST(Registry, RegistrationErrorIsReported) {
   Registry registry({EmptyDir()});
   auto loaded = registry.LoadPlugin(Fake("fake_regfail"));

@@ -2,6 +2,7 @@
 // with FAKE_* defines, each variant exercising one loader outcome. The good
 // variant is a tiny working backend (nop only) so lio::Backend can be tested
 // without a kernel mechanism.
+#include <cstddef>
 #include <cstring>
 #include <vector>
 
@@ -67,9 +68,22 @@ int Wait(lio_backend* b, int64_t, const lio_completion** out) {
 int Cancel(lio_backend*, uint64_t) { return -LIO_ENOENT; }
 int Wake(lio_backend*) { return 0; }
 
+// FAKE_VTABLE_SIZE, FAKE_CAPABILITIES and FAKE_FEATURES shape the vtable as
+// a 1.0 plugin built it (shorter, with whatever lies past its end) or as a
+// 1.1 plugin that declares a feature without its calls.
+#ifndef FAKE_VTABLE_SIZE
+#define FAKE_VTABLE_SIZE sizeof(lio_backend_vtable)
+#endif
+#ifndef FAKE_CAPABILITIES
+#define FAKE_CAPABILITIES LIO_CAP(LIO_OP_NOP)
+#endif
+#ifndef FAKE_FEATURES
+#define FAKE_FEATURES 0
+#endif
+
 const lio_backend_vtable kVtable = {
-    sizeof(lio_backend_vtable), FAKE_ABI_VERSION, FAKE_NAME, "test-only fake backend", LIO_CAP(LIO_OP_NOP),
-    FAKE_PRIORITY, 0, Probe, Create, Destroy, Push, Flush, Wait, Cancel, Wake,
+    FAKE_VTABLE_SIZE, FAKE_ABI_VERSION, FAKE_NAME, "test-only fake backend", FAKE_CAPABILITIES,
+    FAKE_PRIORITY, 0, Probe, Create, Destroy, Push, Flush, Wait, Cancel, Wake, FAKE_FEATURES,
 };
 
 }  // namespace

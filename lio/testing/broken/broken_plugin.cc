@@ -105,6 +105,12 @@ enum class Kind {
   kTwoLineDescription,    // the description has two lines
   kCapabilityBeyondCount, // a capability bit past LIO_OP_COUNT is set
   kRegistrarUnchecked,    // lio_plugin_register reads the registrar unchecked
+  // ABI 1.1 declarations
+  kFeatureBitUndefined,        // the vtable declares a feature bit 1.1 does not define
+  kNativeOpsUndeclared,        // native_ops names a code the backend does not declare
+  kUndeclaredFeatureAccepted,  // push drops the flag of an undeclared feature and runs the op
+  // Not broken: the vtable shaped as a 1.0 plugin built it (short, minor 0)
+  kAbi10Shape,
 };
 
 constexpr Kind kKind = Kind::BROKEN_KIND;
@@ -454,7 +460,18 @@ int push(lio_backend* b, uint64_t id, const lio_op* op) noexcept {
   if (Is(Kind::kUndeclaredAccepted) && whole && op->code == LIO_OP_POLL) {
     return Thunks::of(b)->push(id, *op);  // past the capability check
   }
+  if (Is(Kind::kUndeclaredFeatureAccepted) && whole) {
+    lio_op stripped = *op;  // as if the flag had never been set
+    stripped.flags &= ~(LIO_OPF_LINK | LIO_OPF_FIXED_FILE);
+    if (op->code == LIO_OP_RECV) stripped.flags &= ~LIO_RECV_BUFFER_SELECT;
+    return Thunks::push(b, id, &stripped);
+  }
   return Thunks::push(b, id, op);
+}
+
+// kNativeOpsUndeclared: claims a code nobody declared here runs natively.
+uint64_t native_ops_with_undeclared() noexcept {
+  return LIO_CAP(LIO_OP_NOP) | LIO_CAP(LIO_OP_WRITE_FIXED);
 }
 
 uint64_t declared_capabilities(const lio_backend_vtable* inner) {
@@ -499,5 +516,13 @@ extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* regist
       .cancel = Thunks::cancel,
       .wake = Thunks::wake,
   };
+  if (Is(Kind::kFeatureBitUndefined)) w.vtable.features = uint64_t{1} << 40;
+  if (Is(Kind::kNativeOpsUndeclared)) w.vtable.native_ops = native_ops_with_undeclared;
+  if (Is(Kind::kAbi10Shape)) {
+    // What a plugin compiled against ABI 1.0's header registers: its vtable
+    // ends at `wake` and says minor 0. The host must read nothing past it.
+    w.vtable.struct_size = offsetof(lio_backend_vtable, features);
+    w.vtable.abi_version = (LIO_ABI_VERSION_MAJOR << 16) | 0;
+  }
   return registrar->register_backend(registrar->context, &w.vtable);
 }
