@@ -118,6 +118,31 @@ LIO_API int lio_cancel(lio_instance* io, uint64_t id);
 /* The one thread-safe call: make a blocked (or the next) lio_wait return. */
 LIO_API int lio_wake(lio_instance* io);
 
+/* ---- ABI 1.1 (plugin_abi.h says each call's rules) ---- */
+
+/* The backend's LIO_FEATURE_* bits (0 for a 1.0 plugin). */
+LIO_API uint64_t lio_features(const lio_instance* io);
+
+/* The declared op codes (LIO_CAP bits) the OS mechanism performs itself
+ * here; the other declared codes are emulated. 0 when the backend does not
+ * say (a 1.0 plugin): then lio_supports is all that is known. */
+LIO_API uint64_t lio_native_ops(const lio_instance* io);
+
+/* Registered files and buffers (LIO_FEATURE_FIXED_FILES / _BUFFERS): each
+ * call replaces the table; count 0 drops it. -LIO_EOPNOTSUPP without the
+ * feature. */
+LIO_API int lio_register_files(lio_instance* io, const lio_handle* handles, uint32_t count);
+LIO_API int lio_register_buffers(lio_instance* io, const lio_iovec* buffers, uint32_t count);
+
+/* Buffer groups (LIO_FEATURE_BUFFER_GROUPS): `count` buffers (a power of
+ * two) of `size` bytes from `base`, which stays the caller's and valid until
+ * lio_remove_buffer_group returned 0 or lio_close. A completion names the
+ * buffer it took (LIO_COMPLETION_BUFFER_ID); give it back with
+ * lio_return_buffer. -LIO_EOPNOTSUPP without the feature. */
+LIO_API int lio_add_buffer_group(lio_instance* io, uint32_t group, void* base, uint32_t count, uint32_t size);
+LIO_API int lio_return_buffer(lio_instance* io, uint32_t group, uint32_t buffer_id);
+LIO_API int lio_remove_buffer_group(lio_instance* io, uint32_t group);
+
 /* "EBADF" for -LIO_EBADF or LIO_EBADF; "E?" for other numbers. A static
  * string owned by lio. */
 LIO_API const char* lio_error_name(int code);

@@ -48,6 +48,11 @@ int Open(const char* name, uint32_t capacity, const char* options, lio_instance*
 
 }  // namespace
 
+namespace {
+// The C boundary's answer for a core error: 0 or a negative LIO_E* code.
+int ErrorCode(std::error_code ec) { return ec ? -ec.value() : 0; }
+}  // namespace
+
 extern "C" {
 
 int lio_open(const char* name, uint32_t capacity, const char* options, lio_instance** out, char* error,
@@ -108,6 +113,38 @@ int lio_wake(lio_instance* io) {
   if (io == nullptr) return -LIO_EINVAL;
   std::error_code ec = io->backend.wake();
   return ec ? -ec.value() : 0;
+}
+
+uint64_t lio_features(const lio_instance* io) { return io != nullptr ? io->backend.info().ext.features : 0; }
+
+uint64_t lio_native_ops(const lio_instance* io) {
+  if (io == nullptr) return 0;
+  return io->backend.info().native_ops().value_or(0);
+}
+
+int lio_register_files(lio_instance* io, const lio_handle* handles, uint32_t count) {
+  if (io == nullptr || (handles == nullptr && count != 0)) return -LIO_EINVAL;
+  return ErrorCode(io->backend.register_files({handles, count}));
+}
+
+int lio_register_buffers(lio_instance* io, const lio_iovec* buffers, uint32_t count) {
+  if (io == nullptr || (buffers == nullptr && count != 0)) return -LIO_EINVAL;
+  return ErrorCode(io->backend.register_buffers({buffers, count}));
+}
+
+int lio_add_buffer_group(lio_instance* io, uint32_t group, void* base, uint32_t count, uint32_t size) {
+  if (io == nullptr) return -LIO_EINVAL;
+  return ErrorCode(io->backend.add_buffer_group(group, base, count, size));
+}
+
+int lio_return_buffer(lio_instance* io, uint32_t group, uint32_t buffer_id) {
+  if (io == nullptr) return -LIO_EINVAL;
+  return ErrorCode(io->backend.return_buffer(group, buffer_id));
+}
+
+int lio_remove_buffer_group(lio_instance* io, uint32_t group) {
+  if (io == nullptr) return -LIO_EINVAL;
+  return ErrorCode(io->backend.remove_buffer_group(group));
 }
 
 const char* lio_error_name(int code) { return lio::error_name(code); }

@@ -106,8 +106,30 @@ static void exercise(const char* name) {
   rc = lio_push(io, 3, &bad);
   CHECK(rc == -LIO_EINVAL, "%s: push(bad code) = %d (%s)", name, rc, lio_error_name(rc));
 
+  /* ABI 1.1: each call of a feature answers as the feature says. */
+  uint64_t features = lio_features(io);
+  CHECK((features & ~(uint64_t)LIO_FEATURE_ALL) == 0, "%s: features 0x%llx", name, (unsigned long long)features);
+  uint64_t native = lio_native_ops(io);
+  for (uint32_t code = 0; code < 64; ++code) {
+    if (native & LIO_CAP(code)) CHECK(lio_supports(io, code), "%s: native op %u is not declared", name, code);
+  }
+  rc = lio_register_files(io, NULL, 0);
+  CHECK(rc == ((features & LIO_FEATURE_FIXED_FILES) ? 0 : -LIO_EOPNOTSUPP), "%s: register_files(none) = %d (%s)",
+        name, rc, lio_error_name(rc));
+  rc = lio_register_buffers(io, NULL, 0);
+  CHECK(rc == ((features & LIO_FEATURE_FIXED_BUFFERS) ? 0 : -LIO_EOPNOTSUPP),
+        "%s: register_buffers(none) = %d (%s)", name, rc, lio_error_name(rc));
+  static char group_memory[4 * 64];
+  rc = lio_add_buffer_group(io, 7, group_memory, 4, 64);
+  CHECK(rc == ((features & LIO_FEATURE_BUFFER_GROUPS) ? 0 : -LIO_EOPNOTSUPP), "%s: add_buffer_group = %d (%s)",
+        name, rc, lio_error_name(rc));
+  rc = lio_remove_buffer_group(io, 7);
+  CHECK(rc == ((features & LIO_FEATURE_BUFFER_GROUPS) ? 0 : -LIO_EOPNOTSUPP), "%s: remove_buffer_group = %d (%s)",
+        name, rc, lio_error_name(rc));
+  CHECK(lio_register_files(NULL, NULL, 0) == -LIO_EINVAL, "%s: register_files(NULL instance)", name);
+
   lio_close(io);
-  printf("%s: nop, file read, cancel, wake: ok\n", name);
+  printf("%s: nop, file read, cancel, wake, 1.1 feature calls: ok\n", name);
 }
 
 static void open_errors(void) {
