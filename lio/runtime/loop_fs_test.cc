@@ -66,16 +66,23 @@ TEST_P(LoopFsTest, CallbacksActAsTheBlockingCalls) {
   EXPECT_TRUE(fs::exists(dir / "sub" / "g"));
 }
 
-Task<void> TidyUp(fs::path dir, std::string& log) {
+// `ranges`: fallocate and fadvise too (iocp has no honest form of them).
+Task<void> TidyUp(fs::path dir, bool ranges, std::string& log) {
   auto note = [&log](const char* what, std::error_code ec) { log += std::string(what) + "=" + std::to_string(ec.value()) + " "; };
-  Expected<File> file = co_await open((dir / "data").string(), LIO_OPEN_RDWR | LIO_OPEN_CREATE, 0644);
-  if (!file) {
-    log += "open failed";
-    co_return;
+  {
+    // Closed before its names are unlinked: Windows without POSIX delete
+    // semantics (Wine) keeps an open file's name until it closes.
+    Expected<File> file = co_await open((dir / "data").string(), LIO_OPEN_RDWR | LIO_OPEN_CREATE, 0644);
+    if (!file) {
+      log += "open failed";
+      co_return;
+    }
+    note("ftruncate", co_await ftruncate(*file, ranges ? 4096 : 8192));
+    if (ranges) {
+      note("fallocate", co_await fallocate(*file, 0, 8192));
+      note("fadvise", co_await fadvise(*file, 0, 0, LIO_FADV_SEQUENTIAL));
+    }
   }
-  note("ftruncate", co_await ftruncate(*file, 4096));
-  note("fallocate", co_await fallocate(*file, 0, 8192));
-  note("fadvise", co_await fadvise(*file, 0, 0, LIO_FADV_SEQUENTIAL));
   lio_statx st{};
   note("stat", co_await stat((dir / "data").string(), st));
   log += "size=" + std::to_string(st.size) + " ";
@@ -91,16 +98,17 @@ Task<void> TidyUp(fs::path dir, std::string& log) {
 TEST_P(LoopFsTest, CoroutinesAwaitEachOp) {
   auto loop = MakeLoop();
   ASSERT_TRUE(loop);
-  for (uint32_t code : {LIO_OP_FTRUNCATE, LIO_OP_FALLOCATE, LIO_OP_FADVISE, LIO_OP_STATX, LIO_OP_SYMLINKAT,
-                        LIO_OP_LINKAT, LIO_OP_MKDIRAT, LIO_OP_RENAMEAT, LIO_OP_UNLINKAT}) {
+  for (uint32_t code : {LIO_OP_FTRUNCATE, LIO_OP_STATX, LIO_OP_SYMLINKAT, LIO_OP_LINKAT, LIO_OP_MKDIRAT,
+                        LIO_OP_RENAMEAT, LIO_OP_UNLINKAT}) {
     if (!Declares(*loop, code)) GTEST_SKIP() << "backend does not declare " << op_name(code);
   }
+  const bool ranges = Declares(*loop, LIO_OP_FALLOCATE) && Declares(*loop, LIO_OP_FADVISE);
   std::string log;
-  loop->spawn(TidyUp(TempDir(), log));
+  loop->spawn(TidyUp(TempDir(), ranges, log));
   ASSERT_TRUE(testing::Drain(*loop));
-  EXPECT_EQ(log,
-            "ftruncate=0 fallocate=0 fadvise=0 stat=0 size=8192 symlink=0 link=0 mkdir=0 rename=0 unlink=0 rmdir=0 "
-            "unlink=" + std::to_string(LIO_ENOENT) + " ");
+  EXPECT_EQ(log, std::string("ftruncate=0 ") + (ranges ? "fallocate=0 fadvise=0 " : "") +
+                     "stat=0 size=8192 symlink=0 link=0 mkdir=0 rename=0 unlink=0 rmdir=0 unlink=" +
+                     std::to_string(LIO_ENOENT) + " ");
 }
 
 }  // namespace

@@ -87,18 +87,44 @@ int64_t Rename(const wchar_t* from, const wchar_t* to, uint32_t flags) {
   return PathError(to);
 }
 
+// unlink(2) and rmdir(2) take the name away at once, even while the file is
+// open. Windows does so with POSIX semantics (Windows 10 1709+); without
+// them the name stays until the last handle closes, so that is the fallback.
+// (Declared here: MinGW's headers show them only for newer _WIN32_WINNT.)
+struct DispositionEx {
+  DWORD flags;
+};
+constexpr DWORD kDispositionDelete = 0x1;
+constexpr DWORD kDispositionPosix = 0x2;
+constexpr DWORD kDispositionIgnoreReadOnly = 0x10;
+constexpr auto kFileDispositionInfoEx = static_cast<FILE_INFO_BY_HANDLE_CLASS>(21);  // after FileIdExtdDirectoryRestartInfo
+
+int64_t DeleteName(const wchar_t* path) {
+  HANDLE h = CreateFileW(path, DELETE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                         FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return PathError(path);
+  DispositionEx posix{kDispositionDelete | kDispositionPosix | kDispositionIgnoreReadOnly};
+  BOOL ok = SetFileInformationByHandle(h, kFileDispositionInfoEx, &posix, sizeof posix);
+  if (!ok && GetLastError() != ERROR_DIR_NOT_EMPTY) {
+    FILE_DISPOSITION_INFO on_close{TRUE};
+    ok = SetFileInformationByHandle(h, FileDispositionInfo, &on_close, sizeof on_close);
+  }
+  const DWORD error = ok ? 0 : GetLastError();
+  CloseHandle(h);
+  return ok ? 0 : ErrorResult(error);
+}
+
 int64_t Unlink(const wchar_t* path, uint32_t flags) {
   const DWORD attributes = GetFileAttributesW(path);
   if (!Exists(attributes)) return MissingError(path);
   if (flags & LIO_UNLINK_REMOVEDIR) {
     if (!IsDir(attributes)) return -LIO_ENOTDIR;
-    return RemoveDirectoryW(path) ? 0 : LastError();
+    return DeleteName(path);
   }
   if (IsDir(attributes) && !IsLink(attributes)) return -LIO_EISDIR;
-  if (IsDir(attributes)) return RemoveDirectoryW(path) ? 0 : LastError();  // a directory symlink
   // unlink(2) needs write access to the directory, not to the file.
   if (attributes & FILE_ATTRIBUTE_READONLY) SetFileAttributesW(path, attributes & ~FILE_ATTRIBUTE_READONLY);
-  return DeleteFileW(path) ? 0 : PathError(path);
+  return DeleteName(path);
 }
 
 int64_t Mkdir(const wchar_t* path) { return CreateDirectoryW(path, nullptr) ? 0 : PathError(path); }
