@@ -108,11 +108,74 @@ struct Op : lio_op {
     return op;
   }
 
+  // ---- 1.1 file-system ops: each acts as the blocking call it is named for
+  // ([result.as_blocking_call]). Paths (and a statx buffer) stay the
+  // caller's until the completion; directories may be LIO_AT_FDCWD.
+  static Op Ftruncate(lio_handle h, int64_t length) noexcept {
+    Op op = Make(LIO_OP_FTRUNCATE, h);
+    op.u.truncate.length = length;
+    return op;
+  }
+  // flags: LIO_LINKAT_FOLLOW.
+  static Op Linkat(lio_handle old_dir, const char* old_path, lio_handle new_dir, const char* new_path,
+                   uint32_t flags = 0) noexcept {
+    return Link(LIO_OP_LINKAT, old_dir, old_path, new_dir, new_path, flags);
+  }
+  // A symbolic link at (new_dir, link_path) whose text is `target`.
+  static Op Symlinkat(const char* target, lio_handle new_dir, const char* link_path) noexcept {
+    return Link(LIO_OP_SYMLINKAT, LIO_INVALID_HANDLE, target, new_dir, link_path, 0);
+  }
+  // flags: LIO_RENAME_NOREPLACE or LIO_RENAME_EXCHANGE (renameat2).
+  static Op Renameat(lio_handle old_dir, const char* old_path, lio_handle new_dir, const char* new_path,
+                     uint32_t flags = 0) noexcept {
+    return Link(LIO_OP_RENAMEAT, old_dir, old_path, new_dir, new_path, flags);
+  }
+  // flags: LIO_UNLINK_REMOVEDIR (rmdir).
+  static Op Unlinkat(lio_handle dir, const char* path, uint32_t flags = 0) noexcept {
+    Op op = Make(LIO_OP_UNLINKAT, dir);
+    op.flags = flags;
+    op.u.path.path = path;
+    return op;
+  }
+  static Op Mkdirat(lio_handle dir, const char* path, uint32_t mode = 0755) noexcept {
+    Op op = Make(LIO_OP_MKDIRAT, dir);
+    op.u.path = {path, mode};
+    return op;
+  }
+  // flags: LIO_STATX_NOFOLLOW, LIO_STATX_EMPTY_PATH; mask: LIO_STATX_*.
+  static Op Statx(lio_handle dir, const char* path, lio_statx* buf, uint32_t mask = LIO_STATX_BASIC_STATS,
+                  uint32_t flags = 0) noexcept {
+    Op op = Make(LIO_OP_STATX, dir);
+    op.flags = flags;
+    op.u.statx = {path, buf, mask};
+    return op;
+  }
+  // flags: LIO_FALLOCATE_KEEP_SIZE, LIO_FALLOCATE_PUNCH_HOLE.
+  static Op Fallocate(lio_handle h, int64_t offset, int64_t len, uint32_t flags = 0) noexcept {
+    Op op = Make(LIO_OP_FALLOCATE, h);
+    op.flags = flags;
+    op.u.range = {offset, len, 0};
+    return op;
+  }
+  // advice: LIO_FADV_*.
+  static Op Fadvise(lio_handle h, int64_t offset, int64_t len, int32_t advice) noexcept {
+    Op op = Make(LIO_OP_FADVISE, h);
+    op.u.range = {offset, len, advice};
+    return op;
+  }
+
  private:
   static Op Make(lio_op_code code, lio_handle h) noexcept {
     Op op;
     op.code = code;
     op.handle = h;
+    return op;
+  }
+  static Op Link(lio_op_code code, lio_handle old_dir, const char* old_path, lio_handle new_dir,
+                 const char* new_path, uint32_t flags) noexcept {
+    Op op = Make(code, old_dir);
+    op.flags = flags;
+    op.u.link = {old_path, new_path, new_dir};
     return op;
   }
 };

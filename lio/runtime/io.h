@@ -193,6 +193,55 @@ inline OpAwaitable<detail::OpenatSpec> openat(Target dir, std::string path, uint
 inline OpAwaitable<detail::OpenatSpec> open(std::string path, uint32_t flags, uint32_t mode = 0644) {
   return openat(LIO_AT_FDCWD, std::move(path), flags, mode);
 }
+// ---- file system (ABI 1.1): each gives std::error_code (Loop's methods of
+// the same names say more).
+inline OpAwaitable<detail::FtruncateSpec> ftruncate(Target t, int64_t length) {
+  return OpAwaitable(detail::FtruncateSpec{{std::move(t)}, length});
+}
+inline OpAwaitable<detail::TwoPathSpec> linkat(Target old_dir, std::string old_path, Target new_dir,
+                                               std::string new_path, uint32_t flags = 0) {
+  return OpAwaitable(detail::TwoPathSpec{{std::move(old_dir)}, LIO_OP_LINKAT, std::move(old_path), std::move(new_dir),
+                                         std::move(new_path), flags});
+}
+inline OpAwaitable<detail::TwoPathSpec> symlinkat(std::string target, Target new_dir, std::string link_path) {
+  return OpAwaitable(detail::TwoPathSpec{{LIO_INVALID_HANDLE}, LIO_OP_SYMLINKAT, std::move(target), std::move(new_dir),
+                                         std::move(link_path), 0});
+}
+inline OpAwaitable<detail::TwoPathSpec> renameat(Target old_dir, std::string old_path, Target new_dir,
+                                                 std::string new_path, uint32_t flags = 0) {
+  return OpAwaitable(detail::TwoPathSpec{{std::move(old_dir)}, LIO_OP_RENAMEAT, std::move(old_path),
+                                         std::move(new_dir), std::move(new_path), flags});
+}
+inline OpAwaitable<detail::TwoPathSpec> rename(std::string old_path, std::string new_path) {
+  return renameat(LIO_AT_FDCWD, std::move(old_path), LIO_AT_FDCWD, std::move(new_path));
+}
+inline OpAwaitable<detail::PathSpec> unlinkat(Target dir, std::string path, uint32_t flags = 0) {
+  return OpAwaitable(detail::PathSpec{{std::move(dir)}, LIO_OP_UNLINKAT, std::move(path), flags});
+}
+inline OpAwaitable<detail::PathSpec> unlink(std::string path) { return unlinkat(LIO_AT_FDCWD, std::move(path)); }
+inline OpAwaitable<detail::PathSpec> rmdir(std::string path) {
+  return unlinkat(LIO_AT_FDCWD, std::move(path), LIO_UNLINK_REMOVEDIR);
+}
+inline OpAwaitable<detail::PathSpec> mkdirat(Target dir, std::string path, uint32_t mode = 0755) {
+  return OpAwaitable(detail::PathSpec{{std::move(dir)}, LIO_OP_MKDIRAT, std::move(path), mode});
+}
+inline OpAwaitable<detail::PathSpec> mkdir(std::string path, uint32_t mode = 0755) {
+  return mkdirat(LIO_AT_FDCWD, std::move(path), mode);
+}
+// `out` (in the awaiting frame, say) is written before the co_await resumes.
+inline OpAwaitable<detail::StatxSpec> statx(Target dir, std::string path, lio_statx& out,
+                                            uint32_t mask = LIO_STATX_BASIC_STATS, uint32_t flags = 0) {
+  return OpAwaitable(detail::StatxSpec{{std::move(dir)}, std::move(path), &out, mask, flags});
+}
+inline OpAwaitable<detail::StatxSpec> stat(std::string path, lio_statx& out) {
+  return statx(LIO_AT_FDCWD, std::move(path), out);
+}
+inline OpAwaitable<detail::RangeSpec> fallocate(Target t, int64_t offset, int64_t len, uint32_t flags = 0) {
+  return OpAwaitable(detail::RangeSpec{{std::move(t)}, LIO_OP_FALLOCATE, offset, len, flags});
+}
+inline OpAwaitable<detail::RangeSpec> fadvise(Target t, int64_t offset, int64_t len, int32_t advice) {
+  return OpAwaitable(detail::RangeSpec{{std::move(t)}, LIO_OP_FADVISE, offset, len, static_cast<uint32_t>(advice)});
+}
 // A raw handle; resources close themselves when their last owner lets go.
 inline OpAwaitable<detail::CloseSpec> close(lio_handle h) { return OpAwaitable(detail::CloseSpec{{}, h}); }
 // Gives Expected<Handle>.

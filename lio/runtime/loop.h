@@ -292,6 +292,62 @@ class Loop {
   OpId open(std::string path, uint32_t flags, uint32_t mode, F&& callback) {
     return openat(LIO_AT_FDCWD, std::move(path), flags, mode, std::forward<F>(callback));
   }
+  // ---- file system (ABI 1.1): each as its blocking call; callbacks get
+  // std::error_code. Directories may be LIO_AT_FDCWD; paths are copied.
+  template <class F>
+  OpId ftruncate(Target t, int64_t length, F&& callback) {
+    return start(detail::FtruncateSpec{{std::move(t)}, length}, std::forward<F>(callback));
+  }
+  // flags: LIO_LINKAT_FOLLOW.
+  template <class F>
+  OpId linkat(Target old_dir, std::string old_path, Target new_dir, std::string new_path, uint32_t flags,
+              F&& callback) {
+    return start(detail::TwoPathSpec{{std::move(old_dir)}, LIO_OP_LINKAT, std::move(old_path), std::move(new_dir),
+                                     std::move(new_path), flags},
+                 std::forward<F>(callback));
+  }
+  // A symbolic link at (new_dir, link_path) whose text is `target`.
+  template <class F>
+  OpId symlinkat(std::string target, Target new_dir, std::string link_path, F&& callback) {
+    return start(detail::TwoPathSpec{{LIO_INVALID_HANDLE}, LIO_OP_SYMLINKAT, std::move(target), std::move(new_dir),
+                                     std::move(link_path), 0},
+                 std::forward<F>(callback));
+  }
+  // flags: LIO_RENAME_NOREPLACE or LIO_RENAME_EXCHANGE.
+  template <class F>
+  OpId renameat(Target old_dir, std::string old_path, Target new_dir, std::string new_path, uint32_t flags,
+                F&& callback) {
+    return start(detail::TwoPathSpec{{std::move(old_dir)}, LIO_OP_RENAMEAT, std::move(old_path), std::move(new_dir),
+                                     std::move(new_path), flags},
+                 std::forward<F>(callback));
+  }
+  // flags: LIO_UNLINK_REMOVEDIR (rmdir).
+  template <class F>
+  OpId unlinkat(Target dir, std::string path, uint32_t flags, F&& callback) {
+    return start(detail::PathSpec{{std::move(dir)}, LIO_OP_UNLINKAT, std::move(path), flags},
+                 std::forward<F>(callback));
+  }
+  template <class F>
+  OpId mkdirat(Target dir, std::string path, uint32_t mode, F&& callback) {
+    return start(detail::PathSpec{{std::move(dir)}, LIO_OP_MKDIRAT, std::move(path), mode}, std::forward<F>(callback));
+  }
+  // `out` is written before the callback runs; keep it alive until then.
+  // flags: LIO_STATX_NOFOLLOW, LIO_STATX_EMPTY_PATH.
+  template <class F>
+  OpId statx(Target dir, std::string path, lio_statx& out, uint32_t mask, uint32_t flags, F&& callback) {
+    return start(detail::StatxSpec{{std::move(dir)}, std::move(path), &out, mask, flags}, std::forward<F>(callback));
+  }
+  // flags: LIO_FALLOCATE_KEEP_SIZE, LIO_FALLOCATE_PUNCH_HOLE.
+  template <class F>
+  OpId fallocate(Target t, int64_t offset, int64_t len, uint32_t flags, F&& callback) {
+    return start(detail::RangeSpec{{std::move(t)}, LIO_OP_FALLOCATE, offset, len, flags}, std::forward<F>(callback));
+  }
+  // advice: LIO_FADV_*.
+  template <class F>
+  OpId fadvise(Target t, int64_t offset, int64_t len, int32_t advice, F&& callback) {
+    return start(detail::RangeSpec{{std::move(t)}, LIO_OP_FADVISE, offset, len, static_cast<uint32_t>(advice)},
+                 std::forward<F>(callback));
+  }
   // Closes a raw handle (resources close themselves).
   template <class F>
   OpId close(lio_handle h, F&& callback) {

@@ -264,6 +264,93 @@ struct OpenatSpec : OnTarget {
   static constexpr AbandonFn kAbandon = CloseAbandonedHandle;
 };
 
+// ---- file system (ABI 1.1): each acts as its blocking call; the result is
+// that call's error (std::error_code{} on success). Paths move into the slot.
+struct FtruncateSpec : OnTarget {
+  using Result = std::error_code;
+  int64_t length;
+  Op prepare(SlotData& d) { return Op::Ftruncate(keep(d), length); }
+  static Result finish(Loop&, SlotData&, int64_t r) { return make_error(r); }
+  static Result fail(FtruncateSpec&&, std::error_code ec) { return ec; }
+  static constexpr AbandonFn kAbandon = nullptr;
+};
+
+// LINKAT and RENAMEAT: (target, old_path) -> (new_dir, new_path).
+// SYMLINKAT: a link at (new_dir, new_path) whose text is old_path.
+struct TwoPathSpec : OnTarget {
+  using Result = std::error_code;
+  lio_op_code code;
+  std::string old_path;
+  Target new_dir;
+  std::string new_path;
+  uint32_t flags;
+  Op prepare(SlotData& d) {
+    lio_handle old_dir = keep(d);
+    lio_handle to_dir = new_dir.get();
+    d.other_owner = new_dir.take_owner();
+    d.path = std::move(old_path);
+    d.other_path = std::move(new_path);
+    if (code == LIO_OP_SYMLINKAT) return Op::Symlinkat(d.path.c_str(), to_dir, d.other_path.c_str());
+    if (code == LIO_OP_LINKAT) return Op::Linkat(old_dir, d.path.c_str(), to_dir, d.other_path.c_str(), flags);
+    return Op::Renameat(old_dir, d.path.c_str(), to_dir, d.other_path.c_str(), flags);
+  }
+  static Result finish(Loop&, SlotData&, int64_t r) { return make_error(r); }
+  static Result fail(TwoPathSpec&&, std::error_code ec) { return ec; }
+  static constexpr AbandonFn kAbandon = nullptr;
+};
+
+// UNLINKAT (flags) and MKDIRAT (mode).
+struct PathSpec : OnTarget {
+  using Result = std::error_code;
+  lio_op_code code;
+  std::string path;
+  uint32_t flags_or_mode;
+  Op prepare(SlotData& d) {
+    lio_handle dir = keep(d);
+    d.path = std::move(path);
+    if (code == LIO_OP_MKDIRAT) return Op::Mkdirat(dir, d.path.c_str(), flags_or_mode);
+    return Op::Unlinkat(dir, d.path.c_str(), flags_or_mode);
+  }
+  static Result finish(Loop&, SlotData&, int64_t r) { return make_error(r); }
+  static Result fail(PathSpec&&, std::error_code ec) { return ec; }
+  static constexpr AbandonFn kAbandon = nullptr;
+};
+
+// Borrowed: the caller's lio_statx is written before the callback runs (or
+// the co_await resumes) and stays the caller's to keep alive until then.
+struct StatxSpec : OnTarget {
+  using Result = std::error_code;
+  std::string path;
+  lio_statx* out;
+  uint32_t mask;
+  uint32_t flags;
+  Op prepare(SlotData& d) {
+    lio_handle dir = keep(d);
+    d.path = std::move(path);
+    return Op::Statx(dir, d.path.c_str(), out, mask, flags);
+  }
+  static Result finish(Loop&, SlotData&, int64_t r) { return make_error(r); }
+  static Result fail(StatxSpec&&, std::error_code ec) { return ec; }
+  static constexpr AbandonFn kAbandon = nullptr;
+};
+
+// FALLOCATE (flags) and FADVISE (advice) over [offset, offset + len).
+struct RangeSpec : OnTarget {
+  using Result = std::error_code;
+  lio_op_code code;
+  int64_t offset;
+  int64_t len;
+  uint32_t flags_or_advice;
+  Op prepare(SlotData& d) {
+    lio_handle h = keep(d);
+    if (code == LIO_OP_FADVISE) return Op::Fadvise(h, offset, len, static_cast<int32_t>(flags_or_advice));
+    return Op::Fallocate(h, offset, len, flags_or_advice);
+  }
+  static Result finish(Loop&, SlotData&, int64_t r) { return make_error(r); }
+  static Result fail(RangeSpec&&, std::error_code ec) { return ec; }
+  static constexpr AbandonFn kAbandon = nullptr;
+};
+
 // Closes a raw handle (resources close themselves).
 struct CloseSpec : NoTarget {
   using Result = std::error_code;

@@ -56,6 +56,8 @@ struct SlotData {
   SocketAddress address;
   uint32_t address_size = 0;
   std::string path;
+  std::string other_path;  // linkat/renameat/symlinkat: the second path
+  Handle other_owner;      // ... and the second directory, kept open
 
   // Releases what the operation owned (the buffer is wiped first if asked).
   // Inline and checked member by member: most operations (a nop, a borrowed
@@ -66,6 +68,8 @@ struct SlotData {
     if (!buffers.empty()) buffers.clear();
     iov.clear();
     path.clear();
+    other_path.clear();
+    if (other_owner) other_owner.reset();
   }
 };
 

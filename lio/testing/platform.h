@@ -70,6 +70,17 @@ int64_t Close(lio_handle h);  // close(2) itself, for comparing results
 // openat(2) with LIO_OPEN_* flags; `dir` may be LIO_AT_FDCWD.
 int64_t Openat(lio_handle dir, const char* path, uint32_t lio_open_flags, uint32_t mode);
 
+// ---- 1.1 file-system ops ([result.as_blocking_call]) ----------------------
+// The blocking call a FTRUNCATE, LINKAT, SYMLINKAT, RENAMEAT, UNLINKAT,
+// MKDIRAT, STATX, FALLOCATE or FADVISE op stands for, made here on the same
+// arguments: its result (0 or -LIO_E*). nullopt where this OS has no such
+// call to compare with (Windows, macOS): cases then hold the backend to the
+// Linux answer they state.
+std::optional<int64_t> FsCall(const lio_op& op);
+// A writable directory on another file system than `than` (for EXDEV), or
+// nullopt when there is none to be found.
+std::optional<std::filesystem::path> DirectoryOnAnotherFilesystem(const std::filesystem::path& than);
+
 // ---- sockets -------------------------------------------------------------
 int64_t Socket(int domain, int type, int protocol);
 int64_t Bind(lio_handle h, const sockaddr* addr, uint32_t addrlen);

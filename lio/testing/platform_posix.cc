@@ -137,6 +137,72 @@ int64_t Openat(lio_handle dir, const char* path, uint32_t lio_open_flags, uint32
   return Result(::openat(dirfd, path, NativeOpenFlags(lio_open_flags), mode));
 }
 
+#if defined(__linux__)
+namespace {
+
+int DirFd(lio_handle h) { return h == LIO_AT_FDCWD ? AT_FDCWD : Fd(h); }
+
+int64_t LinkCall(const lio_op& op) {
+  const auto& l = op.u.link;
+  switch (op.code) {
+    case LIO_OP_LINKAT:
+      return Result(::linkat(DirFd(op.handle), l.old_path, DirFd(l.new_dir), l.new_path,
+                             (op.flags & LIO_LINKAT_FOLLOW) ? AT_SYMLINK_FOLLOW : 0));
+    case LIO_OP_SYMLINKAT:
+      return Result(::symlinkat(l.old_path, DirFd(l.new_dir), l.new_path));
+    default:
+      return Result(::renameat2(DirFd(op.handle), l.old_path, DirFd(l.new_dir), l.new_path, op.flags));
+  }
+}
+
+int64_t StatxCall(const lio_op& op) {
+  int flags = AT_STATX_SYNC_AS_STAT;
+  if (op.flags & LIO_STATX_NOFOLLOW) flags |= AT_SYMLINK_NOFOLLOW;
+  if (op.flags & LIO_STATX_EMPTY_PATH) flags |= AT_EMPTY_PATH;
+  return Result(::statx(DirFd(op.handle), op.u.statx.path, flags, op.u.statx.mask,
+                        reinterpret_cast<struct statx*>(op.u.statx.buf)));
+}
+
+}  // namespace
+
+std::optional<int64_t> FsCall(const lio_op& op) {
+  const auto& r = op.u.range;
+  switch (op.code) {
+    case LIO_OP_FTRUNCATE:
+      return Result(::ftruncate(Fd(op.handle), op.u.truncate.length));
+    case LIO_OP_LINKAT:
+    case LIO_OP_SYMLINKAT:
+    case LIO_OP_RENAMEAT:
+      return LinkCall(op);
+    case LIO_OP_UNLINKAT:
+      return Result(::unlinkat(DirFd(op.handle), op.u.path.path, (op.flags & LIO_UNLINK_REMOVEDIR) ? AT_REMOVEDIR : 0));
+    case LIO_OP_MKDIRAT:
+      return Result(::mkdirat(DirFd(op.handle), op.u.path.path, op.u.path.mode));
+    case LIO_OP_STATX:
+      return StatxCall(op);
+    case LIO_OP_FALLOCATE:
+      return Result(::fallocate(Fd(op.handle), static_cast<int>(op.flags), r.offset, r.len));
+    case LIO_OP_FADVISE:
+      return -static_cast<int64_t>(::posix_fadvise(Fd(op.handle), r.offset, r.len, r.advice));
+    default:
+      return std::nullopt;
+  }
+}
+#else
+std::optional<int64_t> FsCall(const lio_op&) { return std::nullopt; }
+#endif
+
+std::optional<std::filesystem::path> DirectoryOnAnotherFilesystem(const std::filesystem::path& than) {
+  struct stat here;
+  if (::stat(than.c_str(), &here) != 0) return std::nullopt;
+  for (const char* candidate : {"/dev/shm", "/tmp", "/var/tmp", "/run/shm"}) {
+    struct stat there;
+    if (::stat(candidate, &there) != 0 || !S_ISDIR(there.st_mode) || there.st_dev == here.st_dev) continue;
+    if (::access(candidate, W_OK) == 0) return std::filesystem::path(candidate);
+  }
+  return std::nullopt;
+}
+
 int64_t Socket(int domain, int type, int protocol) {
 #ifdef SOCK_CLOEXEC
   type |= SOCK_CLOEXEC;

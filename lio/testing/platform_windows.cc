@@ -256,6 +256,13 @@ int64_t Close(lio_handle h) {
   return ::CloseHandle(H(h)) ? 0 : Win32Error();
 }
 
+// Windows has none of these calls; cases state the Linux answer.
+std::optional<int64_t> FsCall(const lio_op&) { return std::nullopt; }
+
+std::optional<std::filesystem::path> DirectoryOnAnotherFilesystem(const std::filesystem::path&) {
+  return std::nullopt;  // drives: none known to be writable and distinct here
+}
+
 int64_t Openat(lio_handle dir, const char* path, uint32_t flags, uint32_t mode) {
   std::filesystem::path target = std::filesystem::u8path(path);
   if (dir != LIO_AT_FDCWD && target.is_relative()) {

@@ -11,7 +11,7 @@ if [ ! -x /usr/lib/wine/wine64 ] || ! command -v x86_64-w64-mingw32-g++-posix >/
   echo "windows_loop: needs wine64 and g++-mingw-w64-x86-64-posix (tools/setup installs them)"
   exit 1
 fi
-targets=(//lio/runtime:loop_test_iocp //lio/runtime:task_test_iocp //lio/runtime:loop_guide_test_iocp)
+targets=(//lio/runtime:loop_test_iocp //lio/runtime:task_test_iocp //lio/runtime:loop_guide_test_iocp //lio/runtime:loop_fs_test_iocp)
 log="$LIO_CACHE_DIR/test-logs/windows_loop.bazel.log"
 mkdir -p "$(dirname "$log")"
 echo "== bazel test --config=mingw --run_under=tools/wine_run.sh ${targets[*]}"

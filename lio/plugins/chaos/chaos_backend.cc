@@ -604,6 +604,11 @@ void fill_vtable(Registered& r) {
       .cancel = Thunks::cancel,
       .wake = Thunks::wake,
   };
+  // [register.native_ops] What the inner backend runs natively it still runs
+  // natively under chaos (a 1.0 inner's vtable ends before the member).
+  const bool inner_says = r.inner != nullptr &&
+                          r.inner->struct_size >= LIO_PLUGIN_SIZE_THROUGH(lio_backend_vtable, native_ops);
+  r.vtable.native_ops = inner_says ? r.inner->native_ops : nullptr;
 }
 
 using FillFn = void (*)(Registered&);

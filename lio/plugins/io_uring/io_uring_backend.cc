@@ -24,6 +24,14 @@
 //   single_issuer=0  neither flag (as on kernels before 6.1): the ring may be
 //                    driven from a thread other than the one that created it
 //                    (one thread at a time, as every backend requires).
+//   native_fs=1      (default) the 1.1 file-system ops (ftruncate, linkat,
+//                    symlinkat, renameat, unlinkat, mkdirat, statx,
+//                    fallocate, fadvise) as their own SQEs where the kernel
+//                    has the opcode (native_ops() says which).
+//   native_fs=0      all of them emulated, as on a kernel without those
+//                    opcodes: a NOP SQE holds the op's place and the blocking
+//                    call runs on the waiting thread when it comes back (for
+//                    testing that path; it blocks the loop on a slow disk).
 //
 // Environment: LIO_IO_URING_FORCE_PROBE_FAILURE, set non-empty, makes probe
 // fail with -LIO_ENOSYS and say so (for testing hosts' fallback paths).
@@ -51,6 +59,11 @@
 //   is cancelled by interrupting it; it then completes with -ECANCELED, and
 //   an interrupted op that nobody cancelled with -EINTR, never with the
 //   kernel-internal -ERESTART* codes io_uring can pass through.
+// - The 1.1 file-system ops whose opcode the running kernel lacks (asked
+//   once, probe.h) are emulated: a NOP SQE keeps their place, and the
+//   blocking call (fs_calls.h) runs in wait when it comes back, before the
+//   completion is handed out. native_ops() names the others. So does an
+//   FADVISE whose length does not fit the SQE's 32 bits.
 // - openat always runs in a worker (IOSQE_ASYNC): io_uring's inline attempt
 //   opens as if O_NONBLOCK were set, which answers differently for FIFOs.
 #include <errno.h>
@@ -73,6 +86,7 @@
 #include "lio/core/plugin_abi.h"
 #include "lio/plugins/common/backend_kit.h"
 #include "lio/plugins/common/clock.h"
+#include "lio/plugins/common/fs_calls.h"
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/options.h"
 #include "lio/plugins/io_uring/op_prep.h"
@@ -96,6 +110,7 @@ constexpr unsigned kSetupFlagSets[] = {
 
 struct Options {
   bool single_issuer = true;
+  bool native_fs = true;
 };
 // How long destroy waits for cancelled ops before asking again.
 constexpr int64_t kDrainRetryNs = 1'000'000'000;
@@ -131,8 +146,9 @@ int64_t delivered_result(int result, const OpStorage& op) {
 bool parse_options(const char* text, Options* out) {
   return plugin::for_each_option(text, [out](std::string_view key, std::string_view value) {
     uint64_t number = 0;
-    if (key != "single_issuer" || !plugin::parse_uint(value, 0, 1, &number)) return false;
-    out->single_issuer = number == 1;
+    if (key != "single_issuer" && key != "native_fs") return false;
+    if (!plugin::parse_uint(value, 0, 1, &number)) return false;
+    (key == "native_fs" ? out->native_fs : out->single_issuer) = number == 1;
     return true;
   });
 }
@@ -150,13 +166,16 @@ class IoUringBackend {
   static int create(const lio_backend_config& config, std::unique_ptr<IoUringBackend>* out);
 
   uint64_t capabilities() const noexcept { return kCapabilities; }
+  // [register.native_ops] The declared codes the running kernel has an
+  // opcode for; the others run emulated (op_prep.h).
+  static uint64_t native_ops() noexcept { return native_codes() & kCapabilities; }
   int push(uint64_t id, const lio_op& op) noexcept;
   int flush() noexcept;
   int wait(int64_t timeout_ns, const lio_completion** out) noexcept;
   int cancel(uint64_t id) noexcept;
   int wake() noexcept;
 
-  static constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0;
+  static constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | plugin::kFsCallCodes;
 
  private:
   int init(uint32_t capacity, const Options& options);
@@ -182,12 +201,14 @@ class IoUringBackend {
   bool woken_ = false;       // this wait reaped it
   uint32_t queued_user_ = 0;  // user SQEs the kernel has not consumed yet
   uint32_t seq_ = 1;
+  uint64_t native_ = 0;  // native_ops(), less what the options emulate
   plugin::OpTable<OpStorage> ops_;
   std::vector<KernelArgs> kernel_args_;  // per slot, beside ops_
   std::vector<lio_completion> completions_;
 };
 
 int IoUringBackend::init(uint32_t capacity, const Options& options) {
+  native_ = native_ops() & (options.native_fs ? ~uint64_t{0} : ~plugin::kFsCallCodes);
   ops_.init(capacity);
   kernel_args_.assign(capacity, KernelArgs{});
   completions_.assign(capacity, lio_completion{});
@@ -239,7 +260,7 @@ int IoUringBackend::push(uint64_t id, const lio_op& op) noexcept {
   OpStorage& storage = ops_[slot];
   storage.user_data = op_user_data(seq_, slot);
   seq_ = next_seq(seq_);
-  prep_sqe(op, storage, kernel_args_[slot], sqe);
+  prep_sqe(op, native_, storage, kernel_args_[slot], sqe);
   io_uring_sqe_set_data64(sqe, storage.user_data);
   ++queued_user_;
   return 0;
@@ -394,8 +415,11 @@ bool IoUringBackend::complete(const io_uring_cqe& cqe, lio_completion& out) {
     storage.recvmsg_out->controllen = msg.msg_controllen;
     storage.recvmsg_out->flags = msg.msg_flags;
   }
-  out = lio_completion{
-      .id = ops_.id(slot), .result = delivered_result(cqe.res, storage), .flags = 0, .reserved = 0};
+  // An emulated op's call runs now, before its completion is handed out
+  // ([buffers.untouched_after_completion]: a statx buffer is written here).
+  const int64_t result = storage.emulated ? run_emulated(delivered_result(cqe.res, storage), kernel_args_[slot])
+                                          : delivered_result(cqe.res, storage);
+  out = lio_completion{.id = ops_.id(slot), .result = result, .flags = 0, .reserved = 0};
   storage.user_data = 0;
   ops_.erase(slot);
   return true;

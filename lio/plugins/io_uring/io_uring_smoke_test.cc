@@ -8,12 +8,15 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <string>
@@ -25,6 +28,11 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The 1.1 file-system codes this backend declares.
+constexpr uint64_t kFsCodes = LIO_CAP(LIO_OP_FTRUNCATE) | LIO_CAP(LIO_OP_LINKAT) | LIO_CAP(LIO_OP_SYMLINKAT) |
+                              LIO_CAP(LIO_OP_RENAMEAT) | LIO_CAP(LIO_OP_UNLINKAT) | LIO_CAP(LIO_OP_MKDIRAT) |
+                              LIO_CAP(LIO_OP_STATX) | LIO_CAP(LIO_OP_FALLOCATE) | LIO_CAP(LIO_OP_FADVISE);
 
 std::string PluginPath() {
   const char* srcdir = getenv("TEST_SRCDIR");
@@ -150,8 +158,87 @@ TEST(IoUringPlugin, RegistersOneBackendWithEveryOp) {
   ASSERT_NE(vt, nullptr);
   EXPECT_STREQ(vt->name, "io_uring");
   EXPECT_EQ(vt->priority, 100);
-  EXPECT_EQ(vt->capabilities, LIO_CAP_OPS_1_0);
+  EXPECT_EQ(vt->capabilities & LIO_CAP_OPS_1_0, LIO_CAP_OPS_1_0);
+  EXPECT_EQ(vt->capabilities & kFsCodes, kFsCodes);
+  EXPECT_EQ(vt->capabilities & ~LIO_CAP_ALL_OPS, 0u);
   EXPECT_EQ(LIO_ABI_MAJOR(vt->abi_version), LIO_ABI_VERSION_MAJOR);
+}
+
+// [register.native_ops]: a subset of the declared codes; the 1.0 ops are
+// always native, and the file-system ops are on a kernel that has their
+// opcodes (all of them since 6.9, ftruncate being the last).
+TEST(IoUringPlugin, NativeOpsAreDeclaredOnesAndFollowTheKernel) {
+  const lio_backend_vtable* vt = Vtable();
+  ASSERT_NE(vt, nullptr);
+  ASSERT_GE(vt->struct_size, offsetof(lio_backend_vtable, native_ops) + sizeof vt->native_ops);
+  ASSERT_NE(vt->native_ops, nullptr);
+  const uint64_t native = vt->native_ops();
+  EXPECT_EQ(native & ~vt->capabilities, 0u);
+  EXPECT_EQ(native & LIO_CAP_OPS_1_0, LIO_CAP_OPS_1_0);
+  EXPECT_EQ(vt->native_ops(), native) << "no side effects: the same answer every time";
+  utsname name{};
+  ASSERT_EQ(uname(&name), 0);
+  int major = 0, minor = 0;
+  ASSERT_EQ(sscanf(name.release, "%d.%d", &major, &minor), 2);
+  if (major > 6 || (major == 6 && minor >= 9)) {
+    EXPECT_EQ(native & kFsCodes, kFsCodes) << name.release;
+  }
+}
+
+// The fallback for kernels without the file-system opcodes (native_fs=0
+// forces it): a NOP holds the op's place, the blocking call runs at reap.
+// Each answer is the blocking call's, and a statx buffer is filled before
+// the completion.
+class FsOps : public ::testing::TestWithParam<const char*> {};
+INSTANTIATE_TEST_SUITE_P(Both, FsOps, ::testing::Values("native_fs=1", "native_fs=0"),
+                         [](const auto& info) { return std::string(info.param[10] == '1' ? "Native" : "Emulated"); });
+
+TEST_P(FsOps, AnswerAsTheBlockingCalls) {
+  Backend ring(8, GetParam());
+  ASSERT_EQ(ring.created(), 0);
+  char dir[] = "/tmp/lio-fsops-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string base = dir;
+  const std::string file = base + "/f", moved = base + "/g", sub = base + "/d";
+  int fd = open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+
+  lio_op truncate = MakeOp(LIO_OP_FTRUNCATE);
+  truncate.handle = fd;
+  truncate.u.truncate.length = 12345;
+  EXPECT_EQ(ring.run_one(1, truncate), 0);
+  lio_statx st;
+  memset(&st, 0xA5, sizeof st);
+  lio_op stat = MakeOp(LIO_OP_STATX);
+  stat.handle = LIO_AT_FDCWD;
+  stat.u.statx = {file.c_str(), &st, LIO_STATX_BASIC_STATS};
+  EXPECT_EQ(ring.run_one(2, stat), 0);
+  EXPECT_EQ(st.size, 12345u);
+  lio_op advise = MakeOp(LIO_OP_FADVISE);
+  advise.handle = fd;
+  advise.u.range = {0, int64_t{1} << 33, LIO_FADV_DONTNEED};  // past the SQE's 32 bits: always the call
+  EXPECT_EQ(ring.run_one(3, advise), 0);
+  lio_op rename = MakeOp(LIO_OP_RENAMEAT);
+  rename.handle = LIO_AT_FDCWD;
+  rename.u.link = {file.c_str(), moved.c_str(), LIO_AT_FDCWD};
+  EXPECT_EQ(ring.run_one(4, rename), 0);
+  EXPECT_EQ(ring.run_one(5, rename), -ENOENT);
+  lio_op mkdir = MakeOp(LIO_OP_MKDIRAT);
+  mkdir.handle = LIO_AT_FDCWD;
+  mkdir.u.path = {sub.c_str(), 0700};
+  EXPECT_EQ(ring.run_one(6, mkdir), 0);
+  EXPECT_EQ(ring.run_one(7, mkdir), -EEXIST);
+  lio_op unlink = MakeOp(LIO_OP_UNLINKAT);
+  unlink.handle = LIO_AT_FDCWD;
+  unlink.u.path = {sub.c_str(), 0};
+  EXPECT_EQ(ring.run_one(8, unlink), -EISDIR);
+  unlink.flags = LIO_UNLINK_REMOVEDIR;
+  EXPECT_EQ(ring.run_one(9, unlink), 0);
+  close(fd);
+  unlink.flags = 0;
+  unlink.u.path.path = moved.c_str();
+  EXPECT_EQ(ring.run_one(10, unlink), 0);
+  EXPECT_EQ(rmdir(dir), 0);
 }
 
 TEST(IoUringPlugin, ProbePassesHere) {

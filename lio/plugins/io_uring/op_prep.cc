@@ -8,6 +8,9 @@
 #include <cstddef>
 
 #include "lio/plugins/common/boundary.h"
+#include "lio/plugins/common/fs_calls.h"
+#include "lio/plugins/io_uring/kernel_opcodes.h"
+#include "lio/plugins/io_uring/probe.h"
 
 namespace lio::io_uring_plugin {
 namespace {
@@ -67,10 +70,86 @@ __kernel_timespec* to_timespec(int64_t ns, KernelArgs& args) {
   return &args.time;
 }
 
+// The LIO_CAP bit of `code` when the kernel knows `opcode`.
+uint64_t native_if(const KernelOpcodes& kernel, uint32_t code, unsigned opcode) {
+  return kernel.has(opcode) ? LIO_CAP(code) : 0;
+}
+
+// FADVISE's length travels in the SQE's 32-bit len field (kernels before
+// 6.12 read no other); a longer or negative one is left to the blocking call.
+bool fits_sqe(const lio_op& op) {
+  return op.code != LIO_OP_FADVISE || (op.u.range.len >= 0 && op.u.range.len <= INT64_C(0xffffffff));
+}
+
+// The file-system ops of ABI 1.1 (fs_calls.h), as io_uring SQEs.
+void prep_fs_sqe(const lio_op& op, io_uring_sqe* sqe) {
+  const int fd = plugin::to_fd(op.handle);
+  const int dir = plugin::to_dir_fd(op.handle);
+  switch (op.code) {
+    case LIO_OP_FTRUNCATE:  // liburing 2.3 has no helper: the length goes in `off`, the rest stays 0
+      io_uring_prep_rw(kernel_op::kFtruncate, sqe, fd, nullptr, 0, static_cast<uint64_t>(op.u.truncate.length));
+      break;
+    case LIO_OP_LINKAT:
+      io_uring_prep_linkat(sqe, dir, op.u.link.old_path, plugin::to_dir_fd(op.u.link.new_dir), op.u.link.new_path,
+                           plugin::linkat_flags(op.flags));
+      break;
+    case LIO_OP_SYMLINKAT:
+      io_uring_prep_symlinkat(sqe, op.u.link.old_path, plugin::to_dir_fd(op.u.link.new_dir), op.u.link.new_path);
+      break;
+    case LIO_OP_RENAMEAT:
+      io_uring_prep_renameat(sqe, dir, op.u.link.old_path, plugin::to_dir_fd(op.u.link.new_dir), op.u.link.new_path,
+                             op.flags & ~LIO_OPF_GENERIC);
+      break;
+    case LIO_OP_UNLINKAT:
+      io_uring_prep_unlinkat(sqe, dir, op.u.path.path, plugin::unlinkat_flags(op.flags));
+      break;
+    case LIO_OP_MKDIRAT:
+      io_uring_prep_mkdirat(sqe, dir, op.u.path.path, op.u.path.mode);
+      break;
+    case LIO_OP_STATX:  // lio_statx has struct statx's layout (fs_calls.cc checks it)
+      io_uring_prep_statx(sqe, dir, op.u.statx.path, plugin::statx_flags(op.flags), op.u.statx.mask,
+                          reinterpret_cast<struct statx*>(op.u.statx.buf));
+      break;
+    case LIO_OP_FALLOCATE:
+      io_uring_prep_fallocate(sqe, fd, static_cast<int>(op.flags & ~LIO_OPF_GENERIC), op.u.range.offset, op.u.range.len);
+      break;
+    case LIO_OP_FADVISE:
+      io_uring_prep_fadvise(sqe, fd, static_cast<uint64_t>(op.u.range.offset), op.u.range.len, op.u.range.advice);
+      break;
+  }
+}
+
 }  // namespace
 
-void prep_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe) {
+uint64_t native_codes() {
+  const KernelOpcodes& kernel = kernel_opcodes();
+  uint64_t native = LIO_CAP_OPS_1_0;
+  native |= native_if(kernel, LIO_OP_FTRUNCATE, kernel_op::kFtruncate);
+  native |= native_if(kernel, LIO_OP_LINKAT, IORING_OP_LINKAT);
+  native |= native_if(kernel, LIO_OP_SYMLINKAT, IORING_OP_SYMLINKAT);
+  native |= native_if(kernel, LIO_OP_RENAMEAT, IORING_OP_RENAMEAT);
+  native |= native_if(kernel, LIO_OP_UNLINKAT, IORING_OP_UNLINKAT);
+  native |= native_if(kernel, LIO_OP_MKDIRAT, IORING_OP_MKDIRAT);
+  native |= native_if(kernel, LIO_OP_STATX, IORING_OP_STATX);
+  native |= native_if(kernel, LIO_OP_FALLOCATE, IORING_OP_FALLOCATE);
+  native |= native_if(kernel, LIO_OP_FADVISE, IORING_OP_FADVISE);
+  return native;
+}
+
+int64_t run_emulated(int64_t nop_result, const KernelArgs& args) {
+  if (nop_result < 0) return nop_result;  // cancelled before it ran
+  return plugin::run_fs_call(args.emulated);
+}
+
+void prep_sqe(const lio_op& op, uint64_t native, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe) {
   const int fd = plugin::to_fd(op.handle);
+  if (plugin::is_fs_call(op.code)) {
+    if ((native & LIO_CAP(op.code)) != 0 && fits_sqe(op)) return prep_fs_sqe(op, sqe);
+    storage.emulated = true;
+    args.emulated = op;
+    io_uring_prep_nop(sqe);
+    return;
+  }
   switch (op.code) {
     case LIO_OP_NOP:
       io_uring_prep_nop(sqe);

@@ -23,7 +23,9 @@ namespace lio::io_uring_plugin {
 union KernelArgs {
   msghdr msg;              // SENDMSG, RECVMSG
   __kernel_timespec time;  // TIMEOUT
+  lio_op emulated;         // an op run as a blocking call when its NOP comes back
 };
+static_assert(sizeof(lio_op) <= sizeof(msghdr), "an emulated op must not grow every slot");
 
 // Per in-flight op: what completion and cancel need.
 struct OpStorage {
@@ -32,6 +34,7 @@ struct OpStorage {
   bool cancel_asked = false;    // cancel was called for this op (stays set)
   uint32_t poll_reportable = 0;  // poll: the events poll(2) would report, else 0
   lio_msghdr* recvmsg_out = nullptr;  // recvmsg: where namelen/controllen/flags go back
+  bool emulated = false;  // a NOP stands in the ring; KernelArgs::emulated is the real op
 
   // Ready for a new op (OpTable calls this instead of assigning a new one).
   void reset() noexcept {
@@ -40,11 +43,24 @@ struct OpStorage {
     cancel_asked = false;
     poll_reportable = 0;
     recvmsg_out = nullptr;
+    emulated = false;
   }
 };
 
-// Fills `sqe` for a checked op; user_data is left to the caller.
-void prep_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe);
+// Fills `sqe` for a checked op; user_data is left to the caller. `native`:
+// the LIO_CAP bits of the codes this ring issues as their own opcode. A
+// file-system op (fs_calls.h) outside it becomes a NOP SQE, and the blocking
+// call runs on the calling thread when that NOP completes (run_emulated):
+// a kernel without the opcode still gets the op done, in push order.
+void prep_sqe(const lio_op& op, uint64_t native, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe);
+
+// The result of an emulated op whose NOP completed with `nop_result`.
+int64_t run_emulated(int64_t nop_result, const KernelArgs& args);
+
+// Of the codes io_uring serves, those the running kernel has an opcode for
+// (kernel_opcodes(), probe.h). One line per code, so codes are added by
+// adding lines.
+uint64_t native_codes();
 
 }  // namespace lio::io_uring_plugin
 

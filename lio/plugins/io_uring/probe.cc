@@ -170,4 +170,24 @@ int explain(const ProbeFacts& facts, char* why, size_t why_size) {
 
 int probe(char* why, size_t why_size) { return explain(gather_probe_facts(), why, why_size); }
 
+namespace {
+
+KernelOpcodes ask_kernel() {
+  KernelOpcodes opcodes;
+  io_uring_probe* probe = io_uring_get_probe();
+  if (probe == nullptr) return opcodes;
+  for (unsigned op = 0; op <= probe->last_op && op < 256; ++op) {
+    opcodes.known[op] = io_uring_opcode_supported(probe, static_cast<int>(op)) != 0;
+  }
+  io_uring_free_probe(probe);
+  return opcodes;
+}
+
+}  // namespace
+
+const KernelOpcodes& kernel_opcodes() {
+  static const KernelOpcodes opcodes = ask_kernel();  // thread-safe, once
+  return opcodes;
+}
+
 }  // namespace lio::io_uring_plugin

@@ -35,6 +35,15 @@ int explain(const ProbeFacts& facts, char* why, size_t why_size);
 // The vtable's probe: explain(gather_probe_facts()).
 int probe(char* why, size_t why_size);
 
+// The opcodes the running kernel knows (IORING_REGISTER_PROBE), asked once
+// per process on first use — a tiny ring, then cached; all false when no
+// ring can be set up. Opcodes past the list the kernel returned are false.
+struct KernelOpcodes {
+  bool known[256] = {};
+  bool has(unsigned opcode) const { return opcode < 256 && known[opcode]; }
+};
+const KernelOpcodes& kernel_opcodes();
+
 }  // namespace lio::io_uring_plugin
 
 #endif  // LIO_PLUGINS_IO_URING_PROBE_H_

@@ -84,7 +84,7 @@ bool IsDirectory(HANDLE h) {
 
 }  // namespace
 
-int64_t OpenAt(lio_handle dir, const char* path, uint32_t flags, uint32_t mode, PathScratch& s) {
+int64_t ResolvePath(lio_handle dir, const char* path, PathScratch& s, const wchar_t** out) {
   if (path == nullptr) return -LIO_EFAULT;
   if (path[0] == '\0') return -LIO_ENOENT;
   if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, s.path, kUnits) == 0) {
@@ -93,12 +93,15 @@ int64_t OpenAt(lio_handle dir, const char* path, uint32_t flags, uint32_t mode, 
   for (wchar_t* p = s.path; *p; ++p) {
     if (*p == L'/') *p = L'\\';
   }
-  const wchar_t* target = s.path;
-  if (dir != LIO_AT_FDCWD && !IsAbsolute(s.path)) {
-    if (dir < 0) return -LIO_EBADF;  // and not a pseudo-handle of this process
-    int64_t joined = JoinWithDirectory(reinterpret_cast<HANDLE>(dir), s, &target);
-    if (joined < 0) return joined;
-  }
+  *out = s.path;
+  if (dir == LIO_AT_FDCWD || IsAbsolute(s.path)) return 0;
+  if (dir < 0) return -LIO_EBADF;  // and not a pseudo-handle of this process
+  return JoinWithDirectory(reinterpret_cast<HANDLE>(dir), s, out);
+}
+
+int64_t OpenAt(lio_handle dir, const char* path, uint32_t flags, uint32_t mode, PathScratch& s) {
+  const wchar_t* target = nullptr;
+  if (int64_t resolved = ResolvePath(dir, path, s, &target); resolved < 0) return resolved;
 
   const bool writes = (flags & LIO_OPEN_ACCMODE) != LIO_OPEN_RDONLY;
   CreateArgs a{};

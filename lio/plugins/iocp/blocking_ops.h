@@ -21,6 +21,13 @@ struct PathScratch {
   wchar_t full[kUnits];
 };
 
+// The path an *at call names, as Windows takes it: `path` (UTF-8, '/' or '\'
+// separated) converted, resolved against `dir` (a directory handle) when it
+// is relative and `dir` is not LIO_AT_FDCWD. *out points into `scratch`.
+// 0, or -LIO_EFAULT (NULL), -LIO_ENOENT (""), -LIO_EBADF (a negative dir),
+// -LIO_ENOTDIR (dir is no directory), -LIO_ENAMETOOLONG, ...
+int64_t ResolvePath(lio_handle dir, const char* path, PathScratch& scratch, const wchar_t** out);
+
 // openat(2) on Windows: `path` is UTF-8, '/' or '\' separated. Relative
 // paths resolve against `dir` (a directory handle) or, for LIO_AT_FDCWD, the
 // current directory; absolute paths ("C:\x", "\\server\share\x", "\x")

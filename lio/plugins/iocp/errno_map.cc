@@ -14,7 +14,7 @@ namespace {
 #define LIO_MAP(code, lio) {code, lio, #code}
 
 // Sorted by Windows code (the test checks). Where Linux has an errno the ABI
-// does not list (EROFS, EXDEV, ENOTEMPTY, EDESTADDRREQ, EPROTONOSUPPORT, ...)
+// does not list (EROFS, EDESTADDRREQ, EPROTONOSUPPORT, ...)
 // the nearest listed one is used and the choice is written beside it.
 constexpr ErrorMapping kTable[] = {
     // ---- Win32: files, handles, memory ----
@@ -32,6 +32,7 @@ constexpr ErrorMapping kTable[] = {
     LIO_MAP(ERROR_OUTOFMEMORY, -LIO_ENOMEM),
     LIO_MAP(ERROR_INVALID_DRIVE, -LIO_ENOENT),
     LIO_MAP(ERROR_CURRENT_DIRECTORY, -LIO_EACCES),
+    LIO_MAP(ERROR_NOT_SAME_DEVICE, -LIO_EXDEV),  // a rename or link across volumes
     LIO_MAP(ERROR_NO_MORE_FILES, -LIO_ENOENT),
     LIO_MAP(ERROR_WRITE_PROTECT, -LIO_EACCES),  // EROFS is not in the ABI
     LIO_MAP(ERROR_SHARING_VIOLATION, -LIO_EBUSY),  // open by another process without sharing
@@ -55,7 +56,7 @@ constexpr ErrorMapping kTable[] = {
     LIO_MAP(ERROR_INSUFFICIENT_BUFFER, -LIO_ENOBUFS),
     LIO_MAP(ERROR_INVALID_NAME, -LIO_ENOENT),  // a path no file can have
     LIO_MAP(ERROR_NEGATIVE_SEEK, -LIO_EINVAL),
-    LIO_MAP(ERROR_DIR_NOT_EMPTY, -LIO_EEXIST),  // ENOTEMPTY is not in the ABI; POSIX allows EEXIST
+    LIO_MAP(ERROR_DIR_NOT_EMPTY, -LIO_ENOTEMPTY),
     LIO_MAP(ERROR_BAD_PATHNAME, -LIO_ENOENT),
     LIO_MAP(ERROR_BUSY, -LIO_EBUSY),
     LIO_MAP(ERROR_ALREADY_EXISTS, -LIO_EEXIST),

@@ -23,6 +23,8 @@
 //   worker.h/.cc     the worker threads, fed through a private port.
 //   blocking_ops.h/.cc  what they run: openat (CreateFileW), fsync
 //                    (FlushFileBuffers).
+//   fs_ops.h/.cc     ... and the 1.1 file-system ops (rename, unlink, mkdir,
+//                    links, ftruncate, statx) with Linux's answers.
 //
 // In this file:
 //   ---- the backend ----      IocpBackend: its slots and queues, Init, and
@@ -95,6 +97,7 @@
 #include "lio/plugins/iocp/errno_map.h"
 #include "lio/plugins/iocp/op_calls.h"
 #include "lio/plugins/iocp/probe.h"
+#include "lio/plugins/iocp/fs_ops.h"
 #include "lio/plugins/iocp/worker.h"
 
 namespace lio::iocp {
@@ -103,7 +106,7 @@ namespace {
 constexpr uint32_t kDefaultWorkers = 2;
 constexpr uint32_t kMaxWorkers = 64;
 
-constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0;
+constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | kFsOpCodes;
 
 // A wait of `ns` in GetQueuedCompletionStatusEx's milliseconds, rounded up
 // so the wait never ends before `ns`.
@@ -254,7 +257,7 @@ void IocpBackend::Start(uint32_t s) {
   // ... are pseudo-handles of this process and thread, never to be closed
   // or read. openat checks its own `dir` (LIO_AT_FDCWD is negative).
   bool takes_handle = r.code != LIO_OP_NOP && r.code != LIO_OP_SOCKET && r.code != LIO_OP_TIMEOUT &&
-                      r.code != LIO_OP_OPENAT;
+                      r.code != LIO_OP_OPENAT && (!IsFsOp(r.code) || FsOpTakesHandle(r.code));
   if (takes_handle && r.handle < 0) {
     Finish(s, -LIO_EBADF);
     return;
@@ -273,6 +276,13 @@ void IocpBackend::Start(uint32_t s) {
       return;
     case LIO_OP_FSYNC:
     case LIO_OP_OPENAT:
+    case LIO_OP_FTRUNCATE:
+    case LIO_OP_LINKAT:
+    case LIO_OP_SYMLINKAT:
+    case LIO_OP_RENAMEAT:
+    case LIO_OP_UNLINKAT:
+    case LIO_OP_MKDIRAT:
+    case LIO_OP_STATX:
       StartOnWorker(s);
       return;
     default:

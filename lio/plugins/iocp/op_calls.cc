@@ -14,6 +14,7 @@
 #include "lio/plugins/iocp/afd.h"
 #include "lio/plugins/iocp/blocking_ops.h"
 #include "lio/plugins/iocp/errno_map.h"
+#include "lio/plugins/iocp/fs_ops.h"
 
 namespace lio::iocp {
 namespace {
@@ -438,6 +439,8 @@ void RunBlocking(Record& r, WorkerThreadScratch& scratch) {
     r.result = OpenAt(r.handle, r.u.open.path, r.u.open.flags, r.u.open.mode, scratch.paths);
   } else if (r.code == LIO_OP_FSYNC) {
     r.result = Fsync(r.handle, (r.flags & LIO_FSYNC_DATASYNC) != 0);
+  } else if (IsFsOp(r.code)) {
+    r.result = RunFsOp(r.code, r.flags, r.handle, r.u, scratch);
   } else {
     r.result = BlockingTransfer(r, scratch);
   }

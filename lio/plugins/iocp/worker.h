@@ -24,6 +24,7 @@ namespace lio::iocp {
 // What a job may use on its thread.
 struct WorkerThreadScratch {
   PathScratch paths;
+  PathScratch second;  // the other path of a rename or link
   // A manual-reset event for blocking calls that take an OVERLAPPED (set its
   // handle's low bit in OVERLAPPED::hEvent so no completion port hears of
   // them).

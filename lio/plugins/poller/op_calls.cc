@@ -27,6 +27,7 @@
 #include <cstring>
 
 #include "lio/plugins/common/boundary.h"
+#include "lio/plugins/common/fs_calls.h"
 #include "lio/plugins/poller/errno_map.h"
 
 namespace lio::poller {
@@ -544,7 +545,8 @@ int64_t run_blocking(const lio_op& op) noexcept {
       // Not retried on EINTR: the fd is gone either way (and may be reused).
       return close(fd) == 0 ? 0 : last_lio_error();
     default:
-      return -LIO_EINVAL;
+      // The 1.1 file-system ops: their blocking calls, shared with io_uring.
+      return plugin::is_fs_call(op.code) ? plugin::run_fs_call(op) : -LIO_EINVAL;
   }
 }
 

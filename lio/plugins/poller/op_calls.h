@@ -78,8 +78,8 @@ bool is_stream_socket(int fd) noexcept;
 // One round of a readiness op: its result, or kWouldBlock.
 int64_t attempt(const lio_op& op, Progress& progress) noexcept;
 
-// The blocking call of READ/WRITE/READV/WRITEV/FSYNC/OPENAT/CLOSE (worker
-// thread): its result.
+// The blocking call of READ/WRITE/READV/WRITEV/FSYNC/OPENAT/CLOSE and of
+// the 1.1 file-system ops (fs_calls.h) (worker thread): its result.
 int64_t run_blocking(const lio_op& op) noexcept;
 
 // READ/READV at an offset (not the file position), answered from the page

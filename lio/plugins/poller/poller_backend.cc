@@ -12,8 +12,8 @@
 //               handle's wait queue — one FIFO of readers, one of writers —
 //               until the reactor says the handle is ready;
 //   kTimer      TIMEOUT, in the timer heap;
-//   kWorker     regular-file ops, fsync, and the openat and close that
-//               could block, on the worker pool;
+//   kWorker     regular-file ops, fsync, the 1.1 file-system ops, and the
+//               openat and close that could block, on the worker pool;
 //   kCompleted  result known, on the completed list until wait returns it.
 //
 // push: copies the op into its pre-allocated slot and links it on the
@@ -49,8 +49,9 @@
 //   close               2: fstat and the close (a socket: + getsockopt
 //                       SO_LINGER) for pipes, non-lingering sockets, files on
 //                       local filesystems; else a worker (op_calls.h)
-//   file ops, fsync     0 on this thread: a mutex and, if a worker sleeps, a
-//                       futex wake (positional writes go here directly)
+//   file ops, fsync,    0 on this thread: a mutex and, if a worker sleeps, a
+//   1.1 file-system     futex wake (positional writes go here directly)
+//   ops (fs_calls.h)
 // An op behind others on the same handle and direction is not tried: it
 // waits its turn, so ops on one handle are served in push order.
 //
@@ -115,6 +116,7 @@
 #include "lio/core/plugin_abi.h"
 #include "lio/plugins/common/backend_kit.h"
 #include "lio/plugins/common/clock.h"
+#include "lio/plugins/common/fs_calls.h"
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/options.h"
 #include "lio/plugins/common/timer_heap.h"
@@ -129,7 +131,9 @@ constexpr uint32_t kNone = UINT32_MAX;
 constexpr uint32_t kDefaultWorkers = 4;
 constexpr uint32_t kMaxWorkers = 256;
 constexpr uint32_t kMaxCapacity = 1u << 24;
-constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0;
+// The 1.1 file-system ops (fs_calls.h) on the worker pool: they may block on
+// the disk, and no readiness tells when they would not.
+constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | plugin::kFsCallCodes;
 constexpr uint32_t kMaxReadyPerWait = 1024;
 // How long ops may wait on an unconfirmed registration (see HandleWaiters)
 // before it is checked with a system call. Waits shorter than this — a
@@ -378,6 +382,15 @@ class Poller {
         start_timer(s);
         return;
       case LIO_OP_FSYNC:
+      case LIO_OP_FTRUNCATE:
+      case LIO_OP_LINKAT:
+      case LIO_OP_SYMLINKAT:
+      case LIO_OP_RENAMEAT:
+      case LIO_OP_UNLINKAT:
+      case LIO_OP_MKDIRAT:
+      case LIO_OP_STATX:
+      case LIO_OP_FALLOCATE:
+      case LIO_OP_FADVISE:
         to_worker(s);
         return;
       case LIO_OP_OPENAT:

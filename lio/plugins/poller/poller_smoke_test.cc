@@ -195,7 +195,13 @@ TEST(Registration, DeclaresPollerWithEveryOp) {
   const lio_backend_vtable* vt = LoadPoller();
   ASSERT_NE(vt, nullptr);
   EXPECT_STREQ(vt->name, kBackendName);
-  EXPECT_EQ(vt->capabilities, LIO_CAP_OPS_1_0);
+  EXPECT_EQ(vt->capabilities & LIO_CAP_OPS_1_0, LIO_CAP_OPS_1_0);
+  // The 1.1 file-system ops, on the workers.
+  const uint64_t fs = LIO_CAP(LIO_OP_FTRUNCATE) | LIO_CAP(LIO_OP_LINKAT) | LIO_CAP(LIO_OP_SYMLINKAT) |
+                      LIO_CAP(LIO_OP_RENAMEAT) | LIO_CAP(LIO_OP_UNLINKAT) | LIO_CAP(LIO_OP_MKDIRAT) |
+                      LIO_CAP(LIO_OP_STATX) | LIO_CAP(LIO_OP_FALLOCATE) | LIO_CAP(LIO_OP_FADVISE);
+  EXPECT_EQ(vt->capabilities & fs, fs);
+  EXPECT_EQ(vt->capabilities & ~LIO_CAP_ALL_OPS, 0u);
   EXPECT_EQ(vt->priority, kPriority);
   EXPECT_EQ(LIO_ABI_MAJOR(vt->abi_version), LIO_ABI_VERSION_MAJOR);
   char why[256] = "";

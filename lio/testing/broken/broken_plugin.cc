@@ -61,11 +61,14 @@ enum class Kind {
   kAbsoluteAsRelative,    // LIO_TIMEOUT_ABSOLUTE is ignored: the deadline is taken as a duration
   kAcceptAddressDropped,  // accept never writes the peer's address
   kRecvmsgFlagsCleared,   // recvmsg's msghdr flags are zeroed before the completion (MSG_TRUNC lost)
+  kRenameEnoentIsZero,    // renameat of a missing name completes with 0 (an error dropped on the way)
   // ---- handles and buffers ----
   kTruncatedHandle,       // the handle is cast to int, so 2^32 + fd reaches fd
   kCreatedNonBlocking,    // handles it creates are left non-blocking
   kCallerMadeNonBlocking, // the caller's handle is made non-blocking and left so
   kWriteAfterCompletion,  // a read's buffer is written again at the next wait (a late bounce copy)
+  kStatxUnwritten,        // statx fills a bounce buffer of its own and never copies it to the caller's
+  kStatxWrittenLate,      // statx's buffer is written again at the next wait (a late bounce copy)
   // ---- push ----
   kUnimplementedFsync,    // fsync is declared but refused with -EOPNOTSUPP
   kOverflowDrops,         // push past capacity answers 0 and drops the op
@@ -181,6 +184,7 @@ struct Slot {
   uint32_t poll_events = 0;
   lio_msghdr* msg = nullptr;
   bool cancelled = false;
+  lio_statx* statx_buf = nullptr;
 };
 
 // An op pushed and not yet handed to the inner backend (kReadsOpAtFlush keeps
@@ -212,6 +216,10 @@ lio_op changed_for_kind(const lio_op& op) {
     if (Is(Kind::kAbsoluteAsRelative)) forwarded.flags &= ~LIO_TIMEOUT_ABSOLUTE;
     if (Is(Kind::kTimeoutEarly) && !(op.flags & LIO_TIMEOUT_ABSOLUTE)) forwarded.u.timeout.ns = op.u.timeout.ns / 2;
   }
+  if (Is(Kind::kStatxUnwritten) && op.code == LIO_OP_STATX) {
+    static lio_statx bounce;  // the backend's own; the caller's never sees it
+    forwarded.u.statx.buf = &bounce;
+  }
   if (Is(Kind::kAcceptAddressDropped) && op.code == LIO_OP_ACCEPT) {
     forwarded.u.accept.addr = nullptr;
     forwarded.u.accept.addrlen = nullptr;
@@ -242,6 +250,7 @@ class BrokenBackend {
     if (Is(Kind::kCallerMadeNonBlocking) && uses_handle(op.code) && op.code != LIO_OP_CLOSE) set_nonblocking(op.handle);
     ops_[slot] = Slot{op.code, read_target(op), op.handle, op.code == LIO_OP_POLL ? op.u.poll.events : 0,
                       op.code == LIO_OP_RECVMSG ? op.u.msg.msg : nullptr, false};
+    if (op.code == LIO_OP_STATX) ops_[slot].statx_buf = op.u.statx.buf;
     if (Is(Kind::kReadsOpAtFlush) || Is(Kind::kWaitSkipsFlush)) {
       pending_.push_back({id, &op, op});
       return 0;
@@ -269,6 +278,10 @@ class BrokenBackend {
     if (Is(Kind::kWriteAfterCompletion) && late_write_ != nullptr) {
       *late_write_ = static_cast<unsigned char>(~*late_write_);
       late_write_ = nullptr;
+    }
+    if (Is(Kind::kStatxWrittenLate) && late_statx_ != nullptr) {
+      *late_statx_ = late_statx_value_;
+      late_statx_ = nullptr;
     }
     if (Is(Kind::kZeroWaitBlocks) && timeout_ns == 0) timeout_ns = -1;
     if (Is(Kind::kZeroWaitSleeps) && timeout_ns == 0) timeout_ns = 500'000'000;
@@ -348,6 +361,11 @@ class BrokenBackend {
     if (Is(Kind::kPositiveErrno) && syscall_error(c.result)) c.result = -c.result;
     if (Is(Kind::kSuccessForError) && syscall_error(c.result)) c.result = 0;
     if (Is(Kind::kWriteAfterCompletion) && op.read_into != nullptr && c.result > 0) late_write_ = op.read_into;
+    if (Is(Kind::kRenameEnoentIsZero) && op.code == LIO_OP_RENAMEAT && c.result == -LIO_ENOENT) c.result = 0;
+    if (Is(Kind::kStatxWrittenLate) && op.statx_buf != nullptr && c.result == 0) {
+      late_statx_ = op.statx_buf;
+      late_statx_value_ = *op.statx_buf;
+    }
     return c;
   }
 
@@ -374,6 +392,8 @@ class BrokenBackend {
   lio_completion repeat_{};
   bool repeat_pending_ = false;
   unsigned char* late_write_ = nullptr;
+  lio_statx* late_statx_ = nullptr;
+  lio_statx late_statx_value_{};
   std::atomic<bool> waiting_{false};
   std::atomic<bool> woken_once_{false};
 };
