@@ -33,6 +33,7 @@ struct Settings {
   uint64_t file_bytes = 256ull << 20;
   int poller_workers = 4;     // poller's worker pool, libuv's threadpool, fio psync threads
   bool verbose = false;       // every sample, as it is taken, on stderr
+  bool nginx = false;         // --nginx: the opt-in workloads (http vs nginx) instead of the others
 };
 
 // How a row's ratio (lio ÷ reference, or the lio figure itself when there is
@@ -90,6 +91,9 @@ class Workload {
   // Stable order in the table (nop first, plugin load last).
   virtual int order() const = 0;
   virtual std::string name() const = 0;
+  // An opt-in workload (it needs outside programs and takes minutes: the
+  // HTTP example against nginx) runs only with --nginx, and then alone.
+  virtual bool opt_in() const { return false; }
   // One line about the method, printed under the table ("what was measured,
   // how"). Parameters that vary per row go in RowSpec::params instead.
   virtual std::string method(const Settings& s) const = 0;

@@ -5,7 +5,7 @@
 //
 //   lio_bench [--quick] [--filter REGEX] [--json FILE] [--plot FILE.png]
 //             [--repetitions N] [--seconds S] [--file_dir DIR] [--verbose] [--list]
-//             [--list_variants] [--variants REGEX]
+//             [--list_variants] [--variants REGEX] [--nginx]
 //
 // The same main, linked with one workload, is that workload's standalone
 // program (bazel-bin/bench/tcp_echo, .../million_timers, ...).
@@ -31,6 +31,9 @@ ABSL_FLAG(int, repetitions, 0, "repetitions per variant (default 5, --quick 3)")
 ABSL_FLAG(double, seconds, 0, "measured seconds per repetition of a timed loop (default 1, --quick 0.25)");
 ABSL_FLAG(std::string, file_dir, "/var/tmp", "directory for file_read's test file (kept between runs; O_DIRECT must work there)");
 ABSL_FLAG(int, poller_workers, 4, "poller worker threads; also libuv's UV_THREADPOOL_SIZE and fio psync's numjobs");
+ABSL_FLAG(bool, nginx, false,
+          "run the HTTP example against nginx under wrk (the 'http' rows; opt-in: needs nginx-light and wrk, about "
+          "4 minutes) instead of the other workloads");
 ABSL_FLAG(bool, verbose, false, "print every sample on stderr as it is taken");
 ABSL_FLAG(bool, list, false, "list the rows (after --filter) and exit");
 ABSL_FLAG(bool, list_variants, false, "list what is measured for the rows (after --filter): lio variants and references");
@@ -42,7 +45,7 @@ namespace {
 
 constexpr char kUsage[] =
     "lio_bench [--quick] [--filter REGEX] [--json FILE] [--plot FILE.png] [--repetitions N] [--seconds S] "
-    "[--file_dir DIR] [--verbose] [--list] [--list_variants] [--variants REGEX]";
+    "[--file_dir DIR] [--verbose] [--list] [--list_variants] [--variants REGEX] [--nginx]";
 
 std::string RowText(const lio::bench::RowSpec& r) {
   return absl::StrFormat("%s %s %s", r.workload, r.lio_row, r.params);
@@ -66,6 +69,7 @@ int main(int argc, char** argv) {
   s.file_dir = absl::GetFlag(FLAGS_file_dir);
   s.poller_workers = absl::GetFlag(FLAGS_poller_workers);
   s.verbose = absl::GetFlag(FLAGS_verbose);
+  s.nginx = absl::GetFlag(FLAGS_nginx);
   // libuv reads this once, when its threadpool first starts.
   setenv("UV_THREADPOOL_SIZE", absl::StrFormat("%d", s.poller_workers).c_str(), 1);
 
@@ -97,7 +101,12 @@ int main(int argc, char** argv) {
   std::vector<lio::bench::Row> rows;
   std::vector<std::string> methods;
   lio::bench::Results results;
+  // A program of opt-in workloads alone (bazel-bin/bench/http_nginx) runs them without --nginx.
+  bool links_regular = false;
+  for (lio::bench::Workload* w : lio::bench::Workloads()) links_regular = links_regular || !w->opt_in();
+  if (!links_regular) s.nginx = true;
   for (lio::bench::Workload* w : lio::bench::Workloads()) {
+    if (w->opt_in() != s.nginx) continue;
     std::vector<lio::bench::RowSpec> selected;
     for (const lio::bench::RowSpec& r : w->rows(s)) {
       if (std::regex_search(RowText(r), filter)) selected.push_back(r);
