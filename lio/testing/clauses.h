@@ -304,20 +304,17 @@ inline constexpr Clause push_undeclared_feature{
 // ---- 1.1 operations of lio 0.4.1 and peers (issue 20) ----
 inline constexpr Clause result_as_blocking_call{
     .id = "result.as_blocking_call",
-    .promise = "Each 1.1 op completes with what its blocking call returns on the same arguments.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "Each 1.1 op completes with what its blocking call returns on the same arguments."};
 inline constexpr Clause statx_buffer{
     .id = "statx.buffer",
     .promise = "STATX writes its lio_statx before the completion and never after.",
     .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
 inline constexpr Clause pipe_handles{
     .id = "pipe.handles",
-    .promise = "PIPE writes the read end to fds[0] and the write end to fds[1] before the completion.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "PIPE writes the read end to fds[0] and the write end to fds[1] before the completion."};
 inline constexpr Clause waitid_info{
     .id = "waitid.info",
-    .promise = "WAITID writes the siginfo before the completion.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "WAITID writes the siginfo before the completion."};
 
 // ---- 1.1 multishot, buffer groups, zero-copy send (issue 14) ----
 inline constexpr Clause multishot_more{

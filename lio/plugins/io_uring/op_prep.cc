@@ -137,6 +137,14 @@ void prep_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_s
       // shutdown); poll(2) reports what was asked plus ERR, HUP and NVAL.
       storage.poll_reportable = op.u.poll.events | POLLERR | POLLHUP | POLLNVAL;
       break;
+    case LIO_OP_BIND:
+    case LIO_OP_LISTEN:
+    case LIO_OP_TEE:
+    case LIO_OP_SPLICE:
+    case LIO_OP_PIPE:
+    case LIO_OP_WAITID:
+      prep_net_sqe(op, storage, args, sqe);
+      break;
   }
 }
 
