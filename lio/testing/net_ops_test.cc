@@ -181,6 +181,33 @@ LIO_CONFORMANCE_CASE(PipeOpsTest, result_as_blocking_call, TeeWaitsForData) {
   EXPECT_EQ(Take(to.read), "late");
 }
 
+LIO_CONFORMANCE_CASE(PipeOpsTest, result_as_blocking_call, TeeWaitsForRoomInTheOutput) {
+  LIO_REQUIRE_OPS(LIO_OP_TEE);
+  PipeEnds from = NewPipe();
+  PipeEnds to = NewPipe();
+  // Fill the output pipe (non-blocking for the filling only).
+  const int out = static_cast<int>(to.write);
+  const int flags = fcntl(out, F_GETFL);
+  ASSERT_EQ(fcntl(out, F_SETFL, flags | O_NONBLOCK), 0);
+  std::string chunk(4096, 'f');
+  size_t filled = 0;
+  for (ssize_t n; (n = write(out, chunk.data(), chunk.size())) > 0;) filled += static_cast<size_t>(n);
+  ASSERT_EQ(fcntl(out, F_SETFL, flags), 0);
+  ASSERT_GT(filled, 0u);
+  uint64_t id = PushNew(Op::Tee(from.read, to.write, 64));
+  Flush();
+  EXPECT_TRUE(ReapFor(milliseconds(20)).empty()) << "nothing to duplicate yet";
+  Put(from.write, "held up");
+  EXPECT_TRUE(ReapFor(milliseconds(20)).empty()) << "the output is full: tee waits for room";
+  for (size_t drained = 0; drained < filled;) {
+    const std::string taken = Take(to.read, 65536);
+    ASSERT_FALSE(taken.empty());
+    drained += taken.size();
+  }
+  EXPECT_EQ(WaitForId(id), 7);
+  EXPECT_EQ(Take(to.read), "held up");
+}
+
 LIO_CONFORMANCE_CASE(PipeOpsTest, result_as_blocking_call, TeeErrorsMatchSyscall) {
   LIO_REQUIRE_OPS(LIO_OP_TEE);
   PipeEnds pipe = NewPipe();
