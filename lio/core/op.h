@@ -164,6 +164,54 @@ struct Op : lio_op {
     return op;
   }
 
+  // ---- 1.1: sockets, pipes, processes ----
+  static Op Bind(lio_handle h, const void* addr, uint32_t addrlen) noexcept {
+    Op op = Make(LIO_OP_BIND, h);
+    op.u.bind.addr = addr;
+    op.u.bind.addrlen = addrlen;
+    return op;
+  }
+  static Op Listen(lio_handle h, int32_t backlog) noexcept {
+    Op op = Make(LIO_OP_LISTEN, h);
+    op.u.listen.backlog = backlog;
+    return op;
+  }
+  // Duplicates up to `len` bytes of pipe `in` into pipe `out` (LIO_SPLICE_* flags).
+  static Op Tee(lio_handle in, lio_handle out, uint32_t len, uint32_t flags = 0) noexcept {
+    Op op = Make(LIO_OP_TEE, in);
+    op.flags = flags;
+    op.u.splice.out = out;
+    op.u.splice.off_in = LIO_OFFSET_CURRENT;
+    op.u.splice.off_out = LIO_OFFSET_CURRENT;
+    op.u.splice.len = len;
+    return op;
+  }
+  // Moves up to `len` bytes from `in` to `out`, one of them a pipe; offsets
+  // LIO_OFFSET_CURRENT for none (a pipe end has none).
+  static Op Splice(lio_handle in, int64_t off_in, lio_handle out, int64_t off_out, uint32_t len,
+                   uint32_t flags = 0) noexcept {
+    Op op = Tee(in, out, len, flags);
+    op.code = LIO_OP_SPLICE;
+    op.u.splice.off_in = off_in;
+    op.u.splice.off_out = off_out;
+    return op;
+  }
+  // fds[0] gets the read end, fds[1] the write end; both stay valid until completion.
+  static Op Pipe(lio_handle* fds) noexcept {
+    Op op = Make(LIO_OP_PIPE, LIO_INVALID_HANDLE);
+    op.u.pipe.fds = fds;
+    return op;
+  }
+  // Native P_* idtype, id and W* options; `info` a native siginfo_t, or NULL.
+  static Op Waitid(int32_t idtype, int32_t id, int32_t options, void* info) noexcept {
+    Op op = Make(LIO_OP_WAITID, LIO_INVALID_HANDLE);
+    op.u.waitid.idtype = idtype;
+    op.u.waitid.id = id;
+    op.u.waitid.options = options;
+    op.u.waitid.info = info;
+    return op;
+  }
+
  private:
   static Op Make(lio_op_code code, lio_handle h) noexcept {
     Op op;

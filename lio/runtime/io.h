@@ -286,6 +286,32 @@ inline OpAwaitable<detail::RecvFromSpec> recv_from(Target t, Buffer buffer, int 
 inline OpAwaitable<detail::ShutdownSpec> shutdown(Target t, int how) {
   return OpAwaitable(detail::ShutdownSpec{{std::move(t)}, how});
 }
+// ---- 1.1: sockets, pipes, processes ----
+inline OpAwaitable<detail::BindSpec> bind(Target t, const SocketAddress& address) {
+  return OpAwaitable(detail::BindSpec{{std::move(t)}, address});
+}
+inline OpAwaitable<detail::ListenSpec> listen(Target t, int backlog) {
+  return OpAwaitable(detail::ListenSpec{{std::move(t)}, backlog});
+}
+// Gives Expected<size_t>: the bytes duplicated from pipe `in` into pipe `out`.
+inline OpAwaitable<detail::SpliceSpec> tee(Target in, Target out, uint32_t len, uint32_t flags = 0) {
+  return OpAwaitable(
+      detail::SpliceSpec{{std::move(in)}, std::move(out), LIO_OFFSET_CURRENT, LIO_OFFSET_CURRENT, len, flags, true});
+}
+// Gives Expected<size_t>: the bytes moved (one end a pipe; offsets
+// LIO_OFFSET_CURRENT for none).
+inline OpAwaitable<detail::SpliceSpec> splice(Target in, int64_t off_in, Target out, int64_t off_out, uint32_t len,
+                                              uint32_t flags = 0) {
+  return OpAwaitable(detail::SpliceSpec{{std::move(in)}, std::move(out), off_in, off_out, len, flags, false});
+}
+// Gives Expected<Pipe>: the two ends, each closed when its Handle goes. On
+// the loop of the awaiting task.
+inline OpAwaitable<detail::PipeSpec> pipe() { return OpAwaitable(detail::PipeSpec{}); }
+// Gives Expected<ChildStatus> (POSIX waitid: native P_*, W*).
+inline OpAwaitable<detail::WaitidSpec> waitid(int idtype, int id, int options) {
+  return OpAwaitable(detail::WaitidSpec{{}, idtype, id, options});
+}
+
 // Gives Expected<uint32_t>: the ready LIO_POLL_* events.
 inline OpAwaitable<detail::PollSpec> poll(Target t, uint32_t events) {
   return OpAwaitable(detail::PollSpec{{std::move(t)}, events});

@@ -410,6 +410,40 @@ class Loop {
   OpId shutdown(Target t, int how, F&& callback) {
     return start(detail::ShutdownSpec{{std::move(t)}, how}, std::forward<F>(callback));
   }
+  // ---- 1.1: sockets, pipes, processes (callbacks get std::error_code,
+  // Expected<size_t> for tee/splice, Expected<Pipe>, Expected<ChildStatus>) ----
+  template <class F>
+  OpId bind(Target t, const SocketAddress& address, F&& callback) {
+    return start(detail::BindSpec{{std::move(t)}, address}, std::forward<F>(callback));
+  }
+  template <class F>
+  OpId listen(Target t, int backlog, F&& callback) {
+    return start(detail::ListenSpec{{std::move(t)}, backlog}, std::forward<F>(callback));
+  }
+  // Up to `len` bytes of pipe `in` duplicated into pipe `out` (LIO_SPLICE_* flags).
+  template <class F>
+  OpId tee(Target in, Target out, uint32_t len, uint32_t flags, F&& callback) {
+    return start(detail::SpliceSpec{{std::move(in)}, std::move(out), LIO_OFFSET_CURRENT, LIO_OFFSET_CURRENT, len,
+                                    flags, true},
+                 std::forward<F>(callback));
+  }
+  // Up to `len` bytes moved from `in` to `out`, one of them a pipe; offsets
+  // LIO_OFFSET_CURRENT for none.
+  template <class F>
+  OpId splice(Target in, int64_t off_in, Target out, int64_t off_out, uint32_t len, uint32_t flags, F&& callback) {
+    return start(detail::SpliceSpec{{std::move(in)}, std::move(out), off_in, off_out, len, flags, false},
+                 std::forward<F>(callback));
+  }
+  template <class F>
+  OpId pipe(F&& callback) {
+    return start(detail::PipeSpec{}, std::forward<F>(callback));
+  }
+  // Native P_* idtype, id and W* options (POSIX waitid).
+  template <class F>
+  OpId waitid(int idtype, int id, int options, F&& callback) {
+    return start(detail::WaitidSpec{{}, idtype, id, options}, std::forward<F>(callback));
+  }
+
   // Callback gets Expected<uint32_t>: the ready LIO_POLL_* events.
   template <class F>
   OpId poll(Target t, uint32_t events, F&& callback) {

@@ -46,6 +46,20 @@
 
 namespace lio {
 
+// The two ends of a pipe (lio::pipe): each closed when its Handle goes.
+struct Pipe {
+  Handle read;
+  Handle write;
+};
+
+// How a child ended (lio::waitid): what waitid's siginfo says. `pid` 0 when
+// WNOHANG found nothing to report.
+struct ChildStatus {
+  int pid = 0;
+  int code = 0;    // CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED
+  int status = 0;  // the exit status, or the signal
+};
+
 // The result of recv_from: bytes (or error), the buffer, the sender.
 struct RecvFromResult {
   Expected<size_t> bytes;
@@ -532,6 +546,92 @@ struct ShutdownSpec : OnTarget {
   Op prepare(SlotData& d) { return Op::Shutdown(keep(d), how); }
   static Result finish(Loop&, SlotData&, int64_t r) { return make_error(r); }
   static Result fail(ShutdownSpec&&, std::error_code ec) { return ec; }
+  static constexpr AbandonFn kAbandon = nullptr;
+};
+
+// ---- 1.1: bind, listen, tee, splice, pipe, waitid ------------------------------
+
+struct BindSpec : OnTarget {
+  using Result = std::error_code;
+  SocketAddress address;
+  Op prepare(SlotData& d) {
+    lio_handle h = keep(d);
+    d.address = address;  // the backend reads it until completion
+    return Op::Bind(h, d.address.native(), d.address.size());
+  }
+  static Result finish(Loop&, SlotData&, int64_t r) { return make_error(r); }
+  static Result fail(BindSpec&&, std::error_code ec) { return ec; }
+  static constexpr AbandonFn kAbandon = nullptr;
+};
+
+struct ListenSpec : OnTarget {
+  using Result = std::error_code;
+  int backlog;
+  Op prepare(SlotData& d) { return Op::Listen(keep(d), backlog); }
+  static Result finish(Loop&, SlotData&, int64_t r) { return make_error(r); }
+  static Result fail(ListenSpec&&, std::error_code ec) { return ec; }
+  static constexpr AbandonFn kAbandon = nullptr;
+};
+
+// TEE (`is_tee`) or SPLICE from `target` to `out`; both kept open until it completed.
+struct SpliceSpec : OnTarget {
+  using Result = Expected<size_t>;
+  Target out;
+  int64_t off_in;
+  int64_t off_out;
+  uint32_t len;
+  uint32_t flags;
+  bool is_tee;
+  Op prepare(SlotData& d) {
+    lio_handle in = keep(d);
+    d.second_owner = out.take_owner();
+    if (is_tee) return Op::Tee(in, out.get(), len, flags);
+    return Op::Splice(in, off_in, out.get(), off_out, len, flags);
+  }
+  static Result finish(Loop&, SlotData&, int64_t r) { return ToSize(r); }
+  static Result fail(SpliceSpec&&, std::error_code ec) { return SizeError(ec); }
+  static constexpr AbandonFn kAbandon = nullptr;
+};
+
+// Both ends of a pipe nobody waits for any more are closed.
+inline void CloseAbandonedPipe(Loop& loop, SlotData& d, int64_t result) {
+  if (result < 0) return;
+  Handle::Adopt(loop, d.pair[0]);
+  Handle::Adopt(loop, d.pair[1]);
+}
+
+struct PipeSpec : NoTarget {
+  using Result = Expected<Pipe>;
+  Op prepare(SlotData& d) {
+    d.pair[0] = d.pair[1] = LIO_INVALID_HANDLE;
+    return Op::Pipe(d.pair);
+  }
+  static Result finish(Loop& loop, SlotData& d, int64_t r) {
+    if (r < 0) return Unexpected{make_error(r)};
+    return Pipe{Handle::Adopt(loop, d.pair[0]), Handle::Adopt(loop, d.pair[1])};
+  }
+  static Result fail(PipeSpec&&, std::error_code ec) { return Unexpected{ec}; }
+  static constexpr AbandonFn kAbandon = CloseAbandonedPipe;
+};
+
+// The siginfo waitid writes lives in the slot's address storage (128 bytes,
+// 8-aligned: a siginfo_t's size), which no other part of this op uses.
+ChildStatus ChildStatusFromSiginfo(const void* siginfo) noexcept;
+
+struct WaitidSpec : NoTarget {
+  using Result = Expected<ChildStatus>;
+  int idtype;
+  int id;
+  int options;
+  Op prepare(SlotData& d) {
+    d.address = SocketAddress();
+    return Op::Waitid(idtype, id, options, d.address.native());
+  }
+  static Result finish(Loop&, SlotData& d, int64_t r) {
+    if (r < 0) return Unexpected{make_error(r)};
+    return ChildStatusFromSiginfo(d.address.native());
+  }
+  static Result fail(WaitidSpec&&, std::error_code ec) { return Unexpected{ec}; }
   static constexpr AbandonFn kAbandon = nullptr;
 };
 

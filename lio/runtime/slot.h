@@ -58,12 +58,15 @@ struct SlotData {
   std::string path;
   std::string other_path;  // linkat/renameat/symlinkat: the second path
   Handle other_owner;      // ... and the second directory, kept open
+  Handle second_owner;              // tee/splice: the output, kept open too
+  lio_handle pair[2] = {-1, -1};    // pipe: the two ends the backend writes
 
   // Releases what the operation owned (the buffer is wiped first if asked).
   // Inline and checked member by member: most operations (a nop, a borrowed
   // read) leave all of it empty, and this runs for every completion.
   void clear() noexcept {
     if (owner) owner.reset();
+    if (second_owner) second_owner.reset();
     if (buffer) buffer.reset();
     if (!buffers.empty()) buffers.clear();
     iov.clear();

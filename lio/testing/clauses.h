@@ -309,12 +309,10 @@ inline constexpr Clause statx_buffer{
     .promise = "STATX writes its lio_statx before the completion and never after."};
 inline constexpr Clause pipe_handles{
     .id = "pipe.handles",
-    .promise = "PIPE writes the read end to fds[0] and the write end to fds[1] before the completion.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "PIPE writes the read end to fds[0] and the write end to fds[1] before the completion."};
 inline constexpr Clause waitid_info{
     .id = "waitid.info",
-    .promise = "WAITID writes the siginfo before the completion.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "WAITID writes the siginfo before the completion."};
 
 // ---- 1.1 multishot, buffer groups, zero-copy send (issue 14) ----
 inline constexpr Clause multishot_more{

@@ -1,5 +1,7 @@
 // `lio backends`: every plugin found, each backend's ABI, capabilities, probe
-// result and a short exercise by name; as a table, or as JSON for scripts.
+// result and a short exercise by name, and per op whether each backend runs
+// it natively, emulated or not at all; as tables, or as JSON for scripts
+// (tools/checks/op_table.py makes the README's operation table from it).
 #include "tools/cli/commands.h"
 
 #include <cstdio>
@@ -9,6 +11,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "lio/core/op.h"
 #include "lio/core/registry.h"
 #include "tools/cli/exercise.h"
@@ -31,6 +34,16 @@ std::vector<std::string> OpNames(uint64_t caps) {
 std::string OpsText(uint64_t caps) {
   std::vector<std::string> ops = OpNames(caps);
   return ops.size() == LIO_OP_COUNT ? "all " + std::to_string(LIO_OP_COUNT) : absl::StrJoin(ops, ",");
+}
+
+// How a backend runs op `code`: "native" (the OS mechanism does it),
+// "emulated" (a worker thread or an inline call), "unsupported" (not
+// declared), or "declared" when the backend does not say (a 1.0 plugin).
+const char* OpStatus(const BackendInfo& info, uint32_t code) {
+  if (!info.supports(code)) return "unsupported";
+  const std::optional<uint64_t> native = info.native_ops();
+  if (!native) return "declared";
+  return (*native & LIO_CAP(code)) != 0 ? "native" : "emulated";
 }
 
 // What `lio backends` found out about one backend.
@@ -76,6 +89,20 @@ Findings Gather(const std::vector<std::string>& plugin_paths) {
   return f;
 }
 
+// One row per op code, one column per backend.
+void PrintOpTable(const Findings& f) {
+  if (f.rows.empty()) return;
+  auto print_row = [&](std::string line, auto cell) {
+    for (const Row& r : f.rows) line += absl::StrFormat(" %-14s", cell(r));
+    absl::PrintF("%s\n", absl::StripTrailingAsciiWhitespace(line));
+  };
+  absl::PrintF("\n");
+  print_row(absl::StrFormat("%-13s", "OPERATION"), [](const Row& r) { return r.info->name; });
+  for (uint32_t code = 0; code < LIO_OP_COUNT; ++code) {
+    print_row(absl::StrFormat("%-13s", op_name(code)), [code](const Row& r) { return OpStatus(*r.info, code); });
+  }
+}
+
 void PrintTable(const Findings& f) {
   std::vector<std::string> dirs;
   for (const std::string& d : f.search_path) dirs.push_back(ShownPath(d));
@@ -96,6 +123,7 @@ void PrintTable(const Findings& f) {
     absl::PrintF("%-15s %s\n%-15s from %s\n", r.info->name, r.info->description, "", ShownPath(r.info->plugin_path));
     if (!r.probe.ok()) absl::PrintF("%-15s probe: %s\n", "", r.probe.why);
   }
+  PrintOpTable(f);
   absl::PrintF("\nauto%s chooses: %s\n", std::getenv("LIO_BACKEND") ? " (LIO_BACKEND set)" : "",
                f.auto_error.empty() ? f.auto_backend : "nothing — " + f.auto_error);
   for (const std::string& w : f.warnings) absl::FPrintF(stderr, "warning: %s\n", w);
@@ -120,6 +148,9 @@ std::string ToJson(const Findings& f) {
     out.Key("summary").String(r.exercise ? r.exercise->summary : "skipped: probe failed");
     out.EndObject();
     out.Key("ops").Strings(OpNames(r.info->capabilities));
+    out.Key("op_table").BeginObject();
+    for (uint32_t code = 0; code < LIO_OP_COUNT; ++code) out.Key(op_name(code)).String(OpStatus(*r.info, code));
+    out.EndObject();
     out.EndObject();
   }
   out.EndArray();

@@ -28,7 +28,9 @@ DESCRIPTION
     through the backend opened by name (nop; a temporary file opened, written, read back and
     closed; a 1 ms timeout; each only if declared), and the operations it declares. Below the
     table: each backend's description and the plugin file it came from, the reason of every
-    failed probe, and the backend "auto" chooses.
+    failed probe, the operation table (one row per operation, one column per backend: native,
+    the OS mechanism does it; emulated, a worker thread or an inline call does; unsupported, not
+    declared; declared, a 1.0 backend that does not say), and the backend "auto" chooses.
 
     Paths are shown relative to the repository (bazel-bin/...) or to the home directory (~/...)
     when they lie there; --json gives them in full.
@@ -39,8 +41,9 @@ OPTIONS
     --json, --json=FILE
         Print the same facts as one JSON object instead of the table: "abi", "search_path",
         "backends" (each with "name", "description", "plugin", "abi", "priority", "probe" {"ok",
-        "why"}, "exercise" {"ok", "summary"}, "ops"), "auto" {"backend" or "error"} and
-        "warnings". --json alone writes to standard output.
+        "why"}, "exercise" {"ok", "summary"}, "ops", "op_table" {operation: "native",
+        "emulated", "unsupported" or "declared"}), "auto" {"backend" or "error"} and "warnings".
+        --json alone writes to standard output.
 
 ENVIRONMENT
     LIO_PLUGIN_PATH

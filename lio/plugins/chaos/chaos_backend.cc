@@ -585,6 +585,13 @@ int vt_create(const lio_backend_config* config, lio_backend** out) noexcept {
 
 using Thunks = plugin::InstanceThunks<ChaosBackend>;
 
+// What the inner backend runs natively is what chaos runs natively: it
+// changes results, never how an op is performed.
+template <size_t I>
+uint64_t vt_native_ops() noexcept {
+  return plugin_state().backends[I].inner->native_ops();  // set only when it has one (fill_vtable)
+}
+
 template <size_t I>
 void fill_vtable(Registered& r) {
   r.vtable = lio_backend_vtable{
@@ -604,11 +611,10 @@ void fill_vtable(Registered& r) {
       .cancel = Thunks::cancel,
       .wake = Thunks::wake,
   };
-  // [register.native_ops] What the inner backend runs natively it still runs
-  // natively under chaos (a 1.0 inner's vtable ends before the member).
   const bool inner_says = r.inner != nullptr &&
-                          r.inner->struct_size >= LIO_PLUGIN_SIZE_THROUGH(lio_backend_vtable, native_ops);
-  r.vtable.native_ops = inner_says ? r.inner->native_ops : nullptr;
+                          r.inner->struct_size >= LIO_PLUGIN_SIZE_THROUGH(lio_backend_vtable, native_ops) &&
+                          r.inner->native_ops != nullptr;
+  r.vtable.native_ops = inner_says ? vt_native_ops<I> : nullptr;
 }
 
 using FillFn = void (*)(Registered&);

@@ -168,14 +168,16 @@ class IoUringBackend {
   uint64_t capabilities() const noexcept { return kCapabilities; }
   // [register.native_ops] The declared codes the running kernel has an
   // opcode for; the others run emulated (op_prep.h).
-  static uint64_t native_ops() noexcept { return native_codes() & kCapabilities; }
+  static uint64_t native_ops() noexcept { return (native_codes() | native_net_ops()) & kCapabilities; }
   int push(uint64_t id, const lio_op& op) noexcept;
   int flush() noexcept;
   int wait(int64_t timeout_ns, const lio_completion** out) noexcept;
   int cancel(uint64_t id) noexcept;
   int wake() noexcept;
 
-  static constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | plugin::kFsCallCodes;
+  static constexpr uint64_t kNetCodes = LIO_CAP(LIO_OP_BIND) | LIO_CAP(LIO_OP_LISTEN) | LIO_CAP(LIO_OP_TEE) |
+                                        LIO_CAP(LIO_OP_SPLICE) | LIO_CAP(LIO_OP_PIPE) | LIO_CAP(LIO_OP_WAITID);
+  static constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | plugin::kFsCallCodes | kNetCodes;
 
  private:
   int init(uint32_t capacity, const Options& options);
@@ -188,6 +190,7 @@ class IoUringBackend {
   uint32_t unconsumed_user_sqes() const;
   uint32_t reap();
   bool complete(const io_uring_cqe& cqe, lio_completion& out);
+  bool finish_emulated(uint32_t slot, int* result);
   void on_internal(const io_uring_cqe& cqe);
   void drain();
   void shut_down();
@@ -409,20 +412,51 @@ bool IoUringBackend::complete(const io_uring_cqe& cqe, lio_completion& out) {
   const uint32_t slot = slot_of(cqe.user_data);
   if (slot >= ops_.capacity() || ops_[slot].user_data != cqe.user_data) return false;
   OpStorage& storage = ops_[slot];
+  int result = cqe.res;
+  if (storage.emulated && !finish_emulated(slot, &result)) return false;
+  if (storage.pipe_out != nullptr && result >= 0) deliver_pipe(storage, kernel_args_[slot]);
   if (storage.recvmsg_out != nullptr && cqe.res >= 0) {
     const msghdr& msg = kernel_args_[slot].msg;
     storage.recvmsg_out->namelen = msg.msg_namelen;
     storage.recvmsg_out->controllen = msg.msg_controllen;
     storage.recvmsg_out->flags = msg.msg_flags;
   }
-  // An emulated op's call runs now, before its completion is handed out
-  // ([buffers.untouched_after_completion]: a statx buffer is written here).
-  const int64_t result = storage.emulated ? run_emulated(delivered_result(cqe.res, storage), kernel_args_[slot])
-                                          : delivered_result(cqe.res, storage);
-  out = lio_completion{.id = ops_.id(slot), .result = result, .flags = 0, .reserved = 0};
+  // An emulated op's call ran in finish_emulated, before its completion is
+  // handed out ([buffers.untouched_after_completion]: a statx buffer is
+  // written there).
+  out = lio_completion{
+      .id = ops_.id(slot), .result = delivered_result(result, storage), .flags = 0, .reserved = 0};
   storage.user_data = 0;
   ops_.erase(slot);
   return true;
+}
+
+// An emulated op's stand-in came back: run the op now (false: not ready,
+// its stand-in is armed again under the same user_data, so cancel still
+// finds it). A cancelled stand-in is the op cancelled.
+bool IoUringBackend::finish_emulated(uint32_t slot, int* result) {
+  OpStorage& storage = ops_[slot];
+  if (*result == -ECANCELED) return true;
+  if (shutting_down_) {  // destroy: nothing is delivered, nothing new is made
+    *result = -ECANCELED;
+    return true;
+  }
+  const lio_op& op = kernel_args_[slot].emulated;
+  const int64_t outcome = run_emulated(op);
+  if (outcome != kNotReady) {
+    *result = static_cast<int>(outcome);
+    return true;
+  }
+  int error = 0;
+  io_uring_sqe* sqe = sqe_or_submit(&error);
+  if (sqe == nullptr) {  // no room to ask again: the op ends with the error
+    *result = error;
+    return true;
+  }
+  prep_standin(op, sqe);
+  io_uring_sqe_set_data64(sqe, storage.user_data);
+  ++queued_user_;
+  return false;
 }
 
 void IoUringBackend::on_internal(const io_uring_cqe& cqe) {

@@ -136,11 +136,6 @@ uint64_t native_codes() {
   return native;
 }
 
-int64_t run_emulated(int64_t nop_result, const KernelArgs& args) {
-  if (nop_result < 0) return nop_result;  // cancelled before it ran
-  return plugin::run_fs_call(args.emulated);
-}
-
 void prep_sqe(const lio_op& op, uint64_t native, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe) {
   const int fd = plugin::to_fd(op.handle);
   if (plugin::is_fs_call(op.code)) {
@@ -215,6 +210,14 @@ void prep_sqe(const lio_op& op, uint64_t native, OpStorage& storage, KernelArgs&
       // io_uring reports more than was asked (POLLRDHUP at a peer's
       // shutdown); poll(2) reports what was asked plus ERR, HUP and NVAL.
       storage.poll_reportable = op.u.poll.events | POLLERR | POLLHUP | POLLNVAL;
+      break;
+    case LIO_OP_BIND:
+    case LIO_OP_LISTEN:
+    case LIO_OP_TEE:
+    case LIO_OP_SPLICE:
+    case LIO_OP_PIPE:
+    case LIO_OP_WAITID:
+      prep_net_sqe(op, storage, args, sqe);
       break;
   }
 }

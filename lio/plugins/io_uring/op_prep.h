@@ -23,7 +23,8 @@ namespace lio::io_uring_plugin {
 union KernelArgs {
   msghdr msg;              // SENDMSG, RECVMSG
   __kernel_timespec time;  // TIMEOUT
-  lio_op emulated;         // an op run as a blocking call when its NOP comes back
+  int pipe_fds[2];         // PIPE: the kernel writes ints, the caller reads lio_handles
+  lio_op emulated;         // an op run by emulation (a blocking call when its stand-in SQE completes)
 };
 static_assert(sizeof(lio_op) <= sizeof(msghdr), "an emulated op must not grow every slot");
 
@@ -34,7 +35,8 @@ struct OpStorage {
   bool cancel_asked = false;    // cancel was called for this op (stays set)
   uint32_t poll_reportable = 0;  // poll: the events poll(2) would report, else 0
   lio_msghdr* recvmsg_out = nullptr;  // recvmsg: where namelen/controllen/flags go back
-  bool emulated = false;  // a NOP stands in the ring; KernelArgs::emulated is the real op
+  lio_handle* pipe_out = nullptr;     // pipe: where the two handles go back
+  bool emulated = false;  // the SQE is a stand-in; the op runs when it completes
 
   // Ready for a new op (OpTable calls this instead of assigning a new one).
   void reset() noexcept {
@@ -43,6 +45,7 @@ struct OpStorage {
     cancel_asked = false;
     poll_reportable = 0;
     recvmsg_out = nullptr;
+    pipe_out = nullptr;
     emulated = false;
   }
 };
@@ -54,13 +57,34 @@ struct OpStorage {
 // a kernel without the opcode still gets the op done, in push order.
 void prep_sqe(const lio_op& op, uint64_t native, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe);
 
-// The result of an emulated op whose NOP completed with `nop_result`.
-int64_t run_emulated(int64_t nop_result, const KernelArgs& args);
-
 // Of the codes io_uring serves, those the running kernel has an opcode for
 // (kernel_opcodes(), probe.h). One line per code, so codes are added by
 // adding lines.
 uint64_t native_codes();
+
+// ---- BIND, LISTEN, TEE, SPLICE, PIPE, WAITID (net_op_prep.cc) ----
+// Native where the running kernel has the opcode (kernel_support.h). Else the
+// SQE is a stand-in and storage.emulated is set: a NOP for bind, listen and
+// pipe2 (they do not block; the call runs on this thread when the NOP
+// completes), a short timer for waitid (each time it fires, waitid runs with
+// WNOHANG; not ready yet, the timer is armed again).
+void prep_net_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe);
+
+// The LIO_CAP bits of the codes above that run natively on this kernel.
+uint64_t native_net_ops() noexcept;
+
+// run_emulated's "not ready: arm the stand-in again".
+inline constexpr int64_t kNotReady = INT64_MIN;
+
+// An emulated op whose stand-in completed: its result, or kNotReady. The
+// file-system ops (fs_calls.h) and bind, listen, pipe2, waitid.
+int64_t run_emulated(const lio_op& op) noexcept;
+
+// Arms the stand-in of an emulated op again (waitid not ready yet).
+void prep_standin(const lio_op& op, io_uring_sqe* sqe);
+
+// After a PIPE's CQE: the handles the kernel wrote, to the caller's array.
+void deliver_pipe(const OpStorage& storage, const KernelArgs& args);
 
 }  // namespace lio::io_uring_plugin
 

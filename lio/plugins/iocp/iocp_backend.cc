@@ -106,7 +106,12 @@ namespace {
 constexpr uint32_t kDefaultWorkers = 2;
 constexpr uint32_t kMaxWorkers = 64;
 
-constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | kFsOpCodes;
+// 1.1: bind and listen (Winsock). Not tee, splice, pipe or waitid: Windows
+// has no pipe-to-socket move, no tee, and no anonymous pipe that overlapped
+// I/O works on (CreatePipe's are synchronous; a named pipe pair would be a
+// different kind of handle), and process exit is a wait on a HANDLE, not a
+// child reaped by pid — none would be the blocking call the contract names.
+constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | kFsOpCodes | LIO_CAP(LIO_OP_BIND) | LIO_CAP(LIO_OP_LISTEN);
 
 // A wait of `ns` in GetQueuedCompletionStatusEx's milliseconds, rounded up
 // so the wait never ends before `ns`.

@@ -38,7 +38,9 @@ TEST(WindowsLoader, FindsTheBackendInItsDirectory) {
   auto found = registry.Find("iocp");
   ASSERT_TRUE(found) << found.error().message;
   EXPECT_EQ(fs::path((*found)->plugin_path).filename(), "lio_iocp.dll");
+  // Every 1.0 operation; 1.1 adds some (bind, listen, ...).
   EXPECT_EQ((*found)->capabilities & LIO_CAP_OPS_1_0, LIO_CAP_OPS_1_0);
+  EXPECT_TRUE((*found)->supports(LIO_OP_BIND) && (*found)->supports(LIO_OP_LISTEN));
 }
 
 TEST(WindowsLoader, PluginPathIsSemicolonSeparated) {

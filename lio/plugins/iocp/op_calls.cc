@@ -47,6 +47,18 @@ Outcome Shutdown(const Record& r) {
   return Done(shutdown(static_cast<SOCKET>(r.handle), native) == 0 ? 0 : ErrorResult(WSAGetLastError()));
 }
 
+// bind and listen never wait (Winsock has no overlapped form, and needs none).
+Outcome BindSocket(const Record& r) {
+  const auto* addr = static_cast<const sockaddr*>(r.u.bind.addr);
+  const int len = static_cast<int>(r.u.bind.addrlen);
+  return Done(bind(static_cast<SOCKET>(r.handle), addr, len) == 0 ? 0 : ErrorResult(WSAGetLastError()));
+}
+
+Outcome ListenSocket(const Record& r) {
+  const int backlog = r.u.listen.backlog;
+  return Done(listen(static_cast<SOCKET>(r.handle), backlog) == 0 ? 0 : ErrorResult(WSAGetLastError()));
+}
+
 // ---- overlapped socket calls --------------------------------------------------------
 
 Outcome StartMessage(Record& r, const CallContext& ctx) {
@@ -401,6 +413,10 @@ Outcome StartCall(Record& r, const CallContext& ctx) {
       return StartConnect(r, ctx);
     case LIO_OP_SHUTDOWN:
       return Shutdown(r);
+    case LIO_OP_BIND:
+      return BindSocket(r);
+    case LIO_OP_LISTEN:
+      return ListenSocket(r);
     case LIO_OP_POLL:
       return StartPoll(r, ctx);
     default:

@@ -29,6 +29,7 @@
 #include "lio/plugins/common/boundary.h"
 #include "lio/plugins/common/fs_calls.h"
 #include "lio/plugins/poller/errno_map.h"
+#include "lio/plugins/poller/nonblocking_scope.h"
 
 namespace lio::poller {
 namespace {
@@ -83,40 +84,6 @@ int iov_window(const iovec* iov, size_t iovcnt, uint64_t skip, uint64_t budget, 
   }
   return n;
 }
-
-// O_NONBLOCK on `fd` for this scope, when it is in blocking mode; the old
-// flags come back when the scope ends. A non-blocking fd is left alone.
-class NonblockingScope {
- public:
-  explicit NonblockingScope(int fd) : fd_(fd) {
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0) {
-      error_ = last_lio_error();
-      return;
-    }
-    if (flags & O_NONBLOCK) return;
-    if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-      error_ = last_lio_error();
-      return;
-    }
-    saved_flags_ = flags;
-  }
-  ~NonblockingScope() {
-    if (saved_flags_ < 0) return;
-    int saved_errno = errno;
-    fcntl(fd_, F_SETFL, saved_flags_);
-    errno = saved_errno;
-  }
-  NonblockingScope(const NonblockingScope&) = delete;
-  NonblockingScope& operator=(const NonblockingScope&) = delete;
-
-  int error() const { return error_; }
-
- private:
-  int fd_;
-  int saved_flags_ = -1;
-  int error_ = 0;
-};
 
 // The error of a failed round: kWouldBlock to wait, else the bytes already
 // moved (the kernel reports those rather than a later error), else -errno.
@@ -469,6 +436,10 @@ int64_t run_inline(const lio_op& op) noexcept {
     }
     case LIO_OP_SHUTDOWN:
       return shutdown(plugin::to_fd(op.handle), op.u.shutdown.how) == 0 ? 0 : last_lio_error();
+    case LIO_OP_BIND:
+    case LIO_OP_LISTEN:
+    case LIO_OP_PIPE:
+      return run_net_inline(op);
     default:
       return -LIO_EINVAL;
   }
@@ -481,6 +452,7 @@ bool is_stream_socket(int fd) noexcept {
 }
 
 int64_t attempt(const lio_op& op, Progress& progress) noexcept {
+  if (op.code == LIO_OP_WAITID) return attempt_net(op, progress);  // no handle
   int fd = plugin::to_fd(op.handle);
   if (fd < 0) return -LIO_EBADF;
   const bool on_socket = progress.kind == HandleKind::kSocket;
@@ -524,6 +496,10 @@ int64_t attempt(const lio_op& op, Progress& progress) noexcept {
       return write_pollable(fd, to_iovec(op.u.rwv.iov), op.u.rwv.iovcnt, progress);
     case LIO_OP_POLL:
       return attempt_poll(fd, op.u.poll.events);
+    case LIO_OP_TEE:
+    case LIO_OP_SPLICE:
+    case LIO_OP_WAITID:
+      return attempt_net(op, progress);
     default:
       return -LIO_EINVAL;
   }
@@ -544,6 +520,10 @@ int64_t run_blocking(const lio_op& op) noexcept {
     case LIO_OP_CLOSE:
       // Not retried on EINTR: the fd is gone either way (and may be reused).
       return close(fd) == 0 ? 0 : last_lio_error();
+    case LIO_OP_TEE:
+    case LIO_OP_SPLICE:
+    case LIO_OP_WAITID:
+      return run_net_blocking(op);
     default:
       // The 1.1 file-system ops: their blocking calls, shared with io_uring.
       return plugin::is_fs_call(op.code) ? plugin::run_fs_call(op) : -LIO_EINVAL;

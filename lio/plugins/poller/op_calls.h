@@ -61,7 +61,17 @@ struct Progress {
   int8_t stream = -1;       // MSG_WAITALL reads: 1 stream socket, 0 not, -1 not asked yet
   uint64_t transferred = 0; // bytes moved by earlier rounds
   uint64_t total = 0;       // bytes asked for (known after the first round moved some)
+  // TEE, SPLICE, WAITID (net_op_calls.cc) wait on a handle and for an event
+  // that are not op.handle / wanted_events(op): attempt() sets them when it
+  // answers kWouldBlock (a splice waits on whichever end held it up).
+  int wait_fd = -1;
+  uint32_t wait_events = 0;
+  uint8_t nonblock_ends = 0;  // TEE/SPLICE: kInEnd | kOutEnd, the ends that are not pipes
+  int owned_fd = -1;          // WAITID on P_PID: the pidfd the backend opened, closed at completion
 };
+
+inline constexpr uint8_t kInEnd = 1;
+inline constexpr uint8_t kOutEnd = 2;
 
 // LIO_POLL_IN / LIO_POLL_OUT: the readiness a readiness op waits for.
 uint32_t wanted_events(const lio_op& op) noexcept;
@@ -117,6 +127,40 @@ int64_t close_if_quick(const lio_op& op) noexcept;
 
 // Ops whose successful result is a handle the caller would own.
 bool creates_handle(uint32_t code) noexcept;
+
+// ---- 1.1: BIND, LISTEN, PIPE, TEE, SPLICE, WAITID (net_op_calls.cc) ----
+// bind, listen and pipe2 never block: run_net_inline() does them. tee and
+// splice move data by readiness: SPLICE_F_NONBLOCK per call, and an end that
+// is not a pipe (a socket) is made non-blocking for that one call as accept
+// is (NonblockingScope); EAGAIN waits on the end that held it up (poll(2)
+// with a zero timeout tells which). An end that is a regular file goes to a
+// worker (the blocking call). waitid: with WNOHANG it runs inline; for
+// WEXITED alone on P_PID / P_PIDFD it waits for the pidfd to become readable
+// (pidfd_open for P_PID) and then asks with WNOHANG; anything else (P_ALL,
+// P_PGID, WSTOPPED, WCONTINUED: no pidfd says so) runs on a worker.
+
+// BIND, LISTEN, PIPE: the result.
+int64_t run_net_inline(const lio_op& op) noexcept;
+
+// TEE/SPLICE: the ends that need NonblockingScope (kInEnd | kOutEnd), or -1
+// when an end is a regular file (a worker runs it), or a negative LIO_E*.
+int splice_ends(const lio_op& op, uint8_t* nonblock_ends) noexcept;
+
+// WAITID: how it runs.
+enum class WaitidRoute : uint8_t { kInline, kPidfd, kWorker };
+WaitidRoute waitid_route(const lio_op& op) noexcept;
+
+// WAITID by pidfd: the first try (inline, WNOHANG). The result, or
+// kWouldBlock with progress.wait_fd set (a pidfd it opened is owned_fd);
+// a pid pidfd_open cannot open goes to a worker: kWorkerInstead.
+inline constexpr int64_t kWorkerInstead = INT64_MIN + 1;
+int64_t start_waitid(const lio_op& op, Progress& progress) noexcept;
+
+// One round of TEE/SPLICE/WAITID (attempt() calls it).
+int64_t attempt_net(const lio_op& op, Progress& progress) noexcept;
+
+// The blocking TEE/SPLICE/WAITID (worker thread).
+int64_t run_net_blocking(const lio_op& op) noexcept;
 
 }  // namespace lio::poller
 

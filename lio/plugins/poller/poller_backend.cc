@@ -133,7 +133,22 @@ constexpr uint32_t kMaxWorkers = 256;
 constexpr uint32_t kMaxCapacity = 1u << 24;
 // The 1.1 file-system ops (fs_calls.h) on the worker pool: they may block on
 // the disk, and no readiness tells when they would not.
-constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | plugin::kFsCallCodes;
+#if defined(__linux__)
+constexpr uint64_t kNetOps = LIO_CAP(LIO_OP_BIND) | LIO_CAP(LIO_OP_LISTEN) | LIO_CAP(LIO_OP_TEE) |
+                             LIO_CAP(LIO_OP_SPLICE) | LIO_CAP(LIO_OP_PIPE) | LIO_CAP(LIO_OP_WAITID);
+#else  // tee, splice, pipe2 and pidfds are Linux's
+constexpr uint64_t kNetOps = LIO_CAP(LIO_OP_BIND) | LIO_CAP(LIO_OP_LISTEN);
+#endif
+constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | plugin::kFsCallCodes | kNetOps;
+// "Native" here: the OS's readiness mechanism does the waiting and the call
+// itself never blocks a thread of the backend. Everything else — inline calls
+// (socket, bind, listen, pipe), timers, and what runs on the worker pool
+// (files, and waitid for P_ALL/P_PGID or stop/continue events) — is emulated.
+constexpr uint64_t kNativeOps = (LIO_CAP(LIO_OP_ACCEPT) | LIO_CAP(LIO_OP_CONNECT) | LIO_CAP(LIO_OP_SEND) |
+                                 LIO_CAP(LIO_OP_RECV) | LIO_CAP(LIO_OP_SENDMSG) | LIO_CAP(LIO_OP_RECVMSG) |
+                                 LIO_CAP(LIO_OP_POLL) | LIO_CAP(LIO_OP_TEE) | LIO_CAP(LIO_OP_SPLICE) |
+                                 LIO_CAP(LIO_OP_WAITID)) &
+                                kCapabilities;
 constexpr uint32_t kMaxReadyPerWait = 1024;
 // How long ops may wait on an unconfirmed registration (see HandleWaiters)
 // before it is checked with a system call. Waits shorter than this — a
@@ -164,6 +179,8 @@ struct Slot {
   Stage stage = Stage::kQueued;
   bool in_reads = false;   // on its handle's reader queue
   bool in_writes = false;  // on its handle's writer queue (a poll for IN|OUT is on both)
+  int queued_fd = -1;          // kReadiness: the handle it waits on
+  uint32_t queued_events = 0;  // kReadiness: the events it was queued for
   int64_t result = 0;
   Progress progress;
   Links list;    // the submission list or the completed list
@@ -231,6 +248,7 @@ class Poller {
     pool_.stop();
     reap_workers();
     close_undelivered_handles();
+    close_owned_pidfds();
     reactor_.reset();
   }
 
@@ -260,6 +278,7 @@ class Poller {
   }
 
   uint64_t capabilities() const noexcept { return kCapabilities; }
+  static uint64_t native_ops() noexcept { return kNativeOps; }
 
   int push(uint64_t id, const lio_op& op) noexcept {
     uint32_t s = slots_.insert(id);
@@ -406,10 +425,50 @@ class Poller {
       case LIO_OP_WRITEV:
         start_transfer(s);
         return;
+      case LIO_OP_BIND:
+      case LIO_OP_LISTEN:
+      case LIO_OP_PIPE:
+        complete(s, run_inline(op));
+        return;
+      case LIO_OP_TEE:
+      case LIO_OP_SPLICE:
+        start_splice(s);
+        return;
+      case LIO_OP_WAITID:
+        start_waitid_op(s);
+        return;
       default:
         start_waiting(s);
         return;
     }
+  }
+
+  // tee/splice: tried at once; if it would block, it waits on the end that
+  // held it up (op_calls.h). A regular-file end goes to a worker. (Not
+  // ordered behind other ops waiting on the same pipe end.)
+  void start_splice(uint32_t s) {
+    Slot& slot = slots_[s];
+    if (splice_ends(slot.op, &slot.progress.nonblock_ends) < 0) return to_worker(s);
+    const int64_t result = attempt(slot.op, slot.progress);
+    if (result != kWouldBlock) return complete(s, result);
+    enqueue(s, slot.progress.wait_fd);
+  }
+
+  // waitid: inline (WNOHANG), by pidfd readiness, or on a worker.
+  void start_waitid_op(uint32_t s) {
+    Slot& slot = slots_[s];
+    if (waitid_route(slot.op) == WaitidRoute::kWorker) return to_worker(s);
+    const int64_t result = start_waitid(slot.op, slot.progress);
+    if (result == kWorkerInstead) return to_worker(s);
+    if (result != kWouldBlock) return complete(s, result);
+    // A pidfd of ours is a new handle: a record idle under its number is stale.
+    if (slot.progress.owned_fd >= 0) new_handle_made(slot.progress.owned_fd);
+    enqueue(s, slot.progress.wait_fd);
+  }
+
+  // The events an op waits for: its own (tee/splice/waitid) or its code's.
+  static uint32_t wants(const Slot& slot) {
+    return slot.progress.wait_events != 0 ? slot.progress.wait_events : wanted_events(slot.op);
   }
 
   // read/write/readv/writev: at an offset or on a file, a worker does it;
@@ -522,7 +581,9 @@ class Poller {
       ++busy_handles_;
     }
     Slot& slot = slots_[s];
-    uint32_t wants = wanted_events(slot.op);
+    uint32_t wants = this->wants(slot);
+    slot.queued_fd = fd;
+    slot.queued_events = wants;
     const uint32_t consuming = slot.op.code != LIO_OP_POLL ? 1 : 0;
     // A poll for no events (errors and hang-ups only) sits with the readers.
     if ((wants & LIO_POLL_IN) || wants == 0) {
@@ -549,7 +610,7 @@ class Poller {
   void dequeue(uint32_t s, uint32_t h) {
     HandleWaiters& waiters = handles_[h];
     Slot& slot = slots_[s];
-    uint32_t wants = wanted_events(slot.op);
+    uint32_t wants = slot.queued_events;
     const uint32_t consuming = slot.op.code != LIO_OP_POLL ? 1 : 0;
     if (slot.in_reads) {
       unlink<&Slot::reads>(waiters.reads, s);
@@ -635,6 +696,10 @@ class Poller {
         note_recv(h, fd_of(handles_.id(h)), slots_[s].op, result);
         dequeue(s, h);
         complete(s, result);
+      } else if (moved_elsewhere(s)) {
+        // A splice now held up by its other end waits there instead.
+        dequeue(s, h);
+        enqueue(s, slots_[s].progress.wait_fd);
       } else if (slots_[s].op.code != LIO_OP_POLL) {
         return;
       }
@@ -642,11 +707,19 @@ class Poller {
     }
   }
 
+  // A tee/splice that would block waits on another handle or for another
+  // event than the one it was queued for.
+  bool moved_elsewhere(uint32_t s) const {
+    const Slot& slot = slots_[s];
+    if (slot.progress.wait_events == 0) return false;
+    return slot.progress.wait_fd != slot.queued_fd || slot.progress.wait_events != slot.queued_events;
+  }
+
   // The ops behind a cancelled head were never tried: they waited on its
   // "not ready", which may have been about something else (urgent data, the
   // error queue), so the handle is looked at again for them.
   void cancel_waiting(uint32_t s) {
-    int fd = plugin::to_fd(slots_[s].op.handle);
+    int fd = slots_[s].queued_fd;
     uint32_t h = handles_.find(key(fd));
     const HandleWaiters& waiters = handles_[h];
     bool was_head = (slots_[s].in_reads && waiters.reads.head == s) || (slots_[s].in_writes && waiters.writes.head == s);
@@ -791,6 +864,10 @@ class Poller {
   void complete(uint32_t s, int64_t result) {
     Slot& slot = slots_[s];
     if (result >= 0 && result <= INT32_MAX && creates_handle(slot.op.code)) new_handle_made(static_cast<int>(result));
+    if (slot.progress.owned_fd >= 0) {  // a waitid's own pidfd (its record goes idle; see new_handle_made)
+      close(slot.progress.owned_fd);
+      slot.progress.owned_fd = -1;
+    }
     slot.stage = Stage::kCompleted;
     slot.result = result;
     push_back<&Slot::list>(completed_, s);
@@ -812,6 +889,13 @@ class Poller {
   void close_undelivered_handles() {
     for (uint32_t s = completed_.head; s != kNone; s = slots_[s].list.next) {
       if (creates_handle(slots_[s].op.code) && slots_[s].result >= 0) close(static_cast<int>(slots_[s].result));
+    }
+  }
+
+  // Pidfds of waitids that never completed.
+  void close_owned_pidfds() {
+    for (uint32_t s = 0; s < slots_.capacity(); ++s) {
+      if (slots_[s].progress.owned_fd >= 0) close(slots_[s].progress.owned_fd);
     }
   }
 

@@ -62,6 +62,9 @@ enum class Kind {
   kAcceptAddressDropped,  // accept never writes the peer's address
   kRecvmsgFlagsCleared,   // recvmsg's msghdr flags are zeroed before the completion (MSG_TRUNC lost)
   kRenameEnoentIsZero,    // renameat of a missing name completes with 0 (an error dropped on the way)
+  kSpliceReportsAsked,    // tee/splice complete with the length asked, not the bytes moved
+  kPipeEndsSwapped,       // pipe writes the write end to fds[0] and the read end to fds[1]
+  kWaitidInfoCleared,     // waitid's siginfo is cleared before the completion (written to a stale copy)
   // ---- handles and buffers ----
   kTruncatedHandle,       // the handle is cast to int, so 2^32 + fd reaches fd
   kCreatedNonBlocking,    // handles it creates are left non-blocking
@@ -177,6 +180,20 @@ bool is_closed(lio_handle h) {
   return h >= 0 && h <= INT32_MAX && fcntl(static_cast<int>(h), F_GETFD) < 0 && errno == EBADF;
 }
 
+// The size of Linux's siginfo_t (waitid's info), a fixed 128 bytes.
+constexpr size_t kSiginfoSize = 128;
+
+uint32_t splice_asked(const lio_op& op) {
+  return (op.code == LIO_OP_TEE || op.code == LIO_OP_SPLICE) ? op.u.splice.len : 0;
+}
+
+// What pipe or waitid writes into before its completion.
+void* out_of(const lio_op& op) {
+  if (op.code == LIO_OP_PIPE) return op.u.pipe.fds;
+  if (op.code == LIO_OP_WAITID) return op.u.waitid.info;
+  return nullptr;
+}
+
 struct Slot {
   uint32_t code = 0;
   unsigned char* read_into = nullptr;
@@ -184,6 +201,8 @@ struct Slot {
   uint32_t poll_events = 0;
   lio_msghdr* msg = nullptr;
   bool cancelled = false;
+  uint32_t asked = 0;         // tee/splice: the length asked
+  void* out = nullptr;        // pipe: fds; waitid: info
   lio_statx* statx_buf = nullptr;
 };
 
@@ -249,7 +268,7 @@ class BrokenBackend {
     if (slot == ops_.kNone) return ops_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
     if (Is(Kind::kCallerMadeNonBlocking) && uses_handle(op.code) && op.code != LIO_OP_CLOSE) set_nonblocking(op.handle);
     ops_[slot] = Slot{op.code, read_target(op), op.handle, op.code == LIO_OP_POLL ? op.u.poll.events : 0,
-                      op.code == LIO_OP_RECVMSG ? op.u.msg.msg : nullptr, false};
+                      op.code == LIO_OP_RECVMSG ? op.u.msg.msg : nullptr, false, splice_asked(op), out_of(op)};
     if (op.code == LIO_OP_STATX) ops_[slot].statx_buf = op.u.statx.buf;
     if (Is(Kind::kReadsOpAtFlush) || Is(Kind::kWaitSkipsFlush)) {
       pending_.push_back({id, &op, op});
@@ -358,6 +377,14 @@ class BrokenBackend {
     if (Is(Kind::kCreatedNonBlocking) && creates_handle(op.code)) set_nonblocking(c.result);
     if (Is(Kind::kPollReportsAllAsked) && op.code == LIO_OP_POLL && c.result >= 0) c.result = op.poll_events;
     if (Is(Kind::kRecvmsgFlagsCleared) && op.msg != nullptr && c.result >= 0) op.msg->flags = 0;
+    if (Is(Kind::kSpliceReportsAsked) && op.asked > 0 && c.result > 0) c.result = op.asked;
+    if (Is(Kind::kPipeEndsSwapped) && op.code == LIO_OP_PIPE && op.out != nullptr && c.result == 0) {
+      auto* fds = static_cast<lio_handle*>(op.out);
+      std::swap(fds[0], fds[1]);
+    }
+    if (Is(Kind::kWaitidInfoCleared) && op.code == LIO_OP_WAITID && op.out != nullptr) {
+      std::memset(op.out, 0, kSiginfoSize);
+    }
     if (Is(Kind::kPositiveErrno) && syscall_error(c.result)) c.result = -c.result;
     if (Is(Kind::kSuccessForError) && syscall_error(c.result)) c.result = 0;
     if (Is(Kind::kWriteAfterCompletion) && op.read_into != nullptr && c.result > 0) late_write_ = op.read_into;
