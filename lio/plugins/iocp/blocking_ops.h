@@ -1,9 +1,12 @@
 // The operations Windows has no overlapped form for — openat (CreateFileW)
-// and fsync (FlushFileBuffers) — as plain blocking functions. The iocp
-// backend runs them on its worker threads (worker.h); they are separate so
-// they can be tested directly.
+// and fsync (FlushFileBuffers) — as plain blocking functions, and what a
+// worker thread lends them. The iocp backend runs them on the kit's worker
+// pool (lio/plugins/common/worker_pool.h); they are separate so they can be
+// tested directly.
 #ifndef LIO_PLUGINS_IOCP_BLOCKING_OPS_H_
 #define LIO_PLUGINS_IOCP_BLOCKING_OPS_H_
+
+#include <windows.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +22,15 @@ struct PathScratch {
   static constexpr size_t kUnits = 32768;
   wchar_t path[kUnits];
   wchar_t full[kUnits];
+};
+
+// What a job may use on its worker thread: one per thread, made in create.
+struct WorkerThreadScratch {
+  PathScratch paths;
+  // A manual-reset event for blocking calls that take an OVERLAPPED (set its
+  // handle's low bit in OVERLAPPED::hEvent so no completion port hears of
+  // them).
+  HANDLE event = nullptr;
 };
 
 // openat(2) on Windows: `path` is UTF-8, '/' or '\' separated. Relative
