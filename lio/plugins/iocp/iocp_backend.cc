@@ -154,6 +154,7 @@ class IocpBackend {
   void Start(uint32_t s);
   void StartTimer(uint32_t s);
   void StartOnWorker(uint32_t s);
+  bool StopOnWorker(uint32_t s);
   void Apply(uint32_t s, Outcome outcome);
   void Finish(uint32_t s, int64_t result);
 
@@ -328,6 +329,20 @@ void IocpBackend::StartOnWorker(uint32_t s) {
   pool_.submit(s);
 }
 
+// Cancels a worker job: true if it was dropped before a thread took it (no
+// result will come; the caller settles the record). Else the job is told to
+// stop before its next call (worker_cancel) and cut short if a thread is in
+// one now; its result comes as usual.
+bool IocpBackend::StopOnWorker(uint32_t s) {
+  records_[s].worker_cancel.store(true, std::memory_order_release);
+  if (pool_.cancel(s) == plugin::WorkerPool::CancelOutcome::kRemoved) {
+    --in_os_;
+    return true;
+  }
+  pool_.interrupt(s);
+  return false;
+}
+
 // ---- completions ----------------------------------------------------------------
 
 void IocpBackend::OnPacket(const OVERLAPPED_ENTRY& entry, bool* woken) {
@@ -393,13 +408,7 @@ void IocpBackend::Teardown() {
         CancelIoEx(r.io_handle, &r.ov);
         break;
       case State::kWorker:
-        r.worker_cancel.store(true, std::memory_order_release);
-        if (pool_.cancel(s) == plugin::WorkerPool::CancelOutcome::kRemoved) {
-          r.state = State::kFree;
-          --in_os_;
-        } else {
-          pool_.interrupt(s);
-        }
+        if (StopOnWorker(s)) r.state = State::kFree;
         break;
       default:
         break;
@@ -540,15 +549,7 @@ int IocpBackend::cancel(uint64_t id) noexcept {
       CancelIoEx(r.io_handle, &r.ov);
       break;
     case State::kWorker:
-      // Dropped if no thread took it yet; else cut short if a thread is in
-      // its call, and told to stop before the next (worker_cancel).
-      r.worker_cancel.store(true, std::memory_order_release);
-      if (pool_.cancel(s) == plugin::WorkerPool::CancelOutcome::kRemoved) {
-        --in_os_;
-        Finish(s, -LIO_ECANCELED);
-      } else {
-        pool_.interrupt(s);
-      }
+      if (StopOnWorker(s)) Finish(s, -LIO_ECANCELED);
       break;
     default:  // kPosted, kDone: the result is in
       break;
