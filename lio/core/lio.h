@@ -59,8 +59,9 @@ typedef struct lio_instance lio_instance;
  *
  *   name      "io_uring", "poller", ..., "auto" (the best backend whose probe
  *             passes), or "" / NULL for $LIO_BACKEND if set, else "auto".
- *             Plugins are searched in $LIO_PLUGIN_PATH, then in the
- *             directory lio was installed with (<prefix>/lib/lio).
+ *             Plugins are searched in $LIO_PLUGIN_PATH's absolute
+ *             entries (a relative one is refused), then in the directory
+ *             lio was installed with (<prefix>/lib/lio).
  *   capacity  operations in flight at once (pushed and not yet returned by
  *             lio_wait); must be >= 1.
  *   options   backend-specific "key=value,..." or NULL. Copied; the caller

@@ -3,9 +3,10 @@
  * checks the error paths of lio_open, lio_push and lio_cancel.
  *
  * Usage: lio_c_api_test [PLUGIN_FILE...]
- * Each plugin file's directory is put on LIO_PLUGIN_PATH; with no argument
+ * Each plugin file's directory, made absolute (the loader refuses relative
+ * LIO_PLUGIN_PATH entries), is put on LIO_PLUGIN_PATH; with no argument
  * the plugins must be found where lio was installed (<prefix>/lib/lio). */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 
 #include <fcntl.h>
 #include <libgen.h>
@@ -167,9 +168,14 @@ int main(int argc, char** argv) {
   char path[4096] = "";
   for (int i = 1; i < argc; ++i) {
     char copy[4096];
+    char dir[4096];
     snprintf(copy, sizeof copy, "%s", argv[i]);
+    if (realpath(dirname(copy), dir) == NULL) {
+      fprintf(stderr, "FAIL: no directory for %s\n", argv[i]);
+      return 1;
+    }
     size_t used = strlen(path);
-    snprintf(path + used, sizeof path - used, "%s%s", used ? ":" : "", dirname(copy));
+    snprintf(path + used, sizeof path - used, "%s%s", used ? ":" : "", dir);
   }
   if (argc > 1) setenv("LIO_PLUGIN_PATH", path, 1);
 

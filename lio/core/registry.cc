@@ -50,6 +50,19 @@ Error MakeError(int negative_code, std::string message) {
   return Error{make_error(negative_code), std::move(message)};
 }
 
+// Why a relative LIO_PLUGIN_PATH entry is not searched, and what to write.
+Error RelativeEntryError(const fs::path& entry) {
+  std::error_code ec;
+  fs::path here = fs::absolute(entry, ec).lexically_normal();
+  if (!here.has_filename() && here.has_relative_path()) here = here.parent_path();  // "dir/" of "dir/."
+  std::string suggestion = ec ? "" : " (from this directory: '" + here.string() + "')";
+  return MakeError(-LIO_EINVAL,
+                   "LIO_PLUGIN_PATH entry '" + entry.string() +
+                       "' is relative and is not searched: it would name whatever directory the program starts "
+                       "in, so whoever chose that directory could slip a plugin in. Write the directory as an "
+                       "absolute path" + suggestion + ".");
+}
+
 std::string JoinPaths(const std::vector<fs::path>& dirs) {
   if (dirs.empty()) return "(no directories: LIO_PLUGIN_PATH is empty)";
   std::string out;
@@ -236,7 +249,7 @@ Registry::Registry(std::vector<fs::path> search_dirs) : search_dirs_(std::move(s
   };
 }
 
-Registry::Registry() : Registry(DefaultSearchDirs()) {}
+Registry::Registry() : Registry(std::vector<fs::path>{}) { search_dirs_ = DefaultSearchDirs(&refused_dirs_); }
 
 // Backends' vtables live in the plugins: drop them before unloading.
 Registry::~Registry() {
@@ -251,7 +264,7 @@ Registry& Registry::Default() {
   return *registry;
 }
 
-std::vector<fs::path> Registry::DefaultSearchDirs() {
+std::vector<fs::path> Registry::DefaultSearchDirs(std::vector<Error>* refused) {
   std::vector<fs::path> dirs;
   if (const char* env = std::getenv("LIO_PLUGIN_PATH")) {
     std::string_view rest(env);
@@ -259,7 +272,13 @@ std::vector<fs::path> Registry::DefaultSearchDirs() {
       size_t sep = rest.find(kPathSeparator);
       std::string_view entry = rest.substr(0, sep);
       rest = sep == std::string_view::npos ? std::string_view() : rest.substr(sep + 1);
-      if (!entry.empty()) dirs.emplace_back(entry);
+      if (entry.empty()) continue;
+      fs::path dir(entry);
+      if (dir.is_absolute()) {
+        dirs.push_back(std::move(dir));
+      } else if (refused != nullptr) {
+        refused->push_back(RelativeEntryError(dir));
+      }
     }
   }
   dirs.emplace_back(LIO_INSTALL_PLUGIN_DIR);
@@ -338,7 +357,7 @@ Expected<std::vector<std::string>, Error> Registry::LoadPlugin(const fs::path& p
 }
 
 std::vector<Error> Registry::LoadAll() {
-  std::vector<Error> errors;
+  std::vector<Error> errors = refused_dirs_;
   for (const fs::path& dir : search_dirs_) {
     std::error_code ec;
     std::vector<fs::path> files;

@@ -3,7 +3,10 @@
 // Search order for a name: backends already registered, then plugin files
 // in $LIO_PLUGIN_PATH (':'-separated; ';' on Windows), then the directory
 // lio was installed with (LIO_INSTALL_PLUGIN_DIR). Never the current
-// directory implicitly. A name "x" or "x:anything" lives in liblio_x.so
+// directory, implicitly or not: a relative LIO_PLUGIN_PATH entry is refused
+// (left out, with an error LoadAll returns), since it would name whatever
+// directory the program happens to start in, and whoever chose that could
+// slip a plugin in. A name "x" or "x:anything" lives in liblio_x.so
 // (liblio_x.dylib, lio_x.dll); if no such file exists every plugin found is
 // loaded and the name looked up again.
 //
@@ -37,8 +40,10 @@ class Registry {
   // The process-wide registry used by Backend::Open.
   static Registry& Default();
 
-  // $LIO_PLUGIN_PATH entries, then the install directory.
-  static std::vector<std::filesystem::path> DefaultSearchDirs();
+  // $LIO_PLUGIN_PATH's absolute entries, then the install directory. Empty
+  // entries are skipped; each relative one is left out and, if `refused` is
+  // given, reported there as an Error naming it and what to write instead.
+  static std::vector<std::filesystem::path> DefaultSearchDirs(std::vector<Error>* refused = nullptr);
 
   // "liblio_io_uring.so" for "io_uring" on this OS.
   static std::string PluginFileName(std::string_view plugin_name);
@@ -52,7 +57,8 @@ class Registry {
   Expected<std::vector<std::string>, Error> LoadPlugin(const std::filesystem::path& path);
 
   // Load every plugin file in the search directories. Returns one Error per
-  // file that failed (the others are loaded).
+  // file that failed (the others are loaded), after one per LIO_PLUGIN_PATH
+  // entry the default registry refused.
   std::vector<Error> LoadAll();
 
   // A registered backend by exact name, loading its plugin if needed.
@@ -75,6 +81,7 @@ class Registry {
   std::vector<std::unique_ptr<Plugin>> plugins_;
   std::vector<std::unique_ptr<BackendInfo>> backends_;
   std::vector<std::string> load_failures_;  // remembered for "unknown name" messages
+  std::vector<Error> refused_dirs_;         // relative LIO_PLUGIN_PATH entries (default search dirs only)
   // Plugins whose lio_plugin_register is running: a plugin that looks up
   // another backend while registering must not load itself again.
   std::vector<std::filesystem::path> registering_;

@@ -239,6 +239,49 @@ TEST(Registry, LioPluginPathIsSearchedBeforeTheInstallDirectory) {
   EXPECT_EQ(dirs[2], "/c");
 }
 
+// A relative entry would name whatever directory the program starts in:
+// refused, each with its name and the absolute form to write instead.
+TEST(Registry, RelativeLioPluginPathEntriesAreRefusedByName) {
+  ScopedEnv env("LIO_PLUGIN_PATH", "plugins:/abs::./here:../up");
+  std::vector<Error> refused;
+  auto dirs = Registry::DefaultSearchDirs(&refused);
+  ASSERT_EQ(dirs.size(), 2u) << "only /abs, then the install directory";
+  EXPECT_EQ(dirs[0], "/abs");
+  ASSERT_EQ(refused.size(), 3u);
+  EXPECT_THAT(refused[0].message, HasSubstr("LIO_PLUGIN_PATH entry 'plugins' is relative"));
+  EXPECT_THAT(refused[0].message, HasSubstr("absolute path"));
+  EXPECT_THAT(refused[0].message, HasSubstr((fs::current_path() / "plugins").string()));
+  EXPECT_THAT(refused[1].message, HasSubstr("'./here'"));
+  EXPECT_THAT(refused[2].message, HasSubstr("'../up'"));
+  EXPECT_EQ(refused[0].code, make_error(-LIO_EINVAL));
+  EXPECT_EQ(Registry::DefaultSearchDirs(), dirs) << "the same dirs when nobody asks why";
+}
+
+// Run from the directory that holds a plugin, a relative entry naming it
+// loads nothing; the reason shows where a user looks: LoadAll's errors and
+// the "unknown backend" message. The same directory written absolutely loads.
+TEST(Registry, ARelativeEntryLoadsNothingFromTheCurrentDirectory) {
+  const fs::path previous = fs::current_path();
+  fs::current_path(FakeDir().parent_path());
+  {
+    ScopedEnv env("LIO_PLUGIN_PATH", FakeDir().filename().c_str());
+    Registry registry;
+    std::vector<Error> errors = registry.LoadAll();
+    ASSERT_FALSE(errors.empty());
+    EXPECT_THAT(errors[0].message, HasSubstr("LIO_PLUGIN_PATH entry 'testdata' is relative"));
+    auto found = registry.Find("fake_good");
+    ASSERT_FALSE(found) << "loaded from " << (*found)->plugin_path;
+    EXPECT_THAT(found.error().message, HasSubstr("(skipped: LIO_PLUGIN_PATH entry 'testdata' is relative"));
+  }
+  {
+    ScopedEnv env("LIO_PLUGIN_PATH", fs::absolute(FakeDir()).c_str());
+    Registry registry;
+    auto found = registry.Find("fake_good");
+    EXPECT_TRUE(found) << found.error().message;
+  }
+  fs::current_path(previous);
+}
+
 TEST(Registry, ZeroCapacityIsRefused) {
   Registry registry({FakeDir()});
   auto backend = registry.Open("fake_good", {.capacity = 0});

@@ -9,6 +9,8 @@
 //   --lio_isolate     run each case in its own process (a crash fails one case)
 //   --lio_clause=ID[,ID...]  run only the cases of these plugin_abi.h ids
 //   --lio_clauses     print the clause map (id -> cases) and exit; no backend
+//   --lio_load=PATH   load this plugin file first (repeatable): backends a
+//                     wrapper under test finds by name (chaos's inner one)
 //
 // --lio_plugin loads that plugin file and tests every backend it registers
 // (or only NAME). --lio_backend alone finds NAME through the registry's search
@@ -51,6 +53,7 @@ struct Choice {
   bool print_map = false;
   std::string clause_ids;
   std::string case_outcome_path;  // internal: an isolated case reports here
+  std::vector<std::string> preload_paths;  // --lio_load
 };
 
 std::string Env(const char* name) {
@@ -82,12 +85,14 @@ Choice TakeFlags(int* argc, char** argv) {
       choice.print_map = true;
     } else if (arg.starts_with("--lio_clause=")) {
       choice.clause_ids = value;
+    } else if (arg.starts_with("--lio_load=")) {
+      choice.preload_paths.emplace_back(value);
     } else if (arg.starts_with("--lio_case_outcome=")) {
       choice.case_outcome_path = value;
     } else if (arg.starts_with("--lio_")) {
       UsageError("unknown flag " + std::string(arg) +
                  " (known: --lio_plugin=PATH, --lio_backend=NAME, --lio_json=FILE, --lio_isolate, --lio_clause=ID,... "
-                 "--lio_clauses)");
+                 "--lio_clauses, --lio_load=PATH)");
     } else {
       argv[kept++] = argv[i];
     }
@@ -99,6 +104,10 @@ Choice TakeFlags(int* argc, char** argv) {
 
 std::vector<const lio::BackendInfo*> ChooseBackends(const Choice& choice) {
   lio::Registry& registry = lio::Registry::Default();
+  for (const std::string& path : choice.preload_paths) {
+    auto loaded = registry.LoadPlugin(path);
+    if (!loaded) UsageError("cannot load plugin " + path + " (--lio_load): " + loaded.error().message);
+  }
   if (choice.plugin_path.empty()) {
     auto found = registry.Find(choice.backend_name);
     if (!found) UsageError("cannot find backend \"" + choice.backend_name + "\": " + found.error().message);
@@ -137,6 +146,7 @@ void Describe(const lio::testing::BackendUnderTest& backend) {
 
 std::vector<std::string> BackendArgs(const Choice& choice) {
   std::vector<std::string> args;
+  for (const std::string& path : choice.preload_paths) args.push_back("--lio_load=" + path);
   if (!choice.plugin_path.empty()) args.push_back("--lio_plugin=" + choice.plugin_path);
   if (!choice.backend_name.empty()) args.push_back("--lio_backend=" + choice.backend_name);
   return args;

@@ -14,7 +14,7 @@ if [ ! -x /usr/lib/wine/wine64 ] || ! command -v x86_64-w64-mingw32-g++-posix >/
   exit 1
 fi
 
-targets=(//lio/plugins/iocp:all)
+targets=(//lio/plugins/iocp:all //lio/testing/exhaustion:all)
 log="$LIO_CACHE_DIR/test-logs/windows_conformance.bazel.log"
 mkdir -p "$(dirname "$log")"
 echo "== bazel test --config=mingw --run_under=tools/wine_run.sh ${targets[*]}"

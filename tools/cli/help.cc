@@ -48,7 +48,8 @@ OPTIONS
 ENVIRONMENT
     LIO_PLUGIN_PATH
         Directories searched for liblio_NAME.so files, ':'-separated, before the directory lio
-        was installed with (PREFIX/lib/lio). tools/lio appends the plugins it built.
+        was installed with (PREFIX/lib/lio). Absolute paths only: a relative entry is refused,
+        with a warning. tools/lio appends the plugins it built.
     LIO_BACKEND
         What "auto" (and the name "") opens instead of the best probed backend.
 

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -31,7 +32,10 @@ constexpr const char* kChaosPlugin = "lio/plugins/chaos/liblio_chaos.so";
 
 Registry& TheRegistry() {
   static Registry* registry = [] {
-    auto* r = new Registry();  // LIO_PLUGIN_PATH holds io_uring and poller
+    // The inner plugins' directories (runfiles), searched as LIO_PLUGIN_PATH
+    // would be: chaos finds its inner backend by name through the host.
+    auto* r = new Registry({std::filesystem::absolute("lio/plugins/io_uring"),
+                            std::filesystem::absolute("lio/plugins/poller")});
     auto loaded = r->LoadPlugin(kChaosPlugin);
     EXPECT_TRUE(loaded.has_value()) << loaded.error().message;
     return r;

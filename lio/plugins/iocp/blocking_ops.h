@@ -1,9 +1,12 @@
 // The operations Windows has no overlapped form for — openat (CreateFileW)
-// and fsync (FlushFileBuffers) — as plain blocking functions. The iocp
-// backend runs them on its worker threads (worker.h); they are separate so
-// they can be tested directly.
+// and fsync (FlushFileBuffers) — as plain blocking functions, and what a
+// worker thread lends them. The iocp backend runs them on the kit's worker
+// pool (lio/plugins/common/worker_pool.h); they are separate so they can be
+// tested directly.
 #ifndef LIO_PLUGINS_IOCP_BLOCKING_OPS_H_
 #define LIO_PLUGINS_IOCP_BLOCKING_OPS_H_
+
+#include <windows.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -27,6 +30,16 @@ struct PathScratch {
 // 0, or -LIO_EFAULT (NULL), -LIO_ENOENT (""), -LIO_EBADF (a negative dir),
 // -LIO_ENOTDIR (dir is no directory), -LIO_ENAMETOOLONG, ...
 int64_t ResolvePath(lio_handle dir, const char* path, PathScratch& scratch, const wchar_t** out);
+
+// What a job may use on its worker thread: one per thread, made in create.
+struct WorkerThreadScratch {
+  PathScratch paths;
+  PathScratch second;  // the other path of a rename or link
+  // A manual-reset event for blocking calls that take an OVERLAPPED (set its
+  // handle's low bit in OVERLAPPED::hEvent so no completion port hears of
+  // them).
+  HANDLE event = nullptr;
+};
 
 // openat(2) on Windows: `path` is UTF-8, '/' or '\' separated. Relative
 // paths resolve against `dir` (a directory handle) or, for LIO_AT_FDCWD, the

@@ -1,18 +1,16 @@
-// openat/fsync as the iocp backend's workers run them, and the worker itself.
+// openat/fsync as the iocp backend's workers run them (the pool itself:
+// //lio/plugins/iocp:worker_pool_test).
 #include "lio/plugins/iocp/blocking_ops.h"
 
 #include <gtest/gtest.h>
 #include <windows.h>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <random>
 #include <sstream>
 #include <string>
-
-#include "lio/plugins/iocp/worker.h"
 
 namespace lio::iocp {
 namespace {
@@ -166,37 +164,6 @@ TEST_F(BlockingOpsTest, FsyncFlushesFilesOnly) {
   EXPECT_EQ(Fsync(reinterpret_cast<intptr_t>(w), false), -LIO_EINVAL) << "fsync(2) of a pipe";
   CloseHandle(r);
   CloseHandle(w);
-}
-
-struct Jobs {
-  std::atomic<int> ran{0};
-};
-
-TEST(WorkerTest, RunsJobsAndPostsThemBack) {
-  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1);
-  ASSERT_NE(port, nullptr);
-  Jobs jobs;
-  Worker worker;
-  ASSERT_EQ(worker.Start(
-                3, [](void* context, OVERLAPPED*, WorkerThreadScratch&) { static_cast<Jobs*>(context)->ran++; }, &jobs,
-                port, 42),
-            0);
-  OVERLAPPED ov[20] = {};
-  for (OVERLAPPED& o : ov) ASSERT_EQ(worker.Post(&o), 0);
-  int back = 0;
-  for (int i = 0; i < 20; ++i) {
-    DWORD bytes;
-    ULONG_PTR key;
-    OVERLAPPED* done = nullptr;
-    ASSERT_TRUE(GetQueuedCompletionStatus(port, &bytes, &key, &done, 5000));
-    EXPECT_EQ(key, 42u);
-    EXPECT_TRUE(done >= &ov[0] && done < &ov[20]);
-    ++back;
-  }
-  EXPECT_EQ(back, 20);
-  EXPECT_EQ(jobs.ran.load(), 20);
-  worker.Stop();
-  CloseHandle(port);
 }
 
 }  // namespace

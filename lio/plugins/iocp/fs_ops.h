@@ -26,7 +26,7 @@
 #include <cstdint>
 
 #include "lio/core/plugin_abi.h"
-#include "lio/plugins/iocp/worker.h"
+#include "lio/plugins/iocp/blocking_ops.h"
 
 namespace lio::iocp {
 

@@ -20,9 +20,10 @@
 //   probe.h/.cc      whether the backend can run here (Winsock 2.2).
 //   errno_map.h/.cc  Windows error codes -> -LIO_E* (also used by the
 //                    conformance suite's reference results).
-//   worker.h/.cc     the worker threads, fed through a private port.
-//   blocking_ops.h/.cc  what they run: openat (CreateFileW), fsync
-//                    (FlushFileBuffers).
+//   blocking_ops.h/.cc  what the worker threads (the kit's WorkerPool,
+//                    lio/plugins/common/worker_pool.h) run: openat
+//                    (CreateFileW), fsync (FlushFileBuffers), and each
+//                    thread's scratch.
 //   fs_ops.h/.cc     ... and the 1.1 file-system ops (rename, unlink, mkdir,
 //                    links, ftruncate, statx) with Linux's answers.
 //
@@ -45,12 +46,13 @@
 //     see afd.h) — op_calls.cc and transfer.cc;
 //   - a packet posted to the port with PostQueuedCompletionStatus (nop, and
 //     wake, which completes nothing);
-//   - a job for the worker threads, which post their own packet when done:
-//     openat -> CreateFileW and fsync -> FlushFileBuffers (Windows has no
+//   - a job for the worker pool, which posts a kWorkerKey packet (no
+//     OVERLAPPED) when jobs are done, and wait drains it: openat -> CreateFileW and fsync -> FlushFileBuffers (Windows has no
 //     overlapped form of either), and read/write/readv/writev on a handle
 //     opened without FILE_FLAG_OVERLAPPED (stdin, a file from fopen), whose
 //     calls would otherwise block this thread and post no packet. Cancel
-//     interrupts a job in its call with CancelSynchronousIo. Sockets made
+//     drops a job no thread took yet, and interrupts one in its call
+//     (CancelSynchronousIo, WorkerPool::interrupt). Sockets made
 //     without WSA_FLAG_OVERLAPPED (socket() and lio's socket op never make
 //     such) are refused with -EOPNOTSUPP;
 //   - a call made at once because it never blocks (close, socket, shutdown,
@@ -94,11 +96,11 @@
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/options.h"
 #include "lio/plugins/common/timer_heap.h"
+#include "lio/plugins/common/worker_pool.h"
 #include "lio/plugins/iocp/errno_map.h"
 #include "lio/plugins/iocp/op_calls.h"
 #include "lio/plugins/iocp/probe.h"
 #include "lio/plugins/iocp/fs_ops.h"
-#include "lio/plugins/iocp/worker.h"
 
 namespace lio::iocp {
 namespace {
@@ -154,15 +156,18 @@ class IocpBackend {
   CallContext Calls() const { return CallContext{port_, &sockets_}; }
   // The slot of an OVERLAPPED, or UINT32_MAX when it is not one of ours.
   uint32_t SlotOf(const OVERLAPPED* ov) const;
-  static void RunJob(void* context, OVERLAPPED* job, WorkerThreadScratch& scratch);
+  static int64_t RunJob(void* context, uint32_t slot, uint32_t worker);
+  static void NotifyJobsDone(void* context);
 
   void Start(uint32_t s);
   void StartTimer(uint32_t s);
   void StartOnWorker(uint32_t s);
+  bool StopOnWorker(uint32_t s);
   void Apply(uint32_t s, Outcome outcome);
   void Finish(uint32_t s, int64_t result);
 
   void OnPacket(const OVERLAPPED_ENTRY& entry, bool* woken);
+  void ReapWorkers();
   void DrainDone();
   void ExpireTimers(int64_t now);
   void Teardown();
@@ -172,7 +177,9 @@ class IocpBackend {
   HANDLE port_ = nullptr;
   bool wsa_started_ = false;
   SocketFunctions sockets_;
-  Worker worker_;
+  plugin::WorkerPool pool_;
+  std::unique_ptr<WorkerThreadScratch[]> worker_scratch_;  // one per pool thread
+  unsigned workers_ = 0;
 
   plugin::OpTable<Unit> table_;
   std::unique_ptr<Record[]> records_;
@@ -182,13 +189,16 @@ class IocpBackend {
   std::vector<lio_completion> out_;    // the batch wait returned
   std::vector<OVERLAPPED_ENTRY> entries_;
   plugin::TimerHeap timers_;
-  uint32_t in_os_ = 0;                 // records whose packet will come
+  uint32_t in_os_ = 0;                 // records whose packet or pool result will come
   std::atomic<bool> wake_pending_{false};
 };
 
 IocpBackend::~IocpBackend() {
   if (port_ != nullptr) Teardown();
-  worker_.Stop();
+  pool_.stop();
+  for (unsigned i = 0; i < workers_; ++i) {
+    if (worker_scratch_[i].event != nullptr) CloseHandle(worker_scratch_[i].event);
+  }
   if (port_ != nullptr) CloseHandle(port_);
   if (wsa_started_) WSACleanup();
 }
@@ -203,6 +213,8 @@ int IocpBackend::Init(uint32_t capacity, unsigned workers) {
     out_.reserve(capacity);
     entries_.resize(static_cast<size_t>(capacity) + 1);
     timers_.init(capacity);
+    worker_scratch_.reset(new WorkerThreadScratch[workers]);
+    workers_ = workers;
   } catch (const std::bad_alloc&) {
     return -LIO_ENOMEM;
   }
@@ -214,7 +226,11 @@ int IocpBackend::Init(uint32_t capacity, unsigned workers) {
   if (int64_t loaded = LoadSocketFunctions(&sockets_); loaded < 0) return static_cast<int>(loaded);
   port_ = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1);
   if (port_ == nullptr) return static_cast<int>(ErrorResult(GetLastError()));
-  return worker_.Start(workers, &RunJob, this, port_, kWorkerKey);
+  for (unsigned i = 0; i < workers; ++i) {
+    worker_scratch_[i].event = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+    if (worker_scratch_[i].event == nullptr) return static_cast<int>(ErrorResult(GetLastError()));
+  }
+  return pool_.start(capacity, workers, &RunJob, &NotifyJobsDone, this);
 }
 
 uint32_t IocpBackend::SlotOf(const OVERLAPPED* ov) const {
@@ -227,10 +243,21 @@ uint32_t IocpBackend::SlotOf(const OVERLAPPED* ov) const {
   return slot < capacity_ ? static_cast<uint32_t>(slot) : UINT32_MAX;
 }
 
-// Runs a worker job on a worker thread.
-void IocpBackend::RunJob(void* context, OVERLAPPED* job, WorkerThreadScratch& scratch) {
+// The pool's job, on worker thread `worker`: the record's blocking calls
+// (op_calls.cc), with that thread's scratch.
+int64_t IocpBackend::RunJob(void* context, uint32_t slot, uint32_t worker) {
   IocpBackend* b = static_cast<IocpBackend*>(context);
-  RunBlocking(b->records_[b->SlotOf(job)], scratch);
+  Record& r = b->records_[slot];
+  RunBlocking(r, b->worker_scratch_[worker]);
+  return r.result;
+}
+
+// From a worker thread: jobs are done. One packet wakes wait, which drains
+// them all (the pool sends the next only after that drain).
+void IocpBackend::NotifyJobsDone(void* context) {
+  IocpBackend* b = static_cast<IocpBackend*>(context);
+  // A lost packet would leave the jobs undrained: retry until it is queued.
+  while (!PostQueuedCompletionStatus(b->port_, 0, kWorkerKey, nullptr)) Sleep(1);
 }
 
 void IocpBackend::Finish(uint32_t s, int64_t result) {
@@ -313,12 +340,22 @@ void IocpBackend::StartOnWorker(uint32_t s) {
   Record& r = records_[s];
   r.state = State::kWorker;
   r.worker_cancel.store(false, std::memory_order_relaxed);
-  int rc = worker_.Post(&r.ov);
-  if (rc < 0) {
-    Finish(s, rc);
-    return;
-  }
   ++in_os_;
+  pool_.submit(s);
+}
+
+// Cancels a worker job: true if it was dropped before a thread took it (no
+// result will come; the caller settles the record). Else the job is told to
+// stop before its next call (worker_cancel) and cut short if a thread is in
+// one now; its result comes as usual.
+bool IocpBackend::StopOnWorker(uint32_t s) {
+  records_[s].worker_cancel.store(true, std::memory_order_release);
+  if (pool_.cancel(s) == plugin::WorkerPool::CancelOutcome::kRemoved) {
+    --in_os_;
+    return true;
+  }
+  pool_.interrupt(s);
+  return false;
 }
 
 // ---- completions ----------------------------------------------------------------
@@ -329,6 +366,7 @@ void IocpBackend::OnPacket(const OVERLAPPED_ENTRY& entry, bool* woken) {
       wake_pending_.store(false, std::memory_order_release);
       *woken = true;
     }
+    if (entry.lpCompletionKey == kWorkerKey) ReapWorkers();
     return;
   }
   uint32_t s = SlotOf(entry.lpOverlapped);
@@ -340,11 +378,6 @@ void IocpBackend::OnPacket(const OVERLAPPED_ENTRY& entry, bool* woken) {
       --in_os_;
       Finish(s, 0);
       return;
-    case State::kWorker:
-      if (entry.lpCompletionKey != kWorkerKey) return;
-      --in_os_;
-      Finish(s, r.result);
-      return;
     case State::kIssued: {
       --in_os_;
       DWORD bytes = entry.dwNumberOfBytesTransferred;
@@ -355,6 +388,14 @@ void IocpBackend::OnPacket(const OVERLAPPED_ENTRY& entry, bool* woken) {
     default:
       return;  // a stray packet for a slot not waiting for one
   }
+}
+
+// The worker pool's finished jobs.
+void IocpBackend::ReapWorkers() {
+  pool_.drain([this](uint32_t s, int64_t result) {
+    --in_os_;
+    Finish(s, result);
+  });
 }
 
 void IocpBackend::DrainDone() {
@@ -382,8 +423,7 @@ void IocpBackend::Teardown() {
         CancelIoEx(r.io_handle, &r.ov);
         break;
       case State::kWorker:
-        r.worker_cancel.store(true, std::memory_order_release);
-        worker_.CancelRunning(&r.ov);
+        if (StopOnWorker(s)) r.state = State::kFree;
         break;
       default:
         break;
@@ -410,17 +450,22 @@ void IocpBackend::Teardown() {
   done_.clear();
 }
 
-// Forgets the ops whose packets are the first `n` of entries_, closing what
-// they made.
+// Forgets the ops whose packets are the first `n` of entries_, and the
+// worker pool's finished jobs, closing what they made.
 void IocpBackend::ReapForTeardown(ULONG n) {
+  pool_.drain([this](uint32_t s, int64_t result) {
+    Record& r = records_[s];
+    if (r.code == LIO_OP_OPENAT) CloseCreated(r.code, result);
+    r.state = State::kFree;
+    --in_os_;
+  });
   for (ULONG i = 0; i < n; ++i) {
     const OVERLAPPED_ENTRY& e = entries_[i];
     uint32_t s = e.lpOverlapped ? SlotOf(e.lpOverlapped) : UINT32_MAX;
     if (s == UINT32_MAX) continue;
     Record& r = records_[s];
-    if (r.state == State::kPosted || r.state == State::kWorker || r.state == State::kIssued) {
+    if (r.state == State::kPosted || r.state == State::kIssued) {
       --in_os_;
-      if (r.state == State::kWorker && r.code == LIO_OP_OPENAT) CloseCreated(r.code, r.result);
       if (r.state == State::kIssued && r.io == Io::kAccept && r.accept_socket != INVALID_SOCKET) {
         closesocket(r.accept_socket);
         r.accept_socket = INVALID_SOCKET;
@@ -443,7 +488,7 @@ void IocpBackend::RetryTeardown() {
     } else if (r.state == State::kIssued) {
       CancelIoEx(r.io_handle, &r.ov);  // once more, in case the first raced a reissue
     } else if (r.state == State::kWorker) {
-      worker_.CancelRunning(&r.ov);  // once more, in case the job was between calls
+      pool_.interrupt(s);  // once more, in case the job was between calls
     }
   }
 }
@@ -519,9 +564,7 @@ int IocpBackend::cancel(uint64_t id) noexcept {
       CancelIoEx(r.io_handle, &r.ov);
       break;
     case State::kWorker:
-      // Not run if no thread took it yet; cut short if one is in its call.
-      r.worker_cancel.store(true, std::memory_order_release);
-      worker_.CancelRunning(&r.ov);
+      if (StopOnWorker(s)) Finish(s, -LIO_ECANCELED);
       break;
     default:  // kPosted, kDone: the result is in
       break;

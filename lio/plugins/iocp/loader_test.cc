@@ -56,6 +56,21 @@ TEST(WindowsLoader, PluginPathIsSemicolonSeparated) {
   EXPECT_TRUE(found) << found.error().message;
 }
 
+// A relative entry, or one relative to the current drive ("\\x"), names a
+// directory chosen by wherever the program starts: refused, by name.
+TEST(WindowsLoader, RelativePluginPathEntriesAreRefused) {
+  std::string value = "plugins;\\lio_rooted;" + PluginPath().parent_path().string();
+  ASSERT_EQ(_putenv_s("LIO_PLUGIN_PATH", value.c_str()), 0);
+  std::vector<Error> refused;
+  std::vector<fs::path> dirs = Registry::DefaultSearchDirs(&refused);
+  _putenv_s("LIO_PLUGIN_PATH", "");
+  ASSERT_EQ(dirs.size(), 2u) << "the absolute entry, then the install directory";
+  EXPECT_EQ(dirs[0], PluginPath().parent_path());
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_NE(refused[0].message.find("'plugins' is relative"), std::string::npos) << refused[0].message;
+  EXPECT_NE(refused[1].message.find("'\\lio_rooted' is relative"), std::string::npos) << refused[1].message;
+}
+
 TEST(WindowsLoader, NeverLooksInTheCurrentDirectory) {
   wchar_t previous[MAX_PATH];
   GetCurrentDirectoryW(MAX_PATH, previous);

@@ -37,14 +37,15 @@
 
 #include "lio/core/plugin_abi.h"
 #include "lio/plugins/iocp/afd.h"
-#include "lio/plugins/iocp/worker.h"
+#include "lio/plugins/iocp/blocking_ops.h"
 
 namespace lio::iocp {
 
 // ---- constants -------------------------------------------------------------
 
 // Completion keys. Handles are bound with kIoKey; the posted packets carry
-// their own, so a wake (no OVERLAPPED) is told from everything else.
+// their own, so a wake and the worker pool's "jobs done" (neither has an
+// OVERLAPPED) are told from everything else.
 inline constexpr ULONG_PTR kIoKey = 0;
 inline constexpr ULONG_PTR kNopKey = 1;
 inline constexpr ULONG_PTR kWorkerKey = 2;
@@ -69,7 +70,7 @@ enum class State : uint8_t {
   kQueued,  // pushed, not flushed
   kIssued,  // overlapped I/O in the OS: a packet will come
   kPosted,  // nop: its packet is in the port
-  kWorker,  // with the worker threads: a packet will come
+  kWorker,  // with the worker pool: its result will come (a kWorkerKey packet)
   kTimer,   // in the timer heap
   kDone,    // result known, waiting in done_ for wait() to return it
 };

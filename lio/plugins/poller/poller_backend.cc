@@ -4,7 +4,8 @@
 // (Over 500 lines: the op state machine below — queued, readiness, timer,
 // worker, completed — and the handle records it moves ops between are read
 // as one piece; what each op's system calls are lives in op_calls.cc, the
-// readiness mechanism in reactor_*.cc, the threads in worker_pool.cc.)
+// readiness mechanism in reactor_*.cc, the threads in the kit's
+// worker_pool.cc.)
 //
 // Every op is in one stage at a time (Stage below):
 //   kQueued     pushed, waiting for flush (the submission list);
@@ -120,9 +121,9 @@
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/options.h"
 #include "lio/plugins/common/timer_heap.h"
+#include "lio/plugins/common/worker_pool.h"
 #include "lio/plugins/poller/op_calls.h"
 #include "lio/plugins/poller/reactor.h"
-#include "lio/plugins/poller/worker_pool.h"
 
 namespace lio::poller {
 namespace {
@@ -263,7 +264,7 @@ class Poller {
       return -LIO_ENOMEM;
     }
     if (int error = Reactor::Create(static_cast<uint32_t>(ready_.size()), &reactor_); error != 0) return error;
-    return pool_.start(config.capacity, config.workers, &run_blocking, &notify_reactor, reactor_.get());
+    return pool_.start(config.capacity, config.workers, &run_job, &notify_reactor, this);
   }
 
   static int probe(char* why, size_t why_size) noexcept { return Reactor::Probe(why, why_size); }
@@ -339,7 +340,7 @@ class Poller {
         complete(s, -LIO_ECANCELED);
         break;
       case Stage::kWorker:
-        if (pool_.cancel(s) == WorkerPool::CancelOutcome::kRemoved) {
+        if (pool_.cancel(s) == plugin::WorkerPool::CancelOutcome::kRemoved) {
           --worker_jobs_;
           complete(s, -LIO_ECANCELED);
         }
@@ -512,7 +513,7 @@ class Poller {
   void to_worker(uint32_t s) {
     slots_[s].stage = Stage::kWorker;
     ++worker_jobs_;
-    pool_.submit(s, slots_[s].op);
+    pool_.submit(s);
   }
 
   // Tries a readiness op at once unless ops before it on the same handle
@@ -899,7 +900,14 @@ class Poller {
     }
   }
 
-  static void notify_reactor(void* reactor) { static_cast<Reactor*>(reactor)->notify(); }
+
+  // The pool's job: the op's blocking call (op_calls.cc), on a worker
+  // thread. The slot's op was written by push before submit and is not
+  // touched again until the pool hands the result back.
+  static int64_t run_job(void* self, uint32_t s, uint32_t /*worker*/) {
+    return run_blocking(static_cast<Poller*>(self)->slots_[s].op);
+  }
+  static void notify_reactor(void* self) { static_cast<Poller*>(self)->reactor_->notify(); }
 
   plugin::OpTable<Slot> slots_;             // every op in flight, by id
   plugin::OpTable<HandleWaiters> handles_;  // watched handles, busy or idle, by fd
@@ -914,7 +922,7 @@ class Poller {
   uint32_t worker_jobs_ = 0;                // kWorker slots
   std::atomic<bool> wake_requested_{false};
   std::unique_ptr<Reactor> reactor_;
-  WorkerPool pool_;  // stopped first thing in ~Poller, before the reactor it notifies goes
+  plugin::WorkerPool pool_;  // stopped first thing in ~Poller, before the reactor it notifies goes
 };
 
 // --- the C boundary (the plugin kit: lio/plugins/common/backend_kit.h) ---------

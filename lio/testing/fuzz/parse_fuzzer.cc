@@ -1,10 +1,9 @@
 // parse_fuzzer: the strings lio takes from users, fuzzed. The first byte picks
 // one of:
 //   0 LIO_PLUGIN_PATH splitting (Registry::DefaultSearchDirs): entries are
-//     the non-empty ':'-separated pieces, in order, then the install dir;
-//     an empty piece never becomes the current directory. With
-//     LIO_FUZZ_REQUIRE_ABSOLUTE_DIRS=1 a relative piece must be dropped too
-//     (the loader's hardening; off until it lands, see README.md).
+//     the non-empty absolute ':'-separated pieces, in order, then the
+//     install dir; an empty piece never becomes the current directory, and
+//     each relative piece is refused with an error naming it.
 //   1 backend names given to Registry::Find / Resolve / Open: no crash; a
 //     found backend has exactly the name asked; nothing is ever loaded from
 //     outside the search dirs, nor a file not named liblio_*.so.
@@ -51,31 +50,40 @@ using lio::fuzz::ByteReader;
 
 lio::Registry* g_registry = nullptr;
 std::vector<fs::path> g_plugin_dirs;
-bool g_require_absolute = false;
 
 void SearchPath(std::string_view text) {
   const std::string value(text.substr(0, text.find('\0')));  // what an environment can hold
   setenv("LIO_PLUGIN_PATH", value.c_str(), 1);
-  std::vector<fs::path> dirs = lio::Registry::DefaultSearchDirs();
+  std::vector<lio::Error> refused;
+  std::vector<fs::path> dirs = lio::Registry::DefaultSearchDirs(&refused);
   unsetenv("LIO_PLUGIN_PATH");
 
   std::vector<std::string> expected;
+  size_t relative = 0;
   std::string_view rest(value);
   while (!rest.empty()) {
     size_t sep = rest.find(':');
     std::string_view piece = rest.substr(0, sep);
     rest = sep == std::string_view::npos ? std::string_view() : rest.substr(sep + 1);
     if (piece.empty()) continue;
-    if (g_require_absolute && piece.front() != '/') continue;
+    if (piece.front() != '/') {
+      if (relative < refused.size() &&
+          refused[relative].message.find("'" + std::string(piece) + "' is relative") == std::string::npos) {
+        Fail("a refused entry's error does not name it", value);
+      }
+      ++relative;
+      continue;
+    }
     expected.emplace_back(piece);
   }
+  if (refused.size() != relative) Fail("not one error per relative piece", value);
   if (dirs.empty()) Fail("no search dir at all (the install dir is always last)", value);
   if (dirs.size() != expected.size() + 1) Fail("search dirs are not the non-empty pieces + install dir", value);
   for (size_t i = 0; i < expected.size(); ++i)
     if (dirs[i].string() != expected[i]) Fail("a search dir differs from its piece", value);
   for (const fs::path& dir : dirs) {
     if (dir.empty()) Fail("an empty search dir (the current directory)", value);
-    if (g_require_absolute && dir.is_relative()) Fail("a relative search dir", value);
+    if (dir.is_relative()) Fail("a relative search dir", value);
   }
 }
 
@@ -164,8 +172,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     std::fprintf(stderr, "parse_fuzzer: no plugins in its runfiles: build it with bazel (--config=fuzz)\n");
     std::exit(2);
   }
-  const char* strict = std::getenv("LIO_FUZZ_REQUIRE_ABSOLUTE_DIRS");
-  g_require_absolute = strict != nullptr && std::strcmp(strict, "1") == 0;
   g_registry = new lio::Registry(g_plugin_dirs);
   unsetenv("LIO_BACKEND");
   return 0;

@@ -1,39 +1,22 @@
-#include "lio/plugins/poller/worker_pool.h"
-
-#include <signal.h>
+#include "lio/plugins/common/worker_pool.h"
 
 #include <new>
 #include <system_error>
 
-namespace lio::poller {
-namespace {
+#include "lio/core/plugin_abi.h"
 
-// Blocks every signal on the calling thread for its lifetime, so threads it
-// starts inherit a full mask; restores the old mask when it goes.
-class AllSignalsBlocked {
- public:
-  AllSignalsBlocked() {
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &saved_);
-  }
-  ~AllSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+namespace lio::plugin {
 
- private:
-  sigset_t saved_;
-};
-
-}  // namespace
-
-int WorkerPool::start(uint32_t capacity, uint32_t threads, Execute execute, Notify notify, void* context) noexcept {
-  execute_ = execute;
+int WorkerPool::start(uint32_t capacity, uint32_t threads, Run run, Notify notify, void* context) noexcept {
+  run_ = run;
   notify_ = notify;
   context_ = context;
   try {
     jobs_.assign(capacity, Job{});
+    workers_.assign(threads, Worker{});
     threads_.reserve(threads);
-    AllSignalsBlocked blocked;
-    for (uint32_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run_worker(); });
+    worker_os::StartingThreads starting;
+    for (uint32_t i = 0; i < threads; ++i) threads_.emplace_back([this, i] { run_worker(i); });
   } catch (const std::bad_alloc&) {
     stop();
     return -LIO_ENOMEM;
@@ -52,13 +35,16 @@ void WorkerPool::stop() noexcept {
   work_available_.notify_all();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+  for (Worker& worker : workers_) {
+    worker_os::release_thread(worker.os_thread);
+    worker.os_thread = nullptr;
+  }
 }
 
-void WorkerPool::submit(uint32_t slot, const lio_op& op) noexcept {
+void WorkerPool::submit(uint32_t slot) noexcept {
   {
     std::lock_guard lock(mutex_);
     Job& job = jobs_[slot];
-    job.op = op;
     job.state = State::kQueued;
     job.prev = queue_tail_;
     job.next = kNone;
@@ -74,6 +60,7 @@ void WorkerPool::submit(uint32_t slot, const lio_op& op) noexcept {
 
 WorkerPool::CancelOutcome WorkerPool::cancel(uint32_t slot) noexcept {
   std::lock_guard lock(mutex_);
+  if (slot >= jobs_.size()) return CancelOutcome::kNotFound;
   switch (jobs_[slot].state) {
     case State::kQueued:
       unlink_queued(slot);
@@ -86,6 +73,16 @@ WorkerPool::CancelOutcome WorkerPool::cancel(uint32_t slot) noexcept {
       break;
   }
   return CancelOutcome::kNotFound;
+}
+
+bool WorkerPool::interrupt(uint32_t slot) noexcept {
+  // Holding the lock keeps the worker on this job until the call is made:
+  // it must take the lock to finish the job and take another.
+  std::lock_guard lock(mutex_);
+  for (Worker& worker : workers_) {
+    if (worker.running == slot && worker.os_thread != nullptr) return worker_os::interrupt_thread(worker.os_thread);
+  }
+  return false;
 }
 
 void WorkerPool::unlink_queued(uint32_t job) noexcept {
@@ -113,39 +110,47 @@ uint32_t WorkerPool::take_done() noexcept {
   return head;
 }
 
-void WorkerPool::run_worker() noexcept {
+void WorkerPool::run_worker(uint32_t worker) noexcept {
+  void* os_thread = worker_os::current_thread();
   std::unique_lock lock(mutex_);
+  workers_[worker].os_thread = os_thread;
   for (;;) {
     work_available_.wait(lock, [this] { return stopping_ || queue_head_ != kNone; });
     if (stopping_) return;
     uint32_t slot = queue_head_;
     unlink_queued(slot);
     jobs_[slot].state = State::kRunning;
-    lio_op op = jobs_[slot].op;
+    workers_[worker].running = slot;
     lock.unlock();
 
-    int64_t result = execute_(op);
+    int64_t result = run_(context_, slot, worker);
 
     lock.lock();
-    Job& job = jobs_[slot];
-    job.result = result;
-    job.state = State::kDone;
-    job.next = kNone;
-    if (done_tail_ != kNone) {
-      jobs_[done_tail_].next = slot;
-    } else {
-      done_head_ = slot;
-    }
-    done_tail_ = slot;
-    if (!notified_) {
-      notified_ = true;
-      // Outside the lock: the owner may be draining. Its reactor outlives us
-      // (the owner stops the pool before closing the reactor).
-      lock.unlock();
-      notify_(context_);
-      lock.lock();
-    }
+    workers_[worker].running = kNone;
+    finish(slot, result, lock);
   }
 }
 
-}  // namespace lio::poller
+// Appends a job to the done list and notifies the owner if the list was
+// waiting for one. Called and returns with `lock` held.
+void WorkerPool::finish(uint32_t slot, int64_t result, std::unique_lock<std::mutex>& lock) noexcept {
+  Job& job = jobs_[slot];
+  job.result = result;
+  job.state = State::kDone;
+  job.next = kNone;
+  if (done_tail_ != kNone) {
+    jobs_[done_tail_].next = slot;
+  } else {
+    done_head_ = slot;
+  }
+  done_tail_ = slot;
+  if (notified_) return;
+  notified_ = true;
+  // Outside the lock: the owner may be draining. What it notifies outlives
+  // us (the owner stops the pool before letting go of it).
+  lock.unlock();
+  notify_(context_);
+  lock.lock();
+}
+
+}  // namespace lio::plugin
