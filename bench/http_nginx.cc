@@ -534,11 +534,16 @@ std::optional<Sample> RunOnce(const Server& server, const Config& c, const std::
     return std::nullopt;
   }
   std::vector<int> idle;
+  const long before = c.idle > 0 ? ServerFds(server.process.pid) : 0;
+  // Resets the idle clients and waits (up to 10 s) until the server has
+  // closed them, so that work does not land in the next server's run.
   auto reset_idle = [&] {
     for (int fd : idle) Reset(fd);
+    if (idle.empty()) return;
+    const double give_up = NowSeconds() + 10;
+    while (ServerFds(server.process.pid) > before + c.conns && NowSeconds() < give_up) usleep(20'000);
   };
   if (c.idle > 0) {
-    const long before = ServerFds(server.process.pid);
     idle = OpenIdle(server.port, c.idle, client_cpu, note);
     if (static_cast<int>(idle.size()) != c.idle) {
       reset_idle();

@@ -136,7 +136,8 @@ constexpr uint64_t kMaxBodyWithHead = 16 * 1024;
 // One stat(2) of `path`, or of its index.html when it is a directory; false
 // when there is no regular file to serve. Blocks the loop's thread (lio has
 // no stat operation); one call, not the three of std::filesystem's
-// is_directory + file_size + is_regular_file.
+// is_directory + file_size + is_regular_file. Before the open, not an fstat
+// after it as nginx does: opening a FIFO would block until it has a writer.
 bool StatFile(std::filesystem::path& path, uint64_t& size) {
   struct stat st{};
   if (::stat(path.c_str(), &st) != 0) return false;
