@@ -51,6 +51,11 @@
 //   is cancelled by interrupting it; it then completes with -ECANCELED, and
 //   an interrupted op that nobody cancelled with -EINTR, never with the
 //   kernel-internal -ERESTART* codes io_uring can pass through.
+// - 1.1: ACCEPT_MULTI, RECV_MULTI, SEND_ZC and LIO_FEATURE_BUFFER_GROUPS are
+//   native (multishot accept/recv, provided buffer rings, IORING_OP_SEND_ZC);
+//   the declaration assumes Linux 6.0 (older kernels answer their SQEs with
+//   -EINVAL). A multishot op holds its slot while CQEs carry F_MORE; the
+//   first without it is its final completion (op_prep_multishot.cc).
 // - openat always runs in a worker (IOSQE_ASYNC): io_uring's inline attempt
 //   opens as if O_NONBLOCK were set, which answers differently for FIFOs.
 #include <errno.h>
@@ -75,6 +80,7 @@
 #include "lio/plugins/common/clock.h"
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/options.h"
+#include "lio/plugins/io_uring/buffer_rings.h"
 #include "lio/plugins/io_uring/op_prep.h"
 #include "lio/plugins/io_uring/probe.h"
 #include "lio/plugins/io_uring/user_data.h"
@@ -156,7 +162,19 @@ class IoUringBackend {
   int cancel(uint64_t id) noexcept;
   int wake() noexcept;
 
-  static constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0;
+  // 1.1 ([multishot.*], [bufgroup.*], [send_zc.notice]); all native.
+  uint64_t features() const noexcept { return kFeatures; }
+  static uint64_t native_ops() noexcept { return kCapabilities; }
+  int add_buffer_group(uint32_t group, void* base, uint32_t count, uint32_t size) noexcept {
+    return rings_.add(&ring_, group, base, count, size);
+  }
+  int return_buffer(uint32_t group, uint32_t buffer_id) noexcept { return rings_.give_back(group, buffer_id); }
+  int remove_buffer_group(uint32_t group) noexcept { return rings_.remove(&ring_, group); }
+
+  // SEND_ZC and multishot recv need Linux 6.0; the rest of the codes 5.19.
+  static constexpr uint64_t kCapabilities =
+      LIO_CAP_OPS_1_0 | LIO_CAP(LIO_OP_ACCEPT_MULTI) | LIO_CAP(LIO_OP_RECV_MULTI) | LIO_CAP(LIO_OP_SEND_ZC);
+  static constexpr uint64_t kFeatures = LIO_FEATURE_BUFFER_GROUPS;
 
  private:
   int init(uint32_t capacity, const Options& options);
@@ -169,6 +187,7 @@ class IoUringBackend {
   uint32_t unconsumed_user_sqes() const;
   uint32_t reap();
   bool complete(const io_uring_cqe& cqe, lio_completion& out);
+  void complete_flagged(const io_uring_cqe& cqe, uint32_t slot, lio_completion& out);
   void on_internal(const io_uring_cqe& cqe);
   void drain();
   void shut_down();
@@ -185,6 +204,7 @@ class IoUringBackend {
   plugin::OpTable<OpStorage> ops_;
   std::vector<KernelArgs> kernel_args_;  // per slot, beside ops_
   std::vector<lio_completion> completions_;
+  BufferRings rings_;  // after ring_'s exit in shut_down, its memory goes
 };
 
 int IoUringBackend::init(uint32_t capacity, const Options& options) {
@@ -240,6 +260,7 @@ int IoUringBackend::push(uint64_t id, const lio_op& op) noexcept {
   storage.user_data = op_user_data(seq_, slot);
   seq_ = next_seq(seq_);
   prep_sqe(op, storage, kernel_args_[slot], sqe);
+  if (storage.takes_buffer) [[unlikely]] storage.group_counted = rings_.count_op(storage.buf_group);
   io_uring_sqe_set_data64(sqe, storage.user_data);
   ++queued_user_;
   return 0;
@@ -360,8 +381,9 @@ uint32_t IoUringBackend::unconsumed_user_sqes() const {
 }
 
 // Moves every CQE in the ring into completions_ (user ops) or swallows it
-// (cancels, the wake read). User CQEs never outnumber the ops in flight, so
-// completions_ (capacity entries) always has room.
+// (cancels, the wake read). Single-completion ops never outnumber the ops in
+// flight, but a multishot op may post many CQEs: when completions_ (capacity
+// entries) is full the rest stay in the CQ for the next wait.
 uint32_t IoUringBackend::reap() {
   uint32_t count = 0;
   unsigned head = 0;
@@ -388,6 +410,10 @@ bool IoUringBackend::complete(const io_uring_cqe& cqe, lio_completion& out) {
   const uint32_t slot = slot_of(cqe.user_data);
   if (slot >= ops_.capacity() || ops_[slot].user_data != cqe.user_data) return false;
   OpStorage& storage = ops_[slot];
+  if (storage.flagged) [[unlikely]] {
+    complete_flagged(cqe, slot, out);
+    return true;
+  }
   if (storage.recvmsg_out != nullptr && cqe.res >= 0) {
     const msghdr& msg = kernel_args_[slot].msg;
     storage.recvmsg_out->namelen = msg.msg_namelen;
@@ -399,6 +425,22 @@ bool IoUringBackend::complete(const io_uring_cqe& cqe, lio_completion& out) {
   storage.user_data = 0;
   ops_.erase(slot);
   return true;
+}
+
+// A CQE of an op whose CQEs carry flags. With MORE the op stays in flight
+// (slot and id held) — the kernel posts more for the same user_data; the
+// first CQE without MORE is its final completion ([multishot.final_once]):
+// a multishot the kernel ended (-ENOBUFS, end of stream, a cancel) ends so.
+void IoUringBackend::complete_flagged(const io_uring_cqe& cqe, uint32_t slot, lio_completion& out) {
+  OpStorage& storage = ops_[slot];
+  const uint32_t flags = completion_flags(cqe.flags);
+  const int64_t result = storage.forced_result < 0 ? storage.forced_result : delivered_result(cqe.res, storage);
+  if (flags & LIO_COMPLETION_BUFFER) rings_.mark_lent(storage.buf_group, LIO_COMPLETION_BUFFER_ID(flags));
+  out = lio_completion{.id = ops_.id(slot), .result = result, .flags = flags, .reserved = 0};
+  if (flags & LIO_COMPLETION_MORE) return;
+  if (storage.group_counted) rings_.count_done(storage.buf_group);
+  storage.user_data = 0;
+  ops_.erase(slot);
 }
 
 void IoUringBackend::on_internal(const io_uring_cqe& cqe) {
@@ -446,6 +488,7 @@ void IoUringBackend::shut_down() {
     drain();
     io_uring_queue_exit(&ring_);
     ring_ready_ = false;
+    rings_.release_all();
   }
   if (wake_fd_ >= 0) close(wake_fd_);
   wake_fd_ = -1;
@@ -455,7 +498,7 @@ void IoUringBackend::shut_down() {
 
 constexpr lio_backend_vtable kVtable = plugin::make_vtable<IoUringBackend>(
     "io_uring", "Linux io_uring (liburing): one io_uring_enter per flush, native cancel and timeouts",
-    IoUringBackend::kCapabilities, /*priority=*/100);
+    IoUringBackend::kCapabilities, /*priority=*/100, IoUringBackend::kFeatures);
 
 }  // namespace
 }  // namespace lio::io_uring_plugin

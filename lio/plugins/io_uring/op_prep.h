@@ -32,6 +32,14 @@ struct OpStorage {
   bool cancel_asked = false;    // cancel was called for this op (stays set)
   uint32_t poll_reportable = 0;  // poll: the events poll(2) would report, else 0
   lio_msghdr* recvmsg_out = nullptr;  // recvmsg: where namelen/controllen/flags go back
+  // 1.1 ([multishot.*], [bufgroup.*], [send_zc.notice]): the op's CQEs carry
+  // flags lio passes on (MORE, BUFFER, NOTIF); plain ops keep 0 and their
+  // completion path is unchanged.
+  bool flagged = false;
+  bool takes_buffer = false;   // reads into buf_group (RECV_MULTI, RECV with select)
+  bool group_counted = false;  // counted in its group's ops in flight (remove answers -EBUSY)
+  uint32_t buf_group = 0;
+  int32_t forced_result = 0;   // < 0: completes with this, not the kernel's (a NOP ran)
 
   // Ready for a new op (OpTable calls this instead of assigning a new one).
   void reset() noexcept {
@@ -40,11 +48,23 @@ struct OpStorage {
     cancel_asked = false;
     poll_reportable = 0;
     recvmsg_out = nullptr;
+    flagged = false;
+    takes_buffer = false;
+    group_counted = false;
+    forced_result = 0;
   }
 };
 
 // Fills `sqe` for a checked op; user_data is left to the caller.
 void prep_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe);
+
+// The 1.1 ops whose CQEs carry flags (ACCEPT_MULTI, RECV_MULTI, SEND_ZC, RECV
+// with LIO_RECV_BUFFER_SELECT); sets storage.flagged (op_prep_multishot.cc).
+void prep_flagged_sqe(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe);
+
+// The lio completion flags of a flagged op's CQE ([multishot.more],
+// [bufgroup.completion], [send_zc.notice]).
+uint32_t completion_flags(uint32_t cqe_flags);
 
 }  // namespace lio::io_uring_plugin
 
