@@ -91,6 +91,29 @@ LIO_CONFORMANCE_CASE(MultishotTest, multishot_accept_handles, EachCompletionIsAD
   EXPECT_EQ(reached.size(), accepted.size()) << "every accepted handle is a distinct client's connection";
 }
 
+// [multishot.accept_handles]: more clients arrive at once than the backend
+// has capacity (so more completions than one wait's array can hold): each
+// is still handed out once, as its own handle.
+LIO_CONFORMANCE_CASE(MultishotTest, multishot_accept_handles, MoreClientsAtOnceThanCapacity) {
+  LIO_REQUIRE_OPS(LIO_OP_ACCEPT_MULTI);
+  ASSERT_TRUE(Reopen({.capacity = 4}));
+  Listener listener = OwnedListener();
+  const uint64_t id = PushNew(Op::AcceptMulti(listener.handle));
+  Flush();
+  constexpr int kStorm = 24;  // within the listener's backlog
+  for (int i = 0; i < kStorm; ++i) ConnectClient(listener);
+  std::set<lio_handle> accepted;
+  for (int i = 0; i < kStorm; ++i) {
+    std::optional<lio_completion> c = NthOf(id, static_cast<size_t>(i));
+    ASSERT_TRUE(c.has_value()) << "client " << i;
+    ASSERT_GE(c->result, 0) << "client " << i;
+    EXPECT_NE(c->flags & LIO_COMPLETION_MORE, 0u) << "client " << i;
+    EXPECT_TRUE(accepted.insert(Own(static_cast<lio_handle>(c->result))).second);
+  }
+  EXPECT_EQ(accepted.size(), static_cast<size_t>(kStorm));
+  EndStream(id);
+}
+
 // [multishot.cancel]: cancel ends an accept stream with one final completion.
 LIO_CONFORMANCE_CASE(MultishotTest, multishot_cancel, CancelEndsAcceptStreamOnce) {
   LIO_REQUIRE_OPS(LIO_OP_ACCEPT_MULTI);

@@ -118,6 +118,11 @@ int64_t close_if_quick(const lio_op& op) noexcept;
 // Ops whose successful result is a handle the caller would own.
 bool creates_handle(uint32_t code) noexcept;
 
+// One non-blocking recv of op's handle (RECV/RECV_MULTI's flags, less
+// MSG_WAITALL) into a buffer the backend took from a group: bytes, 0 at end
+// of stream, an error, or kWouldBlock.
+int64_t recv_into(const lio_op& op, void* buf, uint64_t len) noexcept;
+
 }  // namespace lio::poller
 
 #endif  // LIO_PLUGINS_POLLER_OP_CALLS_H_
