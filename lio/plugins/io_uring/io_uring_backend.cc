@@ -56,6 +56,11 @@
 //   the declaration assumes Linux 6.0 (older kernels answer their SQEs with
 //   -EINVAL). A multishot op holds its slot while CQEs carry F_MORE; the
 //   first without it is its final completion (op_prep_multishot.cc).
+// - SEND_ZC on a socket without zero copy (AF_UNIX): the kernel refuses it
+//   (-EOPNOTSUPP, then a notice); the backend then runs a plain send, as the
+//   blocking send(2) would copy, and the op completes once, without MORE.
+//   That send's SQE counts in the flush that hands it over (rare: its
+//   push was counted before).
 // - openat always runs in a worker (IOSQE_ASYNC): io_uring's inline attempt
 //   opens as if O_NONBLOCK were set, which answers differently for FIFOs.
 #include <errno.h>
@@ -187,7 +192,8 @@ class IoUringBackend {
   uint32_t unconsumed_user_sqes() const;
   uint32_t reap();
   bool complete(const io_uring_cqe& cqe, lio_completion& out);
-  void complete_flagged(const io_uring_cqe& cqe, uint32_t slot, lio_completion& out);
+  bool complete_flagged(const io_uring_cqe& cqe, uint32_t slot, lio_completion& out);
+  bool send_zc_by_copy(const io_uring_cqe& cqe, uint32_t slot);
   void on_internal(const io_uring_cqe& cqe);
   void drain();
   void shut_down();
@@ -410,10 +416,7 @@ bool IoUringBackend::complete(const io_uring_cqe& cqe, lio_completion& out) {
   const uint32_t slot = slot_of(cqe.user_data);
   if (slot >= ops_.capacity() || ops_[slot].user_data != cqe.user_data) return false;
   OpStorage& storage = ops_[slot];
-  if (storage.flagged) [[unlikely]] {
-    complete_flagged(cqe, slot, out);
-    return true;
-  }
+  if (storage.flagged) [[unlikely]] return complete_flagged(cqe, slot, out);
   if (storage.recvmsg_out != nullptr && cqe.res >= 0) {
     const msghdr& msg = kernel_args_[slot].msg;
     storage.recvmsg_out->namelen = msg.msg_namelen;
@@ -431,16 +434,50 @@ bool IoUringBackend::complete(const io_uring_cqe& cqe, lio_completion& out) {
 // (slot and id held) — the kernel posts more for the same user_data; the
 // first CQE without MORE is its final completion ([multishot.final_once]):
 // a multishot the kernel ended (-ENOBUFS, end of stream, a cancel) ends so.
-void IoUringBackend::complete_flagged(const io_uring_cqe& cqe, uint32_t slot, lio_completion& out) {
+bool IoUringBackend::complete_flagged(const io_uring_cqe& cqe, uint32_t slot, lio_completion& out) {
   OpStorage& storage = ops_[slot];
-  const uint32_t flags = completion_flags(cqe.flags);
+  if (send_zc_by_copy(cqe, slot)) return false;
+  // A SEND_ZC done by copy has one completion, without flags.
+  const uint32_t flags = storage.zc_refused ? 0 : completion_flags(cqe.flags);
   const int64_t result = storage.forced_result < 0 ? storage.forced_result : delivered_result(cqe.res, storage);
   if (flags & LIO_COMPLETION_BUFFER) rings_.mark_lent(storage.buf_group, LIO_COMPLETION_BUFFER_ID(flags));
   out = lio_completion{.id = ops_.id(slot), .result = result, .flags = flags, .reserved = 0};
-  if (flags & LIO_COMPLETION_MORE) return;
+  if (flags & LIO_COMPLETION_MORE) return true;
   if (storage.group_counted) rings_.count_done(storage.buf_group);
   storage.user_data = 0;
   ops_.erase(slot);
+  return true;
+}
+
+// SEND_ZC on a socket with no zero copy (AF_UNIX, ...): the kernel answers
+// -EOPNOTSUPP, then a notice. The blocking send(2) would copy instead, so
+// both CQEs are swallowed and a plain send of the same bytes runs under the
+// op's user_data; its CQE is the op's one completion (no MORE, no notice).
+// True when `cqe` was swallowed. The send's SQE is submitted by the wait
+// that reaped it (or the next flush, which then counts it as handed over).
+bool IoUringBackend::send_zc_by_copy(const io_uring_cqe& cqe, uint32_t slot) {
+  OpStorage& storage = ops_[slot];
+  if (!storage.zc_refused) {
+    if (cqe.res != -EOPNOTSUPP || (cqe.flags & IORING_CQE_F_MORE) == 0 || !storage.zero_copy) return false;
+    storage.zc_refused = true;  // its notice follows
+    return true;
+  }
+  if ((cqe.flags & IORING_CQE_F_NOTIF) == 0) return false;  // the copying send's own CQE
+  if (storage.cancel_asked) {
+    storage.forced_result = -LIO_ECANCELED;  // this notice ends the op
+    return false;
+  }
+  int error = 0;
+  io_uring_sqe* sqe = sqe_or_submit(&error);
+  if (sqe == nullptr) {
+    storage.forced_result = error;
+    return false;
+  }
+  const auto& send = kernel_args_[slot].send_zc;
+  io_uring_prep_send(sqe, send.fd, send.buf, send.len, send.flags);
+  io_uring_sqe_set_data64(sqe, storage.user_data);
+  ++queued_user_;
+  return true;
 }
 
 void IoUringBackend::on_internal(const io_uring_cqe& cqe) {

@@ -116,7 +116,7 @@ void prep_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_s
       break;
     case LIO_OP_RECV:
       if (op.flags & LIO_RECV_BUFFER_SELECT) [[unlikely]] {
-        prep_flagged_sqe(op, storage, sqe);
+        prep_flagged_sqe(op, storage, args, sqe);
         break;
       }
       io_uring_prep_recv(sqe, fd, op.u.sr.buf, clamp_len(op.u.sr.len), op.u.sr.flags);
@@ -139,7 +139,7 @@ void prep_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_s
     case LIO_OP_ACCEPT_MULTI:
     case LIO_OP_RECV_MULTI:
     case LIO_OP_SEND_ZC:
-      prep_flagged_sqe(op, storage, sqe);
+      prep_flagged_sqe(op, storage, args, sqe);
       break;
     case LIO_OP_POLL:  // single-shot; the result is the ready events
       io_uring_prep_poll_add(sqe, fd, op.u.poll.events);

@@ -23,6 +23,12 @@ namespace lio::io_uring_plugin {
 union KernelArgs {
   msghdr msg;              // SENDMSG, RECVMSG
   __kernel_timespec time;  // TIMEOUT
+  struct {                 // SEND_ZC: what a copying send needs if the socket has no zero copy
+    void* buf;
+    unsigned len;
+    int flags;
+    int fd;
+  } send_zc;
 };
 
 // Per in-flight op: what completion and cancel need.
@@ -40,6 +46,10 @@ struct OpStorage {
   bool group_counted = false;  // counted in its group's ops in flight (remove answers -EBUSY)
   uint32_t buf_group = 0;
   int32_t forced_result = 0;   // < 0: completes with this, not the kernel's (a NOP ran)
+  // SEND_ZC on a socket without zero copy (AF_UNIX): the kernel's
+  // -EOPNOTSUPP is swallowed and, after its notice, a plain send runs.
+  bool zero_copy = false;  // SEND_ZC
+  bool zc_refused = false;
 
   // Ready for a new op (OpTable calls this instead of assigning a new one).
   void reset() noexcept {
@@ -52,6 +62,8 @@ struct OpStorage {
     takes_buffer = false;
     group_counted = false;
     forced_result = 0;
+    zero_copy = false;
+    zc_refused = false;
   }
 };
 
@@ -60,7 +72,7 @@ void prep_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_s
 
 // The 1.1 ops whose CQEs carry flags (ACCEPT_MULTI, RECV_MULTI, SEND_ZC, RECV
 // with LIO_RECV_BUFFER_SELECT); sets storage.flagged (op_prep_multishot.cc).
-void prep_flagged_sqe(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe);
+void prep_flagged_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe);
 
 // The lio completion flags of a flagged op's CQE ([multishot.more],
 // [bufgroup.completion], [send_zc.notice]).

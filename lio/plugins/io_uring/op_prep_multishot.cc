@@ -44,7 +44,7 @@ void prep_select_recv(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe, b
 
 }  // namespace
 
-void prep_flagged_sqe(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe) {
+void prep_flagged_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe) {
   storage.flagged = true;
   const int fd = plugin::to_fd(op.handle);
   switch (op.code) {
@@ -61,6 +61,8 @@ void prep_flagged_sqe(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe) {
       return;
     case LIO_OP_SEND_ZC:
       io_uring_prep_send_zc(sqe, fd, op.u.sr.buf, clamp_len(op.u.sr.len), op.u.sr.flags, 0);
+      args.send_zc = {op.u.sr.buf, clamp_len(op.u.sr.len), op.u.sr.flags, fd};
+      storage.zero_copy = true;
       return;
     default:
       return;
