@@ -212,6 +212,29 @@ struct Op : lio_op {
     return op;
   }
 
+  // ---- 1.1: multi-completion ops and buffer groups ([multishot.*], [bufgroup.*]) ----
+  // A completion per accepted client (LIO_COMPLETION_MORE on all but the last).
+  static Op AcceptMulti(lio_handle h) noexcept { return Make(LIO_OP_ACCEPT_MULTI, h); }
+  // A completion per chunk received, each in a buffer of `group`.
+  static Op RecvMulti(lio_handle h, uint32_t group, int flags = 0) noexcept {
+    Op op = Make(LIO_OP_RECV_MULTI, h);
+    op.u.sr = {nullptr, 0, flags, group};
+    return op;
+  }
+  // One recv into a buffer taken from `group` (at most `len` bytes; 0: the buffer's size).
+  static Op RecvFromGroup(lio_handle h, uint32_t group, uint64_t len = 0, int flags = 0) noexcept {
+    Op op = Make(LIO_OP_RECV, h);
+    op.flags = LIO_RECV_BUFFER_SELECT;
+    op.u.sr = {nullptr, len, flags, group};
+    return op;
+  }
+  // Zero-copy send: the result, then (if the result carried MORE) a notice.
+  static Op SendZc(lio_handle h, const void* buf, uint64_t len, int flags = 0) noexcept {
+    Op op = Make(LIO_OP_SEND_ZC, h);
+    op.u.sr = {const_cast<void*>(buf), len, flags, 0};
+    return op;
+  }
+
  private:
   static Op Make(lio_op_code code, lio_handle h) noexcept {
     Op op;

@@ -717,11 +717,14 @@ struct lio_backend_vtable {
    * declared feature's calls below are not NULL. */
   uint64_t features;
 
-  /* [register.native_ops] Of the declared codes, those the OS mechanism
-   * performs itself here (no thread of the backend blocks in the call); the
-   * others are emulated (a worker thread, or an inline call that cannot
-   * block). Depends on the running kernel, so it is a call; no side
-   * effects. NULL: not said. */
+  /* [register.native_ops] Of the declared codes, those that map onto the OS
+   * mechanism's own operation here: an io_uring opcode the running kernel
+   * has; on a readiness backend, a readiness wait and one non-blocking call
+   * of the same name; an overlapped call on IOCP. The others are emulated: a
+   * worker thread, an inline call, or a composition of other calls
+   * (multishot as rounds on readiness, a zero-copy send done as a copy).
+   * Depends on the running kernel, so it is a call; no side effects. NULL:
+   * not said. */
   uint64_t (*native_ops)(void);
 
   /* [fixed.register] Registered resources (LIO_FEATURE_FIXED_FILES /

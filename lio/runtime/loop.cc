@@ -244,6 +244,17 @@ void Loop::complete(Slot& s, int64_t result) {
   complete_rest(s, result);
 }
 
+// The stream's callback is called in place (not consumed): it stays in the
+// slot for the completions to come. Abandoned (the loop is going away): what
+// the completion made is undone, as for a single one.
+void Loop::complete_more(Slot& s, int64_t result) {
+  if (s.callback) {
+    s.callback(*this, s, result);
+    return;
+  }
+  if (s.abandon != nullptr) s.abandon(*this, s.data, result);
+}
+
 void Loop::complete_rest(Slot& s, int64_t result) {
   if (s.waiter != nullptr) {
     detail::OpWaiter* waiter = std::exchange(s.waiter, nullptr);
@@ -591,6 +602,13 @@ void Loop::wait_and_dispatch(int64_t timeout_ns) {
     Slot* s = lookup(c.id);
     if (s == nullptr || !s->in_backend) {
       ++stats_.stale_completions;
+      continue;
+    }
+    s->flags = c.flags;
+    if (c.flags & LIO_COMPLETION_MORE) [[unlikely]] {
+      ++stats_.completions;
+      ++progress_;
+      guarded([&] { complete_more(*s, c.result); });
       continue;
     }
     s->in_backend = false;

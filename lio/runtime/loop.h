@@ -72,6 +72,7 @@
 
 #include "lio/core/backend.h"
 #include "lio/runtime/buffer.h"
+#include "lio/runtime/buffer_group.h"
 #include "lio/runtime/deadline_heap.h"
 #include "lio/core/error.h"
 #include "lio/core/expected.h"
@@ -456,6 +457,31 @@ class Loop {
     return start(detail::RawSpec{{}, op}, std::forward<F>(callback));
   }
 
+  // ---- streams: one operation, several completions (ABI 1.1; streams.h) ----
+  //
+  // Each holds one slot for its whole life and calls its callback on the
+  // loop thread per completion, `more` false on the last call (after which
+  // the id is free). cancel(id) ends it: one last call follows (ECANCELED,
+  // or a real result that won the race). A backend that does not declare the
+  // code answers the one call with operation_not_supported.
+  //
+  // Multishot accept: on_client(Expected<TcpStream> client, bool more), per
+  // client.
+  template <class F>
+  OpId accept_each(Target listener, F&& on_client);
+  // Multishot recv into `group`: on_chunk(Expected<Buffer> chunk, bool
+  // more). Each chunk is a leased buffer of the group holding the bytes
+  // received (BufferGroup). Ends with an empty Buffer at the peer's orderly
+  // shutdown, with no_buffer_space (ENOBUFS) when the group ran dry (the
+  // data is still in the socket: release buffers and recv again), or an error.
+  template <class F>
+  OpId recv_each(Target t, BufferGroup& group, F&& on_chunk);
+  // Zero-copy send of buffer's [0, size()): callback(BufResult) once, when
+  // the backend no longer reads the buffer (after the notice, where there
+  // is one), with the bytes sent and the buffer back.
+  template <class F>
+  OpId send_zc(Target t, Buffer buffer, F&& callback);
+
   // A timer in the loop's heap (no backend operation, no system call):
   // `callback` runs once `delay` has passed. Timers fire in deadline order,
   // and timers with the same deadline in the order they were set. A callback
@@ -564,6 +590,7 @@ class Loop {
   OpId start_op_slow(Slot& s, const Op& op, uint64_t id, std::error_code ec) noexcept;
   void complete(Slot& s, int64_t result);
   void complete_rest(Slot& s, int64_t result);  // no callback: a waiter, or abandoned
+  void complete_more(Slot& s, int64_t result);  // a stream's completion with MORE: the slot stays
   void release_slot(Slot& s) noexcept {
     s.callback.reset();
     s.waiter = nullptr;
@@ -802,5 +829,7 @@ T Task<T>::wait() && {
 }
 
 }  // namespace lio
+
+#include "lio/runtime/streams.h"  // the stream templates (accept_each, recv_each, send_zc)
 
 #endif  // LIO_RUNTIME_LOOP_H_

@@ -105,6 +105,7 @@ struct Slot {
   bool ready = false;       // on the ready list, completing with `result`
   bool reserved = false;    // taken by accept or close (may be the loop's reserve)
   int64_t result = 0;
+  uint32_t flags = 0;       // the completion's LIO_COMPLETION_* flags (streams.h reads them)
 
   Callback callback;          // or
   OpWaiter* waiter = nullptr;  // or neither: abandoned

@@ -317,48 +317,37 @@ inline constexpr Clause waitid_info{
 // ---- 1.1 multishot, buffer groups, zero-copy send (issue 14) ----
 inline constexpr Clause multishot_more{
     .id = "multishot.more",
-    .promise = "MORE means more completions follow; only multi-completion codes carry it.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "MORE means more completions follow; only multi-completion codes carry it."};
 inline constexpr Clause multishot_final_once{
     .id = "multishot.final_once",
-    .promise = "Every op ends with exactly one completion without MORE, after which its id is free.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "Every op ends with exactly one completion without MORE, after which its id is free."};
 inline constexpr Clause multishot_cancel{
     .id = "multishot.cancel",
-    .promise = "Cancel of a multishot op ends it with exactly one final completion.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "Cancel of a multishot op ends it with exactly one final completion."};
 inline constexpr Clause multishot_accept_handles{
     .id = "multishot.accept_handles",
-    .promise = "Each ACCEPT_MULTI completion >= 0 is a distinct new handle.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "Each ACCEPT_MULTI completion >= 0 is a distinct new handle."};
 inline constexpr Clause bufgroup_add{
     .id = "bufgroup.add",
-    .promise = "add_buffer_group checks its arguments and makes every buffer available.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "add_buffer_group checks its arguments and makes every buffer available."};
 inline constexpr Clause bufgroup_take{
     .id = "bufgroup.take",
-    .promise = "An op reading into a group names the buffer it took; none is named twice before its return.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "An op reading into a group names the buffer it took; none is named twice before its return."};
 inline constexpr Clause bufgroup_completion{
     .id = "bufgroup.completion",
-    .promise = "A completion that took a buffer sets BUFFER and the buffer id; result bytes are in it.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "A completion that took a buffer sets BUFFER and the buffer id; result bytes are in it."};
 inline constexpr Clause bufgroup_enobufs{
     .id = "bufgroup.enobufs",
-    .promise = "An empty (or unknown) group completes with -ENOBUFS and loses no data.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "An empty (or unknown) group completes with -ENOBUFS and loses no data."};
 inline constexpr Clause bufgroup_return{
     .id = "bufgroup.return",
-    .promise = "return_buffer makes a lent buffer available; -ENOENT / -EINVAL otherwise.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "return_buffer makes a lent buffer available; -ENOENT / -EINVAL otherwise."};
 inline constexpr Clause bufgroup_remove{
     .id = "bufgroup.remove",
-    .promise = "remove_buffer_group: 0, -ENOENT, or -EBUSY while an op on the group is in flight.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "remove_buffer_group: 0, -ENOENT, or -EBUSY while an op on the group is in flight."};
 inline constexpr Clause send_zc_notice{
     .id = "send_zc.notice",
-    .promise = "SEND_ZC's result with MORE is followed by one NOTIF completion; without MORE none.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "SEND_ZC's result with MORE is followed by one NOTIF completion; without MORE none."};
 
 // ---- 1.1 links, registered resources (issue 14) ----
 inline constexpr Clause link_order{

@@ -100,6 +100,8 @@ void ConformanceTest::TearDown() {
 bool ConformanceTest::Reopen(const BackendOptions& options) {
   DestroyBackend();
   completed_.clear();
+  pushed_.clear();
+  streams_.clear();
   auto created = Backend::Create(info(), options);
   if (!created) {
     ADD_FAILURE() << "create(capacity " << options.capacity << ") failed: " << created.error().message;
@@ -174,6 +176,8 @@ Result ConformanceTest::Push(uint64_t id, const lio_op& op) {
   if (error) return Result{-error.value()};
   in_flight_.insert(id);
   completed_.erase(id);
+  pushed_[id] = Pushed{op.code, op.flags};
+  streams_[id].clear();
   return Result{0};
 }
 
@@ -211,9 +215,53 @@ Result ConformanceTest::Cancel(uint64_t id) {
 
 // ---- reaping ---------------------------------------------------------------
 
+// The completion flags an op may carry: none for the 1.0 codes; MORE on the
+// multi-completion codes, BUFFER (and its id) where a buffer group is read
+// into, NOTIF on SEND_ZC.
+static uint32_t AllowedFlags(uint32_t code, uint32_t op_flags) {
+  constexpr uint32_t kBuffer = LIO_COMPLETION_BUFFER | 0xffff0000u;
+  switch (code) {
+    case LIO_OP_ACCEPT_MULTI: return LIO_COMPLETION_MORE;
+    case LIO_OP_RECV_MULTI: return LIO_COMPLETION_MORE | kBuffer;
+    case LIO_OP_SEND_ZC: return LIO_COMPLETION_MORE | LIO_COMPLETION_NOTIF;
+    case LIO_OP_RECV: return (op_flags & LIO_RECV_BUFFER_SELECT) ? kBuffer : 0;
+    default: return 0;
+  }
+}
+
+void ConformanceTest::CheckFlags(const lio_completion& c) const {
+  if (c.flags == 0) return;
+  auto pushed = pushed_.find(c.id);
+  if (pushed == pushed_.end()) return;  // Observe reports an unknown id
+  const uint32_t code = pushed->second.code;
+  const uint32_t stray = c.flags & ~AllowedFlags(code, pushed->second.flags);
+  if (stray == 0) {
+    if ((c.flags & 0xffff0000u) != 0 && (c.flags & LIO_COMPLETION_BUFFER) == 0) {
+      ADD_FAILURE() << "[completion.flags_zero] id 0x" << std::hex << c.id << " has a buffer id (flags 0x" << c.flags
+                    << ") without LIO_COMPLETION_BUFFER";
+    }
+    return;
+  }
+  if (stray & LIO_COMPLETION_MORE) {
+    ADD_FAILURE() << "[multishot.more] id 0x" << std::hex << c.id << " (" << op_name(code)
+                  << ") carries LIO_COMPLETION_MORE, which only ACCEPT_MULTI, RECV_MULTI and SEND_ZC may";
+  } else {
+    ADD_FAILURE() << "[completion.flags_zero] id 0x" << std::hex << c.id << " (" << op_name(code) << ") has flags 0x"
+                  << c.flags << "; bits 0x" << stray << " are not ones its code may carry";
+  }
+}
+
 void ConformanceTest::Observe(const lio_completion& c) {
-  EXPECT_EQ(c.flags, 0u) << "lio_completion::flags is reserved and must be 0 (id 0x" << std::hex << c.id << ")";
-  if (in_flight_.erase(c.id) == 1) {
+  CheckFlags(c);
+  if (c.flags & LIO_COMPLETION_MORE) {
+    // [multishot.final_once]: a stream's completions all come before its
+    // final one; the id stays in flight.
+    if (in_flight_.contains(c.id)) {
+      streams_[c.id].push_back(c);
+      return;
+    }
+  } else if (in_flight_.erase(c.id) == 1) {
+    streams_[c.id].push_back(c);
     completed_[c.id] = c.result;
     return;
   }
@@ -294,6 +342,12 @@ std::vector<lio_completion> ConformanceTest::ReapFor(nanoseconds duration) {
     got.insert(got.end(), batch.begin(), batch.end());
   }
   return got;
+}
+
+const std::vector<lio_completion>& ConformanceTest::completions_of(uint64_t id) const {
+  static const std::vector<lio_completion> kNone;
+  auto it = streams_.find(id);
+  return it == streams_.end() ? kNone : it->second;
 }
 
 std::optional<Result> ConformanceTest::result_of(uint64_t id) const {

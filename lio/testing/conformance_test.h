@@ -123,6 +123,9 @@ class ConformanceTest : public ClauseTest {
   size_t in_flight_count() const { return in_flight_.size(); }
   // The result `id` completed with, if it did.
   std::optional<Result> result_of(uint64_t id) const;
+  // 1.1: every completion `id` had since its push, in order (one for a
+  // single-completion op; a stream's MORE completions, then its final one).
+  const std::vector<lio_completion>& completions_of(uint64_t id) const;
 
   // ---- memory and handles operations may touch ----
   template <class T, class... Args>
@@ -150,6 +153,9 @@ class ConformanceTest : public ClauseTest {
 
  private:
   void Observe(const lio_completion& completion);
+  // [completion.flags_zero], [multishot.more]: flags only where the op's code
+  // (and per-op flags) allow them.
+  void CheckFlags(const lio_completion& completion) const;
 
   // Declared before backend_, so destroyed after it.
   std::vector<std::shared_ptr<void>> kept_;
@@ -159,6 +165,12 @@ class ConformanceTest : public ClauseTest {
   WaitGuard wait_guard_;
   std::unordered_set<uint64_t> in_flight_;
   std::unordered_map<uint64_t, int64_t> completed_;  // id -> result
+  struct Pushed {
+    uint32_t code = 0;
+    uint32_t flags = 0;
+  };
+  std::unordered_map<uint64_t, Pushed> pushed_;  // id -> what it was, since its last push
+  std::unordered_map<uint64_t, std::vector<lio_completion>> streams_;  // id -> its completions
   // Ids with high bits set, so a backend that keeps only 32 bits is caught.
   uint64_t next_id_ = 0xC0DE'0000'0000'0001ull;
 };

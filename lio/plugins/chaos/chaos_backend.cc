@@ -218,6 +218,7 @@ enum class State : uint8_t { kFree, kSynthetic, kInner, kHeld };
 struct Slot {
   State state = State::kFree;
   bool is_timeout = false;
+  bool streams = false;  // ACCEPT_MULTI, RECV_MULTI, SEND_ZC: MORE completions before the final one
   bool synthetic = false;  // chaos chose the result; the op never ran
   bool cancel_pending = false;  // a cancel chaos holds back (cancel_race)
   int64_t cancel_due_ns = 0;
@@ -231,7 +232,13 @@ struct Held {
   int64_t release_ns;
   uint64_t sequence;  // order of arrival: ties and timeouts keep it
   bool is_timeout;
+  uint32_t flags = 0;     // the inner completion's LIO_COMPLETION_* flags, passed on
+  bool in_place = false;  // never shuffled: a timeout, or a completion of a stream
 };
+
+bool streams(uint32_t code) {
+  return code == LIO_OP_ACCEPT_MULTI || code == LIO_OP_RECV_MULTI || code == LIO_OP_SEND_ZC;
+}
 
 class ChaosBackend {
  public:
@@ -250,17 +257,28 @@ class ChaosBackend {
   int init(uint32_t capacity, const std::string& inner_options) {
     capacity_ = capacity;
     ops_.init(capacity);
-    held_.assign(capacity, Held{});
-    due_.assign(capacity, 0);
+    // Held: up to `capacity` final completions, plus one inner batch, which
+    // with multi-completion ops may hold more than one completion per op
+    // (the poller's holds up to 3 * capacity).
+    const size_t held_room = static_cast<size_t>(capacity) * 4;
+    held_.assign(held_room, Held{});
+    due_.assign(held_room, 0);
     unflushed_.assign(capacity, 0);
-    out_.assign(capacity, lio_completion{});
-    out_is_timeout_.assign(capacity, 0);
-    shuffle_at_.assign(capacity, 0);
+    out_.assign(held_room, lio_completion{});
+    out_is_timeout_.assign(held_room, 0);
+    shuffle_at_.assign(held_room, 0);
     return inner_.create(registered_.inner, capacity, inner_options);
   }
 
   // What the inner backend declares (the kit refuses other codes in push).
   uint64_t capabilities() const noexcept { return registered_.vtable.capabilities; }
+  uint64_t features() const noexcept { return registered_.vtable.features; }
+  // Buffer groups: the inner backend's, untouched ([bufgroup.*]).
+  int add_buffer_group(uint32_t group, void* base, uint32_t count, uint32_t size) noexcept {
+    return inner_.add_buffer_group(group, base, count, size);
+  }
+  int return_buffer(uint32_t group, uint32_t buffer_id) noexcept { return inner_.return_buffer(group, buffer_id); }
+  int remove_buffer_group(uint32_t group) noexcept { return inner_.remove_buffer_group(group); }
 
   int push(uint64_t id, const lio_op& checked) noexcept {
     lio_op op = checked;  // chaos may shorten it
@@ -276,6 +294,7 @@ class ChaosBackend {
     Slot& s = ops_[slot];
     s = Slot{};
     s.is_timeout = op.code == LIO_OP_TIMEOUT;
+    s.streams = streams(op.code);
 
     if (op.flags == 0 && interruptible(op.code) && (roll_eagain || roll_eintr)) {
       HandleKind kind = kind_of(op.handle);
@@ -431,8 +450,16 @@ class ChaosBackend {
     return n;
   }
 
-  // A completed op enters the held list, due now or after a delay.
-  void hold(uint64_t id, int64_t result, Slot& s, int64_t now) {
+  // A completed op enters the held list, due now or after a delay. A MORE
+  // completion of a stream ([multishot.more]) is due now and leaves the op
+  // in the inner backend; the stream's final one may be delayed, and comes
+  // after it: release order is (time, arrival), and the MOREs are never
+  // delayed, so a delay never puts a final completion before a MORE one.
+  void hold(uint64_t id, int64_t result, Slot& s, int64_t now, uint32_t flags = 0) {
+    if (flags & LIO_COMPLETION_MORE) {
+      held_[held_count_++] = Held{id, result, now, sequence_++, false, flags, true};
+      return;
+    }
     s.state = State::kHeld;
     if (s.cancel_pending) {
       s.cancel_pending = false;  // done: its late cancel must never reach a reused id
@@ -444,14 +471,14 @@ class ChaosBackend {
       release = std::max(release, last_timeout_release_);
       last_timeout_release_ = release;
     }
-    held_[held_count_++] = Held{id, result, release, sequence_++, s.is_timeout};
+    held_[held_count_++] = Held{id, result, release, sequence_++, s.is_timeout, flags, s.is_timeout || s.streams};
   }
 
   void intake(const lio_completion* batch, uint32_t n, int64_t now) {
     for (uint32_t i = 0; i < n; ++i) {
       const uint32_t slot = ops_.find(batch[i].id);
       if (slot == ops_.kNone || ops_[slot].state != State::kInner) continue;  // not ours to deliver
-      hold(batch[i].id, batch[i].result, ops_[slot], now);
+      hold(batch[i].id, batch[i].result, ops_[slot], now, batch[i].flags);
     }
   }
 
@@ -470,8 +497,9 @@ class ChaosBackend {
     });
     for (uint32_t k = 0; k < n; ++k) {
       const Held& h = held_[due_[k]];
-      out_[k] = lio_completion{h.id, h.result, 0, 0};
-      out_is_timeout_[k] = h.is_timeout;
+      out_[k] = lio_completion{h.id, h.result, h.flags, 0};
+      out_is_timeout_[k] = h.in_place;
+      if (h.flags & LIO_COMPLETION_MORE) continue;  // the stream goes on
       const uint32_t slot = ops_.find(h.id);
       if (slot != ops_.kNone) {
         if (ops_[slot].synthetic) out_[k].result = ops_[slot].result;  // a cancel may have changed it
@@ -511,8 +539,8 @@ class ChaosBackend {
     }
   }
 
-  // Shuffles the batch, leaving timeouts where they are (their order is
-  // part of the contract).
+  // Shuffles the batch, leaving timeouts and the completions of streams
+  // where they are (their order is part of the contract).
   void shuffle(uint32_t count) {
     if (count < 2 || !rng_.chance(knobs_.reorder)) return;
     uint32_t m = 0;
@@ -615,6 +643,14 @@ void fill_vtable(Registered& r) {
                           r.inner->struct_size >= LIO_PLUGIN_SIZE_THROUGH(lio_backend_vtable, native_ops) &&
                           r.inner->native_ops != nullptr;
   r.vtable.native_ops = inner_says ? vt_native_ops<I> : nullptr;
+  // 1.1: the features chaos passes through (buffer groups: the calls go to
+  // the inner instance; completion flags are forwarded as they come).
+  if (plugin::inner_features(r.inner) & LIO_FEATURE_BUFFER_GROUPS) {
+    r.vtable.features |= LIO_FEATURE_BUFFER_GROUPS;
+    r.vtable.add_buffer_group = Thunks::add_buffer_group;
+    r.vtable.return_buffer = Thunks::return_buffer;
+    r.vtable.remove_buffer_group = Thunks::remove_buffer_group;
+  }
 }
 
 using FillFn = void (*)(Registered&);

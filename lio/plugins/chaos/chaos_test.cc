@@ -1,7 +1,9 @@
 // The chaos plugin with its knobs turned up, over io_uring and poller: what
 // it changes, it changes only where the contract allows, and a program that
 // handles what the contract allows still gets every byte through.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -286,6 +288,74 @@ TEST_P(ChaosTest, TimeoutsKeepDeadlineOrderThroughDelaysAndShuffles) {
     }
     EXPECT_EQ(nops, 20u);
     EXPECT_EQ(timeouts, pushed) << "seed " << seed;
+  }
+}
+
+// A multishot accept and zero-copy sends through delays, shuffles and late
+// cancels: each stream's MORE completions all come before its one final
+// completion, and nothing of it after ([multishot.final_once]).
+TEST_P(ChaosTest, StreamsKeepMoreBeforeFinalThroughDelaysAndShuffles) {
+  if (!info_->supports(LIO_OP_ACCEPT_MULTI) || !info_->supports(LIO_OP_SEND_ZC)) {
+    GTEST_SKIP() << "the inner backend has no multishot accept or send_zc";
+  }
+  for (uint64_t seed : {1, 2, 3}) {
+    Backend b = Open("seed=" + std::to_string(seed) +
+                     ",delay=1,delay_max_us=20000,reorder=1,cancel_race=1,cancel_delay_max_us=5000,eintr=0,short=0");
+    int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    ASSERT_EQ(listen(listener, 64), 0);
+    ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    SocketPair pair(SOCK_STREAM);
+    char data[256] = {};
+    const uint64_t accept_id = next_id_++;
+    ASSERT_FALSE(b.push(accept_id, Op::AcceptMulti(listener)));
+    std::vector<uint64_t> sends;
+    for (int i = 0; i < 4; ++i) {
+      sends.push_back(next_id_++);
+      ASSERT_FALSE(b.push(sends.back(), Op::SendZc(pair.fd[0], data, sizeof data)));
+      ASSERT_FALSE(b.push(next_id_++, Op::Nop()));  // shuffled among them
+    }
+    ASSERT_TRUE(b.flush().has_value());
+    std::vector<int> clients;
+    for (int i = 0; i < 6; ++i) {
+      clients.push_back(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      ASSERT_EQ(connect(clients.back(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    }
+    std::map<uint64_t, std::vector<lio_completion>> streams;
+    std::set<uint64_t> ended;
+    bool cancelled = false;
+    Clock::time_point end = Clock::now() + seconds(5);
+    while (ended.size() < 9 && Clock::now() < end) {
+      auto batch = b.wait(milliseconds(20));
+      ASSERT_TRUE(batch.has_value());
+      for (const lio_completion& c : *batch) {
+        ASSERT_FALSE(ended.contains(c.id)) << "a completion after the final one (seed " << seed << ")";
+        streams[c.id].push_back(c);
+        if ((c.flags & LIO_COMPLETION_MORE) == 0) ended.insert(c.id);
+        if (c.id == accept_id && c.result >= 0) close(static_cast<int>(c.result));
+      }
+      if (!cancelled && streams[accept_id].size() >= 6) {
+        ASSERT_FALSE(b.cancel(accept_id));
+        cancelled = true;
+      }
+    }
+    EXPECT_EQ(ended.size(), 9u) << "seed " << seed;
+    EXPECT_GE(streams[accept_id].size(), 7u) << "six clients, then the final completion";
+    for (uint64_t id : sends) {
+      const std::vector<lio_completion>& s = streams[id];
+      ASSERT_FALSE(s.empty());
+      EXPECT_EQ(s.front().result, static_cast<int64_t>(sizeof data));
+      if (s.front().flags & LIO_COMPLETION_MORE) {
+        ASSERT_EQ(s.size(), 2u);
+        EXPECT_EQ(s[1].flags, uint32_t{LIO_COMPLETION_NOTIF});
+      }
+    }
+    for (int client : clients) close(client);
+    close(listener);
   }
 }
 

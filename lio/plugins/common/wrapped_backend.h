@@ -147,10 +147,36 @@ class InnerBackend {
   int cancel(uint64_t id) { return vtable_->cancel(instance_, id); }
   int wake() { return vtable_->wake(instance_); }
 
+  // 1.1 buffer groups, forwarded; -LIO_EOPNOTSUPP when the inner vtable
+  // lacks them.
+  int add_buffer_group(uint32_t group, void* base, uint32_t count, uint32_t size) {
+    auto* const call = reaches_buffer_groups() ? vtable_->add_buffer_group : nullptr;
+    return call != nullptr ? call(instance_, group, base, count, size) : -LIO_EOPNOTSUPP;
+  }
+  int return_buffer(uint32_t group, uint32_t buffer_id) {
+    auto* const call = reaches_buffer_groups() ? vtable_->return_buffer : nullptr;
+    return call != nullptr ? call(instance_, group, buffer_id) : -LIO_EOPNOTSUPP;
+  }
+  int remove_buffer_group(uint32_t group) {
+    auto* const call = reaches_buffer_groups() ? vtable_->remove_buffer_group : nullptr;
+    return call != nullptr ? call(instance_, group) : -LIO_EOPNOTSUPP;
+  }
+
  private:
+  bool reaches_buffer_groups() const {
+    return vtable_->struct_size >= LIO_PLUGIN_SIZE_THROUGH(lio_backend_vtable, remove_buffer_group);
+  }
+
   const lio_backend_vtable* vtable_ = nullptr;
   lio_backend* instance_ = nullptr;
 };
+
+// The LIO_FEATURE_* bits a wrapped vtable declares (0 for a 1.0 vtable,
+// which ends before `features`, and for none).
+inline uint64_t inner_features(const lio_backend_vtable* inner) {
+  if (inner == nullptr || inner->struct_size < LIO_PLUGIN_SIZE_THROUGH(lio_backend_vtable, features)) return 0;
+  return inner->features;
+}
 
 }  // namespace lio::plugin
 

@@ -64,6 +64,16 @@
 //   blocking call (fs_calls.h) runs in wait when it comes back, before the
 //   completion is handed out. native_ops() names the others. So does an
 //   FADVISE whose length does not fit the SQE's 32 bits.
+// - 1.1: ACCEPT_MULTI, RECV_MULTI, SEND_ZC and LIO_FEATURE_BUFFER_GROUPS are
+//   native (multishot accept/recv, provided buffer rings, IORING_OP_SEND_ZC);
+//   the declaration assumes Linux 6.0 (older kernels answer their SQEs with
+//   -EINVAL). A multishot op holds its slot while CQEs carry F_MORE; the
+//   first without it is its final completion (op_prep_multishot.cc).
+// - SEND_ZC on a socket without zero copy (AF_UNIX): the kernel refuses it
+//   (-EOPNOTSUPP, then a notice); the backend then runs a plain send, as the
+//   blocking send(2) would copy, and the op completes once, without MORE.
+//   That send's SQE counts in the flush that hands it over (rare: its
+//   push was counted before).
 // - openat always runs in a worker (IOSQE_ASYNC): io_uring's inline attempt
 //   opens as if O_NONBLOCK were set, which answers differently for FIFOs.
 #include <errno.h>
@@ -89,6 +99,7 @@
 #include "lio/plugins/common/fs_calls.h"
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/options.h"
+#include "lio/plugins/io_uring/buffer_rings.h"
 #include "lio/plugins/io_uring/op_prep.h"
 #include "lio/plugins/io_uring/probe.h"
 #include "lio/plugins/io_uring/user_data.h"
@@ -168,16 +179,30 @@ class IoUringBackend {
   uint64_t capabilities() const noexcept { return kCapabilities; }
   // [register.native_ops] The declared codes the running kernel has an
   // opcode for; the others run emulated (op_prep.h).
-  static uint64_t native_ops() noexcept { return (native_codes() | native_net_ops()) & kCapabilities; }
+  static uint64_t native_ops() noexcept {
+    return (native_codes() | native_net_ops() | kMultishotCodes) & kCapabilities;
+  }
   int push(uint64_t id, const lio_op& op) noexcept;
   int flush() noexcept;
   int wait(int64_t timeout_ns, const lio_completion** out) noexcept;
   int cancel(uint64_t id) noexcept;
   int wake() noexcept;
 
+  // 1.1 ([multishot.*], [bufgroup.*], [send_zc.notice]): native.
+  uint64_t features() const noexcept { return kFeatures; }
+  int add_buffer_group(uint32_t group, void* base, uint32_t count, uint32_t size) noexcept {
+    return rings_.add(&ring_, group, base, count, size);
+  }
+  int return_buffer(uint32_t group, uint32_t buffer_id) noexcept { return rings_.give_back(group, buffer_id); }
+  int remove_buffer_group(uint32_t group) noexcept { return rings_.remove(&ring_, group); }
+
   static constexpr uint64_t kNetCodes = LIO_CAP(LIO_OP_BIND) | LIO_CAP(LIO_OP_LISTEN) | LIO_CAP(LIO_OP_TEE) |
                                         LIO_CAP(LIO_OP_SPLICE) | LIO_CAP(LIO_OP_PIPE) | LIO_CAP(LIO_OP_WAITID);
-  static constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | plugin::kFsCallCodes | kNetCodes;
+  // SEND_ZC and multishot recv need Linux 6.0; the rest of these codes 5.19.
+  static constexpr uint64_t kMultishotCodes =
+      LIO_CAP(LIO_OP_ACCEPT_MULTI) | LIO_CAP(LIO_OP_RECV_MULTI) | LIO_CAP(LIO_OP_SEND_ZC);
+  static constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | plugin::kFsCallCodes | kNetCodes | kMultishotCodes;
+  static constexpr uint64_t kFeatures = LIO_FEATURE_BUFFER_GROUPS;
 
  private:
   int init(uint32_t capacity, const Options& options);
@@ -191,6 +216,8 @@ class IoUringBackend {
   uint32_t reap();
   bool complete(const io_uring_cqe& cqe, lio_completion& out);
   bool finish_emulated(uint32_t slot, int* result);
+  bool complete_flagged(const io_uring_cqe& cqe, uint32_t slot, lio_completion& out);
+  bool send_zc_by_copy(const io_uring_cqe& cqe, uint32_t slot);
   void on_internal(const io_uring_cqe& cqe);
   void drain();
   void shut_down();
@@ -208,6 +235,7 @@ class IoUringBackend {
   plugin::OpTable<OpStorage> ops_;
   std::vector<KernelArgs> kernel_args_;  // per slot, beside ops_
   std::vector<lio_completion> completions_;
+  BufferRings rings_;  // after ring_'s exit in shut_down, its memory goes
 };
 
 int IoUringBackend::init(uint32_t capacity, const Options& options) {
@@ -264,6 +292,7 @@ int IoUringBackend::push(uint64_t id, const lio_op& op) noexcept {
   storage.user_data = op_user_data(seq_, slot);
   seq_ = next_seq(seq_);
   prep_sqe(op, native_, storage, kernel_args_[slot], sqe);
+  if (storage.takes_buffer) [[unlikely]] storage.group_counted = rings_.count_op(storage.buf_group);
   io_uring_sqe_set_data64(sqe, storage.user_data);
   ++queued_user_;
   return 0;
@@ -384,8 +413,9 @@ uint32_t IoUringBackend::unconsumed_user_sqes() const {
 }
 
 // Moves every CQE in the ring into completions_ (user ops) or swallows it
-// (cancels, the wake read). User CQEs never outnumber the ops in flight, so
-// completions_ (capacity entries) always has room.
+// (cancels, the wake read). Single-completion ops never outnumber the ops in
+// flight, but a multishot op may post many CQEs: when completions_ (capacity
+// entries) is full the rest stay in the CQ for the next wait.
 uint32_t IoUringBackend::reap() {
   uint32_t count = 0;
   unsigned head = 0;
@@ -412,6 +442,7 @@ bool IoUringBackend::complete(const io_uring_cqe& cqe, lio_completion& out) {
   const uint32_t slot = slot_of(cqe.user_data);
   if (slot >= ops_.capacity() || ops_[slot].user_data != cqe.user_data) return false;
   OpStorage& storage = ops_[slot];
+  if (storage.flagged) [[unlikely]] return complete_flagged(cqe, slot, out);
   int result = cqe.res;
   if (storage.emulated && !finish_emulated(slot, &result)) return false;
   if (storage.pipe_out != nullptr && result >= 0) deliver_pipe(storage, kernel_args_[slot]);
@@ -459,6 +490,56 @@ bool IoUringBackend::finish_emulated(uint32_t slot, int* result) {
   return false;
 }
 
+// A CQE of an op whose CQEs carry flags. With MORE the op stays in flight
+// (slot and id held) — the kernel posts more for the same user_data; the
+// first CQE without MORE is its final completion ([multishot.final_once]):
+// a multishot the kernel ended (-ENOBUFS, end of stream, a cancel) ends so.
+bool IoUringBackend::complete_flagged(const io_uring_cqe& cqe, uint32_t slot, lio_completion& out) {
+  OpStorage& storage = ops_[slot];
+  if (send_zc_by_copy(cqe, slot)) return false;
+  // A SEND_ZC done by copy has one completion, without flags.
+  const uint32_t flags = storage.zc_refused ? 0 : completion_flags(cqe.flags);
+  const int64_t result = storage.forced_result < 0 ? storage.forced_result : delivered_result(cqe.res, storage);
+  if (flags & LIO_COMPLETION_BUFFER) rings_.mark_lent(storage.buf_group, LIO_COMPLETION_BUFFER_ID(flags));
+  out = lio_completion{.id = ops_.id(slot), .result = result, .flags = flags, .reserved = 0};
+  if (flags & LIO_COMPLETION_MORE) return true;
+  if (storage.group_counted) rings_.count_done(storage.buf_group);
+  storage.user_data = 0;
+  ops_.erase(slot);
+  return true;
+}
+
+// SEND_ZC on a socket with no zero copy (AF_UNIX, ...): the kernel answers
+// -EOPNOTSUPP, then a notice. The blocking send(2) would copy instead, so
+// both CQEs are swallowed and a plain send of the same bytes runs under the
+// op's user_data; its CQE is the op's one completion (no MORE, no notice).
+// True when `cqe` was swallowed. The send's SQE is submitted by the wait
+// that reaped it (or the next flush, which then counts it as handed over).
+bool IoUringBackend::send_zc_by_copy(const io_uring_cqe& cqe, uint32_t slot) {
+  OpStorage& storage = ops_[slot];
+  if (!storage.zc_refused) {
+    if (cqe.res != -EOPNOTSUPP || (cqe.flags & IORING_CQE_F_MORE) == 0 || !storage.zero_copy) return false;
+    storage.zc_refused = true;  // its notice follows
+    return true;
+  }
+  if ((cqe.flags & IORING_CQE_F_NOTIF) == 0) return false;  // the copying send's own CQE
+  if (storage.cancel_asked) {
+    storage.forced_result = -LIO_ECANCELED;  // this notice ends the op
+    return false;
+  }
+  int error = 0;
+  io_uring_sqe* sqe = sqe_or_submit(&error);
+  if (sqe == nullptr) {
+    storage.forced_result = error;
+    return false;
+  }
+  const auto& send = kernel_args_[slot].send_zc;
+  io_uring_prep_send(sqe, send.fd, send.buf, send.len, send.flags);
+  io_uring_sqe_set_data64(sqe, storage.user_data);
+  ++queued_user_;
+  return true;
+}
+
 void IoUringBackend::on_internal(const io_uring_cqe& cqe) {
   if (cqe.user_data == kWakeUserData) {
     wake_armed_ = false;
@@ -504,6 +585,7 @@ void IoUringBackend::shut_down() {
     drain();
     io_uring_queue_exit(&ring_);
     ring_ready_ = false;
+    rings_.release_all();
   }
   if (wake_fd_ >= 0) close(wake_fd_);
   wake_fd_ = -1;
@@ -513,7 +595,7 @@ void IoUringBackend::shut_down() {
 
 constexpr lio_backend_vtable kVtable = plugin::make_vtable<IoUringBackend>(
     "io_uring", "Linux io_uring (liburing): one io_uring_enter per flush, native cancel and timeouts",
-    IoUringBackend::kCapabilities, /*priority=*/100);
+    IoUringBackend::kCapabilities, /*priority=*/100, IoUringBackend::kFeatures);
 
 }  // namespace
 }  // namespace lio::io_uring_plugin

@@ -189,6 +189,10 @@ void prep_sqe(const lio_op& op, uint64_t native, OpStorage& storage, KernelArgs&
       io_uring_prep_send(sqe, fd, op.u.sr.buf, clamp_len(op.u.sr.len), op.u.sr.flags);
       break;
     case LIO_OP_RECV:
+      if (op.flags & LIO_RECV_BUFFER_SELECT) [[unlikely]] {
+        prep_flagged_sqe(op, storage, args, sqe);
+        break;
+      }
       io_uring_prep_recv(sqe, fd, op.u.sr.buf, clamp_len(op.u.sr.len), op.u.sr.flags);
       break;
     case LIO_OP_SENDMSG:
@@ -204,6 +208,12 @@ void prep_sqe(const lio_op& op, uint64_t native, OpStorage& storage, KernelArgs&
     case LIO_OP_TIMEOUT:  // count 0: a pure timer; ABS deadlines are on CLOCK_MONOTONIC
       io_uring_prep_timeout(sqe, to_timespec(op.u.timeout.ns, args), 0,
                             (op.flags & LIO_TIMEOUT_ABSOLUTE) ? IORING_TIMEOUT_ABS : 0);
+      break;
+    // ---- 1.1 multi-completion ops: op_prep_multishot.cc ----
+    case LIO_OP_ACCEPT_MULTI:
+    case LIO_OP_RECV_MULTI:
+    case LIO_OP_SEND_ZC:
+      prep_flagged_sqe(op, storage, args, sqe);
       break;
     case LIO_OP_POLL:  // single-shot; the result is the ready events
       io_uring_prep_poll_add(sqe, fd, op.u.poll.events);

@@ -25,6 +25,12 @@ union KernelArgs {
   __kernel_timespec time;  // TIMEOUT
   int pipe_fds[2];         // PIPE: the kernel writes ints, the caller reads lio_handles
   lio_op emulated;         // an op run by emulation (a blocking call when its stand-in SQE completes)
+  struct {                 // SEND_ZC: what a copying send needs if the socket has no zero copy
+    void* buf;
+    unsigned len;
+    int flags;
+    int fd;
+  } send_zc;
 };
 static_assert(sizeof(lio_op) <= sizeof(msghdr), "an emulated op must not grow every slot");
 
@@ -37,6 +43,18 @@ struct OpStorage {
   lio_msghdr* recvmsg_out = nullptr;  // recvmsg: where namelen/controllen/flags go back
   lio_handle* pipe_out = nullptr;     // pipe: where the two handles go back
   bool emulated = false;  // the SQE is a stand-in; the op runs when it completes
+  // 1.1 ([multishot.*], [bufgroup.*], [send_zc.notice]): the op's CQEs carry
+  // flags lio passes on (MORE, BUFFER, NOTIF); plain ops keep 0 and their
+  // completion path is unchanged.
+  bool flagged = false;
+  bool takes_buffer = false;   // reads into buf_group (RECV_MULTI, RECV with select)
+  bool group_counted = false;  // counted in its group's ops in flight (remove answers -EBUSY)
+  uint32_t buf_group = 0;
+  int32_t forced_result = 0;   // < 0: completes with this, not the kernel's (a NOP ran)
+  // SEND_ZC on a socket without zero copy (AF_UNIX): the kernel's
+  // -EOPNOTSUPP is swallowed and, after its notice, a plain send runs.
+  bool zero_copy = false;  // SEND_ZC
+  bool zc_refused = false;
 
   // Ready for a new op (OpTable calls this instead of assigning a new one).
   void reset() noexcept {
@@ -47,6 +65,12 @@ struct OpStorage {
     recvmsg_out = nullptr;
     pipe_out = nullptr;
     emulated = false;
+    flagged = false;
+    takes_buffer = false;
+    group_counted = false;
+    forced_result = 0;
+    zero_copy = false;
+    zc_refused = false;
   }
 };
 
@@ -85,6 +109,14 @@ void prep_standin(const lio_op& op, io_uring_sqe* sqe);
 
 // After a PIPE's CQE: the handles the kernel wrote, to the caller's array.
 void deliver_pipe(const OpStorage& storage, const KernelArgs& args);
+
+// The 1.1 ops whose CQEs carry flags (ACCEPT_MULTI, RECV_MULTI, SEND_ZC, RECV
+// with LIO_RECV_BUFFER_SELECT); sets storage.flagged (op_prep_multishot.cc).
+void prep_flagged_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe);
+
+// The lio completion flags of a flagged op's CQE ([multishot.more],
+// [bufgroup.completion], [send_zc.notice]).
+uint32_t completion_flags(uint32_t cqe_flags);
 
 }  // namespace lio::io_uring_plugin
 

@@ -384,6 +384,8 @@ int classify_handle(int fd, HandleKind* kind) noexcept {
 uint32_t wanted_events(const lio_op& op) noexcept {
   switch (op.code) {
     case LIO_OP_ACCEPT:
+    case LIO_OP_ACCEPT_MULTI:
+    case LIO_OP_RECV_MULTI:
     case LIO_OP_RECV:
     case LIO_OP_RECVMSG:
     case LIO_OP_READ:
@@ -391,6 +393,7 @@ uint32_t wanted_events(const lio_op& op) noexcept {
       return LIO_POLL_IN;
     case LIO_OP_CONNECT:
     case LIO_OP_SEND:
+    case LIO_OP_SEND_ZC:
     case LIO_OP_SENDMSG:
     case LIO_OP_WRITE:
     case LIO_OP_WRITEV:
@@ -404,6 +407,9 @@ uint32_t wanted_events(const lio_op& op) noexcept {
 
 bool is_readiness_op(uint32_t code) noexcept {
   switch (code) {
+    case LIO_OP_ACCEPT_MULTI:
+    case LIO_OP_RECV_MULTI:
+    case LIO_OP_SEND_ZC:
     case LIO_OP_ACCEPT:
     case LIO_OP_CONNECT:
     case LIO_OP_SEND:
@@ -458,10 +464,12 @@ int64_t attempt(const lio_op& op, Progress& progress) noexcept {
   const bool on_socket = progress.kind == HandleKind::kSocket;
   switch (op.code) {
     case LIO_OP_ACCEPT:
+    case LIO_OP_ACCEPT_MULTI:  // one client per round; the backend posts each
       return attempt_accept(fd, op);
     case LIO_OP_CONNECT:
       return attempt_connect(fd, op, progress);
     case LIO_OP_SEND:
+    case LIO_OP_SEND_ZC:  // emulated: a copying send; the notice follows at once
       return send_buffer(fd, op.u.sr.buf, op.u.sr.len, op.u.sr.flags, progress);
     case LIO_OP_RECV:
       return recv_buffer(fd, op.u.sr.buf, op.u.sr.len, op.u.sr.flags, progress);
@@ -687,7 +695,14 @@ int64_t close_if_quick(const lio_op&) noexcept { return kWouldBlock; }
 #endif
 
 bool creates_handle(uint32_t code) noexcept {
-  return code == LIO_OP_OPENAT || code == LIO_OP_SOCKET || code == LIO_OP_ACCEPT;
+  return code == LIO_OP_OPENAT || code == LIO_OP_SOCKET || code == LIO_OP_ACCEPT || code == LIO_OP_ACCEPT_MULTI;
+}
+
+int64_t recv_into(const lio_op& op, void* buf, uint64_t len) noexcept {
+  const int fd = plugin::to_fd(op.handle);
+  if (fd < 0) return -LIO_EBADF;
+  Progress progress;  // one round: MSG_WAITALL would keep bytes across rounds
+  return recv_buffer(fd, buf, len, op.u.sr.flags & ~MSG_WAITALL, progress);
 }
 
 }  // namespace lio::poller

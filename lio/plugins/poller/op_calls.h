@@ -161,6 +161,10 @@ int64_t attempt_net(const lio_op& op, Progress& progress) noexcept;
 
 // The blocking TEE/SPLICE/WAITID (worker thread).
 int64_t run_net_blocking(const lio_op& op) noexcept;
+// One non-blocking recv of op's handle (RECV/RECV_MULTI's flags, less
+// MSG_WAITALL) into a buffer the backend took from a group: bytes, 0 at end
+// of stream, an error, or kWouldBlock.
+int64_t recv_into(const lio_op& op, void* buf, uint64_t len) noexcept;
 
 }  // namespace lio::poller
 

@@ -122,6 +122,7 @@
 #include "lio/plugins/common/options.h"
 #include "lio/plugins/common/timer_heap.h"
 #include "lio/plugins/common/worker_pool.h"
+#include "lio/plugins/poller/buffer_groups.h"
 #include "lio/plugins/poller/op_calls.h"
 #include "lio/plugins/poller/reactor.h"
 
@@ -140,7 +141,11 @@ constexpr uint64_t kNetOps = LIO_CAP(LIO_OP_BIND) | LIO_CAP(LIO_OP_LISTEN) | LIO
 #else  // tee, splice, pipe2 and pidfds are Linux's
 constexpr uint64_t kNetOps = LIO_CAP(LIO_OP_BIND) | LIO_CAP(LIO_OP_LISTEN);
 #endif
-constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | plugin::kFsCallCodes | kNetOps;
+// 1.1 multishot and zero-copy send, emulated: rounds of non-blocking calls
+// on a standing readiness registration; SEND_ZC is a copying send.
+constexpr uint64_t kMultishotOps = LIO_CAP(LIO_OP_ACCEPT_MULTI) | LIO_CAP(LIO_OP_RECV_MULTI) | LIO_CAP(LIO_OP_SEND_ZC);
+constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | plugin::kFsCallCodes | kNetOps | kMultishotOps;
+constexpr uint64_t kFeatures = LIO_FEATURE_BUFFER_GROUPS;
 // "Native" here: the OS's readiness mechanism does the waiting and the call
 // itself never blocks a thread of the backend. Everything else — inline calls
 // (socket, bind, listen, pipe), timers, and what runs on the worker pool
@@ -161,6 +166,10 @@ using plugin::saturating_add;
 constexpr auto now_ns = plugin::monotonic_ns;
 
 enum class Stage : uint8_t { kQueued, kReadiness, kTimer, kWorker, kCompleted };
+
+// 1.1 ops served in rounds that may post several completions (multishot.cc's
+// part of the state machine: see "Multi-completion ops" below).
+enum class Stream : uint8_t { kNone, kAcceptMulti, kRecvMulti, kRecvSelect };
 
 struct Links {
   uint32_t prev = kNone;
@@ -183,6 +192,9 @@ struct Slot {
   int queued_fd = -1;          // kReadiness: the handle it waits on
   uint32_t queued_events = 0;  // kReadiness: the events it was queued for
   int64_t result = 0;
+  Stream stream = Stream::kNone;
+  bool group_counted = false;  // counted in its buffer group's ops in flight
+  uint32_t flags = 0;          // the final completion's LIO_COMPLETION_* flags
   Progress progress;
   Links list;    // the submission list or the completed list
   Links reads;   // its handle's readers
@@ -258,7 +270,11 @@ class Poller {
       slots_.init(config.capacity);
       handles_.init(config.capacity);
       timers_.init(config.capacity);
-      completions_.resize(config.capacity);
+      // Each final completion (two for SEND_ZC: result and notice), and up
+      // to `capacity` MORE completions of multishot ops posted before it.
+      completions_.resize(static_cast<size_t>(config.capacity) * 3);
+      more_.resize(config.capacity);
+      relook_.reserve(config.capacity);
       ready_.resize(std::min(config.capacity, kMaxReadyPerWait));
     } catch (const std::bad_alloc&) {
       return -LIO_ENOMEM;
@@ -280,6 +296,12 @@ class Poller {
 
   uint64_t capabilities() const noexcept { return kCapabilities; }
   static uint64_t native_ops() noexcept { return kNativeOps; }
+  uint64_t features() const noexcept { return kFeatures; }
+  int add_buffer_group(uint32_t group, void* base, uint32_t count, uint32_t size) noexcept {
+    return groups_.add(group, base, count, size);
+  }
+  int return_buffer(uint32_t group, uint32_t buffer_id) noexcept { return groups_.give_back(group, buffer_id); }
+  int remove_buffer_group(uint32_t group) noexcept { return groups_.remove(group); }
 
   int push(uint64_t id, const lio_op& op) noexcept {
     uint32_t s = slots_.insert(id);
@@ -287,6 +309,7 @@ class Poller {
     Slot& slot = slots_[s];
     slot.op = op;
     slot.stage = Stage::kQueued;
+    if (op.code >= LIO_OP_COUNT_1_0 || op.flags != 0) [[unlikely]] note_stream(slot);
     push_back<&Slot::list>(queued_, s);
     return 0;
   }
@@ -304,13 +327,14 @@ class Poller {
 
   int wait(int64_t timeout_ns, const lio_completion** out) noexcept {
     flush();
+    if (!relook_.empty()) [[unlikely]] look_again_at_throttled();
     const int64_t give_up_at = timeout_ns > 0 ? saturating_add(now_ns(), timeout_ns) : 0;
     for (;;) {
       reap_workers();
       expire_timers();
       check_unconfirmed();
       if (wake_requested_.exchange(false, std::memory_order_acq_rel)) break;
-      if (!completed_.empty() || timeout_ns == 0) {
+      if (!completed_.empty() || more_count_ > 0 || timeout_ns == 0) {
         // Look at ready handles once even so: a steady flow of immediate
         // completions must not starve ops waiting for readiness.
         if (int error = poll_handles(0); error != 0) return error;
@@ -525,7 +549,7 @@ class Poller {
     if (fd < 0) return complete(s, -LIO_EBADF);
     const uint32_t h = handles_.find(key(fd));
     if (!behind_others(h, op) && !known_drained(h, op)) {
-      int64_t result = attempt(op, slots_[s].progress);
+      int64_t result = attempt_slot(s);
       if (result != kWouldBlock) {
         note_recv(h, fd, op, result);
         return complete(s, result);
@@ -692,7 +716,7 @@ class Poller {
   void serve_queue(SlotList& queue, uint32_t h) {
     for (uint32_t s = queue.head; s != kNone;) {
       uint32_t next = (slots_[s].*kLinks).next;
-      int64_t result = attempt(slots_[s].op, slots_[s].progress);
+      int64_t result = attempt_slot(s);
       if (result != kWouldBlock) {
         note_recv(h, fd_of(handles_.id(h)), slots_[s].op, result);
         dequeue(s, h);
@@ -874,11 +898,23 @@ class Poller {
     push_back<&Slot::list>(completed_, s);
   }
 
+  // MORE completions first: each precedes its op's final one.
   int deliver(const lio_completion** out) {
     int n = 0;
+    for (uint32_t i = 0; i < more_count_; ++i) completions_[n++] = more_[i].completion;
+    more_count_ = 0;
     for (uint32_t s = completed_.head; s != kNone;) {
-      uint32_t next = slots_[s].list.next;
-      completions_[n++] = lio_completion{slots_.id(s), slots_[s].result, 0, 0};
+      const Slot& slot = slots_[s];
+      uint32_t next = slot.list.next;
+      if (slot.op.code == LIO_OP_SEND_ZC && slot.result >= 0) [[unlikely]] {
+        // [send_zc.notice]: the send copied the bytes, so the buffer is
+        // free as soon as the result is known.
+        completions_[n++] = lio_completion{slots_.id(s), slot.result, LIO_COMPLETION_MORE, 0};
+        completions_[n++] = lio_completion{slots_.id(s), 0, LIO_COMPLETION_NOTIF, 0};
+      } else {
+        completions_[n++] = lio_completion{slots_.id(s), slot.result, slot.flags, 0};
+      }
+      if (slot.group_counted) groups_.count_done(slot.op.u.sr.buf_group);
       slots_.erase(s);
       s = next;
     }
@@ -891,6 +927,98 @@ class Poller {
     for (uint32_t s = completed_.head; s != kNone; s = slots_[s].list.next) {
       if (creates_handle(slots_[s].op.code) && slots_[s].result >= 0) close(static_cast<int>(slots_[s].result));
     }
+    for (uint32_t i = 0; i < more_count_; ++i) {
+      if (more_[i].is_handle) close(static_cast<int>(more_[i].completion.result));
+    }
+  }
+
+  // --- multi-completion ops (1.1) ------------------------------------------------
+  //
+  // ACCEPT_MULTI, RECV_MULTI and RECV with LIO_RECV_BUFFER_SELECT wait on
+  // their handle like any readiness op — a standing registration — and are
+  // served in rounds: each ready report runs rounds until one would block.
+  // A multishot round that accepted a client or received bytes posts a MORE
+  // completion (more_) and the op stays where it is; anything else ends it
+  // (its final completion). A buffer is taken from the group just before
+  // the non-blocking recv and given back if it received nothing, so none is
+  // lost or lent empty; with none left the op ends with -ENOBUFS and the
+  // data stays in the socket. When more_ is full the op stops for this wait
+  // (the handle is watched again at the next, which reports it if still
+  // ready: the registration is edge-triggered).
+
+  void note_stream(Slot& slot) {
+    const lio_op& op = slot.op;
+    if (op.code == LIO_OP_ACCEPT_MULTI) slot.stream = Stream::kAcceptMulti;
+    if (op.code == LIO_OP_RECV_MULTI) slot.stream = Stream::kRecvMulti;
+    if (op.code == LIO_OP_RECV && (op.flags & LIO_RECV_BUFFER_SELECT)) slot.stream = Stream::kRecvSelect;
+    if (slot.stream == Stream::kRecvMulti || slot.stream == Stream::kRecvSelect) {
+      slot.group_counted = groups_.count_op(op.u.sr.buf_group);
+    }
+  }
+
+  int64_t attempt_slot(uint32_t s) {
+    Slot& slot = slots_[s];
+    if (slot.stream == Stream::kNone) [[likely]] return attempt(slot.op, slot.progress);
+    return attempt_stream(s);
+  }
+
+  // Rounds until one would block or ends the op: kWouldBlock, or the final result.
+  int64_t attempt_stream(uint32_t s) {
+    Slot& slot = slots_[s];
+    const bool multishot = slot.stream != Stream::kRecvSelect;
+    for (;;) {
+      if (multishot && more_count_ == more_.size()) {
+        note_throttled(plugin::to_fd(slot.op.handle));
+        return kWouldBlock;
+      }
+      uint32_t flags = 0;
+      const int64_t result = stream_round(slot, &flags);
+      if (result == kWouldBlock) return kWouldBlock;
+      const bool goes_on = slot.stream == Stream::kAcceptMulti ? result >= 0 : result > 0;
+      if (!multishot || !goes_on) {
+        slot.flags = flags;
+        return result;
+      }
+      const bool is_handle = slot.stream == Stream::kAcceptMulti;
+      more_[more_count_++] = More{lio_completion{slots_.id(s), result, flags | LIO_COMPLETION_MORE, 0}, is_handle};
+    }
+  }
+
+  // One accept, or one recv into a buffer of the group.
+  int64_t stream_round(Slot& slot, uint32_t* flags) {
+    const lio_op& op = slot.op;
+    if (slot.stream == Stream::kAcceptMulti) {
+      const int64_t client = attempt(op, slot.progress);
+      if (client >= 0 && client <= INT32_MAX) new_handle_made(static_cast<int>(client));
+      return client;
+    }
+    const uint32_t group = op.u.sr.buf_group;
+    const BufferGroups::Lent buffer = groups_.take(group);
+    if (buffer.id == BufferGroups::kNoBuffer) return -LIO_ENOBUFS;  // [bufgroup.enobufs]
+    const uint64_t room = op.u.sr.len == 0 ? buffer.size : std::min<uint64_t>(op.u.sr.len, buffer.size);
+    const int64_t received = recv_into(op, buffer.data, room);
+    if (received <= 0) {  // kWouldBlock too: nothing landed in it
+      groups_.untake(group, buffer.id);
+      return received;
+    }
+    *flags = LIO_COMPLETION_BUFFER | (buffer.id << 16);
+    return received;
+  }
+
+  void note_throttled(int fd) {
+    if (std::find(relook_.begin(), relook_.end(), fd) != relook_.end()) return;
+    if (relook_.size() < relook_.capacity()) relook_.push_back(fd);
+  }
+
+  // The handles whose multishot ops stopped for want of room: watched again,
+  // which reports them if they are still ready.
+  void look_again_at_throttled() {
+    for (int fd : relook_) {
+      const uint32_t h = handles_.find(key(fd));
+      if (h == handles_.kNone || handles_[h].idle()) continue;
+      if (int error = watch(h, fd, handles_[h].watched); error != 0) end_all_waiters(fd, error);
+    }
+    relook_.clear();
   }
 
   // Pidfds of waitids that never completed.
@@ -918,6 +1046,14 @@ class Poller {
   SlotList queued_;                         // kQueued, push order
   SlotList completed_;                      // kCompleted, completion order
   std::vector<lio_completion> completions_; // what wait returns
+  struct More {
+    lio_completion completion;
+    bool is_handle;  // an accepted client: closed if never delivered
+  };
+  std::vector<More> more_;                  // MORE completions not yet returned (capacity entries)
+  uint32_t more_count_ = 0;
+  std::vector<int> relook_;                 // handles of throttled multishot ops
+  BufferGroups groups_;
   std::vector<ReadyEvent> ready_;           // what the reactor reports
   uint32_t worker_jobs_ = 0;                // kWorker slots
   std::atomic<bool> wake_requested_{false};
@@ -946,7 +1082,8 @@ constexpr const char* kDescription = "kqueue readiness, regular files on a worke
 constexpr int32_t kPriority = 50;
 #endif
 
-constexpr lio_backend_vtable kVtable = plugin::make_vtable<Poller>(kName, kDescription, kCapabilities, kPriority);
+constexpr lio_backend_vtable kVtable =
+    plugin::make_vtable<Poller>(kName, kDescription, kCapabilities, kPriority, kFeatures);
 
 }  // namespace
 }  // namespace lio::poller

@@ -12,8 +12,11 @@
 // Never install these: every one of them is wrong on purpose.
 #include <fcntl.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cerrno>
 #include <cstdint>
@@ -117,6 +120,19 @@ enum class Kind {
   kUndeclaredFeatureAccepted,  // push drops the flag of an undeclared feature and runs the op
   // Not broken: the vtable shaped as a 1.0 plugin built it (short, minor 0)
   kAbi10Shape,
+  // ---- 1.1: multi-completion ops, buffer groups ----
+  kStreamEndsTwice,       // a multishot stream's final completion is delivered again at the next wait
+  kMoreDroppedOnFirst,    // a stream's first completion lacks MORE, though more follow
+  kMoreOnFinal,           // a stream's final completion carries MORE: it never ends
+  kCancelLosesFinal,      // a cancelled stream's final completion is dropped
+  kAcceptRepeatsHandle,   // multishot accept hands out the first client's connection (a dup) again
+  kGroupShapeUnchecked,   // add_buffer_group rounds a count that is not a power of two down
+  kBufferNamedTwice,      // every BUFFER completion names the first buffer ever lent
+  kBufferFlagDropped,     // completions that took a buffer lack LIO_COMPLETION_BUFFER and its id
+  kEnobufsAsEof,          // an empty group's -ENOBUFS arrives as 0 (end of stream)
+  kReturnAlwaysOk,        // return_buffer answers 0 whatever it is given
+  kRemoveWhileBusy,       // remove_buffer_group answers 0 while an op on the group is in flight
+  kNoticeDropped,         // SEND_ZC's notice is never delivered
 };
 
 constexpr Kind kKind = Kind::BROKEN_KIND;
@@ -144,6 +160,7 @@ bool writes_bytes(uint32_t code) {
 bool creates_handle(uint32_t code) {
   return code == LIO_OP_OPENAT || code == LIO_OP_SOCKET || code == LIO_OP_ACCEPT;
 }
+bool multishot(uint32_t code) { return code == LIO_OP_ACCEPT_MULTI || code == LIO_OP_RECV_MULTI; }
 // Ops whose `handle` is a handle they operate on (not openat's dir).
 bool uses_handle(uint32_t code) {
   return code != LIO_OP_NOP && code != LIO_OP_TIMEOUT && code != LIO_OP_SOCKET && code != LIO_OP_OPENAT;
@@ -204,6 +221,8 @@ struct Slot {
   uint32_t asked = 0;         // tee/splice: the length asked
   void* out = nullptr;        // pipe: fds; waitid: info
   lio_statx* statx_buf = nullptr;
+  uint32_t seen = 0;          // completions delivered so far (a stream has several)
+  int64_t first_client = -1;  // ACCEPT_MULTI: its first accepted handle
 };
 
 // An op pushed and not yet handed to the inner backend (kReadsOpAtFlush keeps
@@ -250,12 +269,27 @@ class BrokenBackend {
  public:
   int init(uint32_t capacity, const std::string& inner_options) {
     ops_.init(Is(Kind::kOneSlotShort) ? std::max(1u, capacity - 1) : capacity);
-    out_.assign(capacity + 1, lio_completion{});
+    // An inner batch may hold several completions per op (multishot, and
+    // SEND_ZC's notice: the poller's holds up to 3 * capacity), + a repeat.
+    out_.assign(static_cast<size_t>(capacity) * 3 + 1, lio_completion{});
     pending_.reserve(capacity);
     return inner_.create(wrapped().inner, capacity, inner_options);
   }
 
   uint64_t capabilities() const noexcept { return wrapped().vtable.capabilities; }
+  uint64_t features() const noexcept { return wrapped().vtable.features; }
+
+  int add_buffer_group(uint32_t group, void* base, uint32_t count, uint32_t size) noexcept {
+    return inner_.add_buffer_group(group, base, count, size);
+  }
+  int return_buffer(uint32_t group, uint32_t buffer_id) noexcept {
+    int rc = inner_.return_buffer(group, buffer_id);
+    return Is(Kind::kReturnAlwaysOk) ? 0 : rc;
+  }
+  int remove_buffer_group(uint32_t group) noexcept {
+    int rc = inner_.remove_buffer_group(group);
+    return Is(Kind::kRemoveWhileBusy) && rc == -LIO_EBUSY ? 0 : rc;
+  }
 
   int push(uint64_t id, const lio_op& op) noexcept {
     if (Is(Kind::kUnimplementedFsync) && op.code == LIO_OP_FSYNC) return -LIO_EOPNOTSUPP;
@@ -317,8 +351,15 @@ class BrokenBackend {
       out_[count++] = repeat_;
       repeat_pending_ = false;
     }
+    if (Is(Kind::kStreamEndsTwice) && stream_end_pending_) {
+      out_[count++] = stream_end_;
+      stream_end_pending_ = false;
+    }
     uint32_t first = count;
-    for (int i = 0; i < n; ++i) out_[count++] = deliver(batch[i]);
+    for (int i = 0; i < n; ++i) {
+      if (!dropped(batch[i])) out_[count++] = deliver(batch[i]);
+    }
+    n = static_cast<int>(count - first);
     if (Is(Kind::kDropLastOfBatch) && n >= 2) --count;
     if (Is(Kind::kRepeatLastOfBatch) && n >= 2) {
       repeat_ = out_[count - 1];
@@ -350,7 +391,9 @@ class BrokenBackend {
     while (ops_.size() > 0 && std::chrono::steady_clock::now() < end) {
       const lio_completion* batch = nullptr;
       int n = inner_.wait(10'000'000, &batch);
-      for (int i = 0; i < n; ++i) deliver(batch[i]);
+      for (int i = 0; i < n; ++i) {
+        if (!dropped(batch[i])) deliver(batch[i]);
+      }
     }
   }
 
@@ -362,11 +405,28 @@ class BrokenBackend {
   }
 
  private:
+  // Completions a kind loses (it still forgets the op when it was final).
+  bool dropped(const lio_completion& c) noexcept {
+    uint32_t slot = ops_.find(c.id);
+    if (slot == ops_.kNone) return false;
+    const Slot& op = ops_[slot];
+    const bool final = (c.flags & LIO_COMPLETION_MORE) == 0;
+    const bool drop = (Is(Kind::kCancelLosesFinal) && multishot(op.code) && op.cancelled && final) ||
+                      (Is(Kind::kNoticeDropped) && (c.flags & LIO_COMPLETION_NOTIF) != 0);
+    if (drop && final) ops_.erase(slot);
+    return drop;
+  }
+
   // What one inner completion becomes, per kind.
   lio_completion deliver(lio_completion c) noexcept {
     uint32_t slot = ops_.find(c.id);
     Slot op = slot == ops_.kNone ? Slot{} : ops_[slot];
-    if (slot != ops_.kNone) ops_.erase(slot);
+    const bool final = (c.flags & LIO_COMPLETION_MORE) == 0;
+    if (slot != ops_.kNone) {
+      ++ops_[slot].seen;
+      if (final) ops_.erase(slot);
+    }
+    c = deliver_stream(c, op, slot != ops_.kNone && !final ? &ops_[slot] : nullptr, final);
     if (Is(Kind::kTruncateId)) c.id &= 0xFFFF'FFFFull;
     if (Is(Kind::kCompletionFlagsSet)) c.flags = 0x2;
     if (Is(Kind::kNopResultOne) && op.code == LIO_OP_NOP && c.result == 0) c.result = 1;
@@ -396,6 +456,34 @@ class BrokenBackend {
     return c;
   }
 
+  // The 1.1 kinds: what a completion of a stream or a buffer group becomes.
+  // `live` is the op's slot while it is still in flight (MORE), else null.
+  lio_completion deliver_stream(lio_completion c, const Slot& op, Slot* live, bool final) noexcept {
+    if (Is(Kind::kStreamEndsTwice) && multishot(op.code) && final) {
+      stream_end_ = c;
+      stream_end_pending_ = true;
+    }
+    if (Is(Kind::kMoreDroppedOnFirst) && multishot(op.code) && !final && op.seen == 0) c.flags &= ~LIO_COMPLETION_MORE;
+    if (Is(Kind::kMoreOnFinal) && multishot(op.code) && final) c.flags |= LIO_COMPLETION_MORE;
+    if (Is(Kind::kAcceptRepeatsHandle) && op.code == LIO_OP_ACCEPT_MULTI && !final && c.result >= 0 && live) {
+      if (live->first_client < 0) {
+        live->first_client = c.result;
+      } else {
+        close(static_cast<int>(c.result));  // this client's connection is lost
+        c.result = fcntl(static_cast<int>(live->first_client), F_DUPFD_CLOEXEC, 0);
+      }
+    }
+    if (c.flags & LIO_COMPLETION_BUFFER) {
+      if (Is(Kind::kBufferNamedTwice)) {
+        if (first_buffer_ == UINT32_MAX) first_buffer_ = LIO_COMPLETION_BUFFER_ID(c.flags);
+        c.flags = (c.flags & 0xffffu) | (first_buffer_ << 16);
+      }
+      if (Is(Kind::kBufferFlagDropped)) c.flags &= ~(LIO_COMPLETION_BUFFER | 0xffff0000u);
+    }
+    if (Is(Kind::kEnobufsAsEof) && c.result == -LIO_ENOBUFS) c.result = 0;
+    return c;
+  }
+
   // Hands the ops push kept to the inner backend; how many.
   int hand_over_pending() noexcept {
     int handed = 0;
@@ -418,6 +506,9 @@ class BrokenBackend {
   std::vector<Pending> pending_;
   lio_completion repeat_{};
   bool repeat_pending_ = false;
+  lio_completion stream_end_{};
+  bool stream_end_pending_ = false;
+  uint32_t first_buffer_ = UINT32_MAX;
   unsigned char* late_write_ = nullptr;
   lio_statx* late_statx_ = nullptr;
   lio_statx late_statx_value_{};
@@ -521,6 +612,12 @@ uint64_t native_ops_with_undeclared() noexcept {
   return LIO_CAP(LIO_OP_NOP) | LIO_CAP(LIO_OP_WRITE_FIXED);
 }
 
+// add_buffer_group before the kit's checks, for the kind that skips them.
+int add_buffer_group(lio_backend* b, uint32_t group, void* base, uint32_t count, uint32_t size) noexcept {
+  if (Is(Kind::kGroupShapeUnchecked) && count > 1) count = std::bit_floor(count);
+  return Thunks::add_buffer_group(b, group, base, count, size);
+}
+
 uint64_t declared_capabilities(const lio_backend_vtable* inner) {
   uint64_t caps = inner != nullptr ? inner->capabilities & LIO_CAP_ALL_OPS : 0;
   if (Is(Kind::kUnimplementedFsync)) caps |= LIO_CAP(LIO_OP_FSYNC);
@@ -563,7 +660,13 @@ extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* regist
       .cancel = Thunks::cancel,
       .wake = Thunks::wake,
   };
-  if (Is(Kind::kFeatureBitUndefined)) w.vtable.features = uint64_t{1} << 40;
+  if (lio::plugin::inner_features(w.inner) & LIO_FEATURE_BUFFER_GROUPS) {
+    w.vtable.features = LIO_FEATURE_BUFFER_GROUPS;
+    w.vtable.add_buffer_group = add_buffer_group;
+    w.vtable.return_buffer = Thunks::return_buffer;
+    w.vtable.remove_buffer_group = Thunks::remove_buffer_group;
+  }
+  if (Is(Kind::kFeatureBitUndefined)) w.vtable.features |= uint64_t{1} << 40;
   if (Is(Kind::kNativeOpsUndeclared)) w.vtable.native_ops = native_ops_with_undeclared;
   if (Is(Kind::kAbi10Shape)) {
     // What a plugin compiled against ABI 1.0's header registers: its vtable
