@@ -492,12 +492,15 @@ typedef struct lio_op {
     } splice;
     struct { /* PIPE: [pipe.handles] the read end is written to fds[0] and
               * the write end to fds[1] before the completion is returned;
-              * both close-on-exec, blocking mode */
+              * both close-on-exec, blocking mode. fds NULL: -LIO_EFAULT,
+              * as pipe2(NULL) */
       lio_handle* fds;
     } pipe;
     struct { /* WAITID: native P_* idtype, id, W* options; [waitid.info] the
               * native siginfo_t at `info` (may be NULL) is written before the
-              * completion is returned */
+              * completion is returned — si_signo, si_code, si_pid, si_uid,
+              * si_status as waitid(2) writes them (si_pid 0: WNOHANG found
+              * nothing) */
       int32_t idtype;
       int32_t id;
       int32_t options;

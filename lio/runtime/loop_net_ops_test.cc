@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -139,6 +141,26 @@ TEST_P(LoopNetOpsTest, OffloadRethrowsInTheAwaitingTask) {
   }(*loop, caught));
   loop->run();
   EXPECT_EQ(caught, "from the pool");
+}
+
+TEST_P(LoopNetOpsTest, OffloadWhoseAwaiterIsGoneDropsItsResult) {
+  auto loop = MakeLoop();
+  ASSERT_TRUE(loop);
+  std::atomic<bool> finished{false};
+  Expected<int> got = 0;
+  loop->spawn([](Loop& loop, std::atomic<bool>& finished, Expected<int>& got) -> Task<void> {
+    auto slow = [](Loop& loop, std::atomic<bool>& finished) -> Task<int> {
+      co_return co_await offload(loop, [&finished] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        finished = true;
+        return 7;
+      });
+    };
+    got = co_await with_timeout(std::chrono::milliseconds(1), slow(loop, finished));
+  }(*loop, finished, got));
+  loop->run();  // the timeout destroyed the awaiting task; run() still waits for the function
+  EXPECT_FALSE(got) << "the timeout won";
+  EXPECT_TRUE(finished) << "run() returned only after the offloaded function did";
 }
 
 LIO_INSTANTIATE_LOOP_TEST(LoopNetOpsTest);

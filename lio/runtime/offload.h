@@ -31,6 +31,7 @@
 #include <optional>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "lio/runtime/loop.h"
 
@@ -47,6 +48,8 @@ struct OffloadState {
   std::optional<Value> value;
   std::exception_ptr error;
   std::coroutine_handle<> waiter;  // the coroutine to resume, or none
+  // Loop thread only (the worker never touches them):
+  bool delivered = false;          // the result reached the loop thread
   bool abandoned = false;          // the awaiting coroutine is gone
   std::optional<Loop::KeepAlive> hold;  // made and dropped on the loop thread
 };
@@ -73,7 +76,7 @@ class [[nodiscard]] OffloadAwaitable {
   OffloadAwaitable(Loop& loop, F fn) : loop_(&loop), fn_(std::move(fn)) {}
   OffloadAwaitable(OffloadAwaitable&&) = default;
   ~OffloadAwaitable() {
-    if (state_ != nullptr && !state_->value && !state_->error) state_->abandoned = true;
+    if (state_ != nullptr && !state_->delivered) state_->abandoned = true;
   }
 
   bool await_ready() const noexcept { return false; }
@@ -85,6 +88,7 @@ class [[nodiscard]] OffloadAwaitable {
       detail::RunOffloaded<R>(fn, *state);
       loop->post([state = std::move(state)] {
         state->hold.reset();
+        state->delivered = true;
         if (!state->abandoned) state->waiter.resume();
       });
     });

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -346,6 +347,22 @@ LIO_CONFORMANCE_CASE(WaitidTest, waitid_info, WaitidReportsTheExit) {
   EXPECT_EQ(info.si_code, CLD_EXITED);
   EXPECT_EQ(info.si_status, 7);
   EXPECT_EQ(Syscall(waitpid(pid, nullptr, WNOHANG)), -ECHILD) << "waitid reaped the child";
+}
+
+LIO_CONFORMANCE_CASE(WaitidTest, waitid_info, WaitidThroughAPidfd) {
+  LIO_REQUIRE_OPS(LIO_OP_WAITID);
+  pid_t pid = Spawn(9);
+  const long pidfd = syscall(SYS_pidfd_open, pid, 0u);
+  if (pidfd < 0) GTEST_SKIP() << "no pidfd_open here (Linux 5.3+)";
+  Own(static_cast<lio_handle>(pidfd));
+  auto& info = Keep<siginfo_t>();
+  uint64_t id = PushNew(Op::Waitid(P_PIDFD, static_cast<int32_t>(pidfd), WEXITED, &info));
+  Flush();
+  EXPECT_TRUE(ReapFor(milliseconds(20)).empty()) << "the child runs: waitid waits";
+  Release();
+  ASSERT_EQ(WaitForId(id), 0);
+  EXPECT_EQ(info.si_pid, pid);
+  EXPECT_EQ(info.si_status, 9);
 }
 
 LIO_CONFORMANCE_CASE(WaitidTest, waitid_info, WaitidNohangOnRunningChildClearsInfo) {

@@ -76,6 +76,13 @@
 //   push was counted before).
 // - openat always runs in a worker (IOSQE_ASYNC): io_uring's inline attempt
 //   opens as if O_NONBLOCK were set, which answers differently for FIFOs.
+// - 1.1 bind, listen, pipe and waitid need Linux 6.11, 6.11, 6.16 and 6.7
+//   (kernel_opcodes.h). The running kernel is probed once (kernel_support.h)
+//   and an opcode it lacks is emulated (net_op_prep.cc): bind, listen and
+//   pipe2 run on this thread when a NOP stand-in completes; waitid asks with
+//   WNOHANG each time a 5 ms timer stand-in fires, so on kernels before 6.7 a
+//   child's exit is seen up to 5 ms late, and a flush right after such a
+//   wait counts the re-armed stand-in as one more op handed over.
 #include <errno.h>
 #include <liburing.h>
 #include <sys/eventfd.h>

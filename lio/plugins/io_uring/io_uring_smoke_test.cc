@@ -158,7 +158,11 @@ TEST(IoUringPlugin, RegistersOneBackendWithEveryOp) {
   ASSERT_NE(vt, nullptr);
   EXPECT_STREQ(vt->name, "io_uring");
   EXPECT_EQ(vt->priority, 100);
+  // Every 1.0 op, and the 1.1 socket/pipe/process ops (others may add more).
   EXPECT_EQ(vt->capabilities & LIO_CAP_OPS_1_0, LIO_CAP_OPS_1_0);
+  for (uint32_t code : {LIO_OP_BIND, LIO_OP_LISTEN, LIO_OP_TEE, LIO_OP_SPLICE, LIO_OP_PIPE, LIO_OP_WAITID}) {
+    EXPECT_NE(vt->capabilities & LIO_CAP(code), 0u) << "code " << code;
+  }
   EXPECT_EQ(vt->capabilities & kFsCodes, kFsCodes);
   EXPECT_EQ(vt->capabilities & ~LIO_CAP_ALL_OPS, 0u);
   EXPECT_EQ(LIO_ABI_MAJOR(vt->abi_version), LIO_ABI_VERSION_MAJOR);

@@ -53,6 +53,13 @@
 //   file ops, fsync,    0 on this thread: a mutex and, if a worker sleeps, a
 //   1.1 file-system     futex wake (positional writes go here directly)
 //   ops (fs_calls.h)
+//   bind, listen, pipe  1 (the call itself)
+//   tee, splice         2 fstat (a file end goes to a worker), the splice
+//                       (+ 3 fcntl per socket end in blocking mode), and on
+//                       EAGAIN a poll(2) to tell which end to wait on
+//   waitid              1 waitid(WNOHANG); if it must wait, + pidfd_open
+//                       for P_PID and the registration; P_ALL, P_PGID and
+//                       stop/continue events go to a worker
 // An op behind others on the same handle and direction is not tried: it
 // waits its turn, so ops on one handle are served in push order.
 //

@@ -195,7 +195,11 @@ TEST(Registration, DeclaresPollerWithEveryOp) {
   const lio_backend_vtable* vt = LoadPoller();
   ASSERT_NE(vt, nullptr);
   EXPECT_STREQ(vt->name, kBackendName);
+  // Every 1.0 op, and the 1.1 socket/pipe/process ops (others may add more).
   EXPECT_EQ(vt->capabilities & LIO_CAP_OPS_1_0, LIO_CAP_OPS_1_0);
+  for (uint32_t code : {LIO_OP_BIND, LIO_OP_LISTEN, LIO_OP_TEE, LIO_OP_SPLICE, LIO_OP_PIPE, LIO_OP_WAITID}) {
+    EXPECT_NE(vt->capabilities & LIO_CAP(code), 0u) << "code " << code;
+  }
   // The 1.1 file-system ops, on the workers.
   const uint64_t fs = LIO_CAP(LIO_OP_FTRUNCATE) | LIO_CAP(LIO_OP_LINKAT) | LIO_CAP(LIO_OP_SYMLINKAT) |
                       LIO_CAP(LIO_OP_RENAMEAT) | LIO_CAP(LIO_OP_UNLINKAT) | LIO_CAP(LIO_OP_MKDIRAT) |
