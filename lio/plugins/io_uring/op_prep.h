@@ -32,6 +32,7 @@ struct OpStorage {
   bool cancel_asked = false;    // cancel was called for this op (stays set)
   uint32_t poll_reportable = 0;  // poll: the events poll(2) would report, else 0
   lio_msghdr* recvmsg_out = nullptr;  // recvmsg: where namelen/controllen/flags go back
+  uint8_t fixed_uses = 0;  // kUsesFixedFiles | kUsesFixedBuffers: the tables it holds busy
 
   // Ready for a new op (OpTable calls this instead of assigning a new one).
   void reset() noexcept {
@@ -40,11 +41,24 @@ struct OpStorage {
     cancel_asked = false;
     poll_reportable = 0;
     recvmsg_out = nullptr;
+    fixed_uses = 0;
   }
 };
 
-// Fills `sqe` for a checked op; user_data is left to the caller.
+// OpStorage::fixed_uses bits: the op reads a registered table
+// ([fixed.register]: replacing it is -EBUSY until the op completed).
+inline constexpr uint8_t kUsesFixedFiles = 0x1;
+inline constexpr uint8_t kUsesFixedBuffers = 0x2;
+
+// Fills `sqe` for a checked op; user_data is left to the caller. The generic
+// flags (LIO_OPF_*) are apply_generic_flags' job.
 void prep_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe);
+
+// LIO_OPF_LINK -> IOSQE_IO_LINK; LIO_OPF_FIXED_FILE -> IOSQE_FIXED_FILE on
+// the ops that have a handle to act on (the flag means nothing to NOP,
+// TIMEOUT, LINK_TIMEOUT and SOCKET, so it is dropped there; OPENAT and CLOSE
+// keep it and the kernel answers -EBADF, as [fixed.file] says).
+void apply_generic_flags(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe);
 
 }  // namespace lio::io_uring_plugin
 
