@@ -45,7 +45,7 @@ LIO_CONFORMANCE_CASE(LinkTest, link_order, NextOpWaitsForTheOneBefore) {
   uint64_t poll = PushNew(Op::Poll(pair.tested, LIO_POLL_IN).Linked());
   uint64_t nop = PushNew(Op::Nop());
   Flush();
-  EXPECT_TRUE(ReapFor(milliseconds(100)).empty()) << "the nop ran before the poll it is linked behind completed";
+  ASSERT_TRUE(ReapFor(milliseconds(100)).empty()) << "the nop ran before the poll it is linked behind completed";
   ASSERT_EQ(platform::Send(pair.peer, &kByte, 1, 0), 1);
   std::vector<uint64_t> order;
   for (const lio_completion& c : WaitFor(2)) order.push_back(c.id);

@@ -147,10 +147,34 @@ class InnerBackend {
   int cancel(uint64_t id) { return vtable_->cancel(instance_, id); }
   int wake() { return vtable_->wake(instance_); }
 
+  // ABI 1.1 calls: -LIO_EOPNOTSUPP when the inner backend lacks them (a 1.0
+  // vtable is too short to hold them).
+  int register_files(const lio_handle* handles, uint32_t count) {
+    if (!reaches(LIO_PLUGIN_SIZE_THROUGH(lio_backend_vtable, register_files)) || vtable_->register_files == nullptr) {
+      return -LIO_EOPNOTSUPP;
+    }
+    return vtable_->register_files(instance_, handles, count);
+  }
+  int register_buffers(const lio_iovec* buffers, uint32_t count) {
+    if (!reaches(LIO_PLUGIN_SIZE_THROUGH(lio_backend_vtable, register_buffers)) ||
+        vtable_->register_buffers == nullptr) {
+      return -LIO_EOPNOTSUPP;
+    }
+    return vtable_->register_buffers(instance_, buffers, count);
+  }
+
  private:
+  bool reaches(size_t size) const { return vtable_ != nullptr && vtable_->struct_size >= size; }
+
   const lio_backend_vtable* vtable_ = nullptr;
   lio_backend* instance_ = nullptr;
 };
+
+// The LIO_FEATURE_* bits of `inner` (0 for a 1.0 vtable, which has none).
+inline uint64_t inner_features(const lio_backend_vtable* inner) {
+  if (inner == nullptr || inner->struct_size < LIO_PLUGIN_SIZE_THROUGH(lio_backend_vtable, features)) return 0;
+  return inner->features & LIO_FEATURE_ALL;
+}
 
 }  // namespace lio::plugin
 
