@@ -95,6 +95,7 @@
 #include "lio/plugins/common/options.h"
 #include "lio/plugins/io_uring/op_prep.h"
 #include "lio/plugins/io_uring/probe.h"
+#include "lio/plugins/io_uring/sq_thread.h"
 #include "lio/plugins/io_uring/user_data.h"
 
 namespace lio::io_uring_plugin {
@@ -128,6 +129,9 @@ constexpr unsigned kSqpollFlagSets[] = {
 constexpr uint32_t kMaxRegistered = 65536;
 // How long destroy waits for cancelled ops before asking again.
 constexpr int64_t kDrainRetryNs = 1'000'000'000;
+// How long destroy waits for an SQPOLL thread to exit after the ring closed
+// (it takes milliseconds; this only bounds a stuck kernel).
+constexpr int64_t kSqThreadExitLimitNs = 2'000'000'000;
 
 __kernel_timespec to_kernel_timespec(int64_t ns) {
   ns = std::max<int64_t>(ns, 0);
@@ -236,6 +240,7 @@ class IoUringBackend {
   uint32_t queued_user_ = 0;  // user SQEs the kernel has not consumed yet
   uint32_t seq_ = 1;
   bool sqpoll_ = false;  // the kernel's thread takes SQEs: a flush may make no system call
+  int sq_thread_ = -1;   // that thread's id, which destroy waits to see go (sq_thread.h)
   // [link.order]: the last SQE pushed, while it carries IOSQE_IO_LINK. Nothing
   // of the backend's own (a cancel, the wake read) may follow it in the SQ,
   // or the kernel would link it into the chain: cancels wait in
@@ -273,6 +278,7 @@ int IoUringBackend::setup_ring(uint32_t capacity, const Options& options) {
   const uint32_t sq_entries = std::bit_ceil(std::min(2 * capacity + 1, kMaxSqEntries));
   const std::span<const unsigned> all_sets = options.sqpoll ? std::span(kSqpollFlagSets) : std::span(kSetupFlagSets);
   const std::span<const unsigned> flag_sets = all_sets.subspan(options.single_issuer ? 0 : 1);
+  const std::vector<int> sq_threads_before = options.sqpoll ? sq_threads() : std::vector<int>();
   int error = -EINVAL;
   for (unsigned flags : flag_sets) {
     io_uring_params params{};
@@ -286,6 +292,7 @@ int IoUringBackend::setup_ring(uint32_t capacity, const Options& options) {
   // policy): create answers that error; see the options in the file comment.
   if (error < 0) return error;
   sqpoll_ = options.sqpoll;
+  if (sqpoll_) sq_thread_ = new_sq_thread(sq_threads_before, sq_threads());
   ring_ready_ = true;
   return 0;
 }
@@ -508,6 +515,9 @@ __attribute__((noinline)) io_uring_sqe* IoUringBackend::submit_for_sqe(int* erro
   const int submitted = io_uring_submit(&ring_);
   account_submission();
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  // With SQPOLL the kernel's thread frees SQ entries in its own time: wait
+  // until it has taken some.
+  if (sqe == nullptr && sqpoll_ && submitted >= 0 && io_uring_sqring_wait(&ring_) >= 0) sqe = io_uring_get_sqe(&ring_);
   if (sqe == nullptr) *error = submitted < 0 ? submitted : -LIO_EAGAIN;
   return sqe;
 }
@@ -623,6 +633,7 @@ void IoUringBackend::shut_down() {
     drain();
     io_uring_queue_exit(&ring_);
     ring_ready_ = false;
+    wait_for_thread_exit(sq_thread_, kSqThreadExitLimitNs);
   }
   if (wake_fd_ >= 0) close(wake_fd_);
   wake_fd_ = -1;
