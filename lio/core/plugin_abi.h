@@ -689,7 +689,9 @@ struct lio_backend_vtable {
   int (*push)(lio_backend* b, uint64_t id, const lio_op* op);
 
   /* Hand every queued operation to the OS [flush.one_syscall] in one system
-   * call (none if nothing is queued). [flush.count] Returns exactly how many
+   * call (none if nothing is queued; at most one: with a kernel thread that
+   * polls the queue — io_uring's sqpoll=1 — a flush publishes the ops and
+   * makes none while that thread is awake). [flush.count] Returns exactly how many
    * were handed over (0 when nothing was queued), or a negative error. */
   int (*flush)(lio_backend* b);
 

@@ -175,7 +175,7 @@ inline constexpr Clause flush_count{
     .id = "flush.count", .promise = "flush returns exactly how many queued ops it handed over (0 for none)."};
 inline constexpr Clause flush_one_syscall{
     .id = "flush.one_syscall",
-    .promise = "flush hands everything over in one system call.",
+    .promise = "flush hands everything over in one system call (none while an SQPOLL thread is awake).",
     .not_testable = "the suite cannot count a plugin's system calls portably (a performance promise)"};
 
 // ---- wait ----

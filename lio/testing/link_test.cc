@@ -154,6 +154,18 @@ LIO_CONFORMANCE_CASE(LinkTest, link_fail_forward, CancellingTheRunningOpEndsTheC
   EXPECT_EQ(ResultsOf(ids), (std::vector<Result>{{-LIO_ECANCELED}, {-LIO_ECANCELED}, {-LIO_ECANCELED}}));
 }
 
+LIO_CONFORMANCE_CASE(LinkTest, link_fail_forward, CancelBeforeTheFlushEndsTheChain) {
+  LIO_REQUIRE_LINKS();
+  LIO_REQUIRE_OPS(LIO_OP_POLL, LIO_OP_NOP);
+  TcpPair pair = OwnedTcpPair();
+  ASSERT_TRUE(pair.ok());
+  uint64_t poll = PushNew(Op::Poll(pair.tested, LIO_POLL_IN).Linked());
+  EXPECT_EQ(Cancel(poll), 0);
+  uint64_t nop = PushNew(Op::Nop());
+  Flush();
+  EXPECT_EQ(ResultsOf({poll, nop}), (std::vector<Result>{{-LIO_ECANCELED}, {-LIO_ECANCELED}}));
+}
+
 // ---- [link.timeout] ----
 
 LIO_CONFORMANCE_CASE(LinkTest, link_timeout, DeadlineCancelsTheOp) {

@@ -38,7 +38,7 @@ TEST(WindowsLoader, FindsTheBackendInItsDirectory) {
   auto found = registry.Find("iocp");
   ASSERT_TRUE(found) << found.error().message;
   EXPECT_EQ(fs::path((*found)->plugin_path).filename(), "lio_iocp.dll");
-  EXPECT_EQ((*found)->capabilities, LIO_CAP_OPS_1_0);
+  EXPECT_EQ((*found)->capabilities & LIO_CAP_OPS_1_0, LIO_CAP_OPS_1_0);  // and 1.1 codes beside them
 }
 
 TEST(WindowsLoader, PluginPathIsSemicolonSeparated) {

@@ -911,7 +911,8 @@ class Poller {
   void link_into_chain(uint32_t s, bool link) {
     Slot& slot = slots_[s];
     const uint32_t tail = std::exchange(open_tail_, kNone);
-    if (tail != kNone && slot.op.code == LIO_OP_LINK_TIMEOUT && slots_[tail].link_timeout == kNone) {
+    const bool tail_running = tail != kNone && slots_[tail].stage != Stage::kCompleted;
+    if (tail_running && slot.op.code == LIO_OP_LINK_TIMEOUT && slots_[tail].link_timeout == kNone) {
       slots_[tail].link_timeout = s;
       slot.guarded = tail;
       slot.held = slots_[tail].held;  // starts with the op it guards
@@ -920,7 +921,11 @@ class Poller {
       if (link) open_tail_ = tail;  // the chain goes on after the guarded op
       return;
     }
-    if (tail != kNone) {
+    if (tail != kNone && slots_[tail].stage == Stage::kCompleted) {
+      // The op before was cancelled before its chain was handed over: the
+      // chain has failed already.
+      fail_at_start(slot, -LIO_ECANCELED);
+    } else if (tail != kNone) {
       slots_[tail].chain_next = s;
       slot.chain_prev = tail;
       slot.held = true;
