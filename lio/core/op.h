@@ -235,6 +235,45 @@ struct Op : lio_op {
     return op;
   }
 
+  // ---- 1.1: links and registered resources ----
+  // [link.timeout] The deadline of the op pushed just before it (which
+  // carries LIO_OPF_LINK): `ns` after that op starts, or at `steady_ns`.
+  static Op LinkTimeout(int64_t ns) noexcept {
+    Op op = Make(LIO_OP_LINK_TIMEOUT, LIO_INVALID_HANDLE);
+    op.u.timeout.ns = ns;
+    return op;
+  }
+  static Op LinkTimeoutAt(int64_t steady_ns) noexcept {
+    Op op = LinkTimeout(steady_ns);
+    op.flags = LIO_TIMEOUT_ABSOLUTE;
+    return op;
+  }
+  // [fixed.buffer] READ / WRITE within registered buffer `buf_index`.
+  static Op ReadFixed(lio_handle h, void* buf, uint64_t len, int64_t offset, uint32_t buf_index) noexcept {
+    Op op = Read(h, buf, len, offset);
+    op.code = LIO_OP_READ_FIXED;
+    op.u.rw.buf_index = buf_index;
+    return op;
+  }
+  static Op WriteFixed(lio_handle h, const void* buf, uint64_t len, int64_t offset, uint32_t buf_index) noexcept {
+    Op op = Write(h, buf, len, offset);
+    op.code = LIO_OP_WRITE_FIXED;
+    op.u.rw.buf_index = buf_index;
+    return op;
+  }
+  // This op with LIO_OPF_LINK ([link.order]: the next op pushed starts after it).
+  Op Linked() const noexcept {
+    Op op = *this;
+    op.flags |= LIO_OPF_LINK;
+    return op;
+  }
+  // This op with LIO_OPF_FIXED_FILE: its handle is an index of the registered files.
+  Op FixedFile() const noexcept {
+    Op op = *this;
+    op.flags |= LIO_OPF_FIXED_FILE;
+    return op;
+  }
+
  private:
   static Op Make(lio_op_code code, lio_handle h) noexcept {
     Op op;

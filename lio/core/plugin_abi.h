@@ -253,19 +253,29 @@ typedef struct lio_msghdr {
  * its feature ([push.undeclared_feature]):
  * [link.order] LIO_OPF_LINK: the next op pushed starts only after this one
  *   completed. A chain is the ops from the first with LIO_OPF_LINK to the
- *   first without it; [link.flush_ends] a flush ends a chain still open.
- * [link.fail_forward] When an op of a chain fails (a negative result, or a
- *   read/write/send/recv that moved fewer bytes than asked), every later op
- *   of the chain completes with -LIO_ECANCELED without running.
+ *   first without it; [link.flush_ends] a flush (or a wait, which flushes)
+ *   ends a chain still open: its last op is then the end of the chain, and
+ *   what is pushed after it starts a new one. A cancel of an op still
+ *   waiting in a chain may take effect only when it starts (io_uring cannot
+ *   reach it before); cancelling the running op stops the chain.
+ * [link.fail_forward] When an op of a chain fails, every later op of the
+ *   chain completes with -LIO_ECANCELED without running. Fails: a negative
+ *   result (a TIMEOUT's -LIO_ETIME included); a READ, WRITE, READV, WRITEV,
+ *   READ_FIXED or WRITE_FIXED that moved fewer bytes than asked; a SEND or
+ *   RECV with MSG_WAITALL that did. A SEND or RECV without MSG_WAITALL
+ *   moving fewer bytes does not fail (io_uring's rule on Linux 6.18).
  * [link.timeout] LIO_OP_LINK_TIMEOUT pushed right after an op carrying
  *   LIO_OPF_LINK is that op's deadline (u.timeout, LIO_TIMEOUT_ABSOLUTE
  *   allowed): if it passes first the op completes with -LIO_ECANCELED and
  *   the timeout with -LIO_ETIME; if the op completes first the timeout
  *   completes with -LIO_ECANCELED. Pushed after anything else it completes
- *   with -LIO_EINVAL.
+ *   with -LIO_EINVAL. The timeout may itself carry LIO_OPF_LINK: the chain
+ *   goes on after the op it guards (and fails forward if that op was cut).
  * [fixed.file] LIO_OPF_FIXED_FILE: `handle` is an index into the table given
  *   to register_files; an index outside it, or an empty entry, completes
- *   with -LIO_EBADF. */
+ *   with -LIO_EBADF. OPENAT and CLOSE do not take it (-LIO_EBADF, as
+ *   io_uring answers); NOP, TIMEOUT, LINK_TIMEOUT and SOCKET, which have no
+ *   handle to act on, ignore it. */
 #define LIO_OPF_LINK 0x80000000u
 #define LIO_OPF_FIXED_FILE 0x40000000u
 #define LIO_OPF_GENERIC 0xff000000u
@@ -402,9 +412,9 @@ typedef struct lio_op {
       uint64_t len;
       int64_t offset; /* or LIO_OFFSET_CURRENT */
       /* 1.1, READ_FIXED/WRITE_FIXED: [fixed.buffer] the registered buffer
-       * (register_buffers) that [buf, buf + len) lies in; a range outside it
-       * completes with -LIO_EFAULT, an index outside the table with
-       * -LIO_EINVAL. */
+       * (register_buffers) that [buf, buf + len) lies in; a range outside it,
+       * an index outside the table, or an empty entry (base NULL) completes
+       * with -LIO_EFAULT (Linux's answer for both). */
       uint32_t buf_index;
     } rw;
     struct { /* READV, WRITEV */
@@ -682,7 +692,9 @@ struct lio_backend_vtable {
   int (*push)(lio_backend* b, uint64_t id, const lio_op* op);
 
   /* Hand every queued operation to the OS [flush.one_syscall] in one system
-   * call (none if nothing is queued). [flush.count] Returns exactly how many
+   * call (none if nothing is queued; at most one: with a kernel thread that
+   * polls the queue — io_uring's sqpoll=1 — a flush publishes the ops and
+   * makes none while that thread is awake). [flush.count] Returns exactly how many
    * were handed over (0 when nothing was queued), or a negative error. */
   int (*flush)(lio_backend* b);
 

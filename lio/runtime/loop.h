@@ -88,6 +88,7 @@
 namespace lio {
 
 class Registry;
+class Chain;
 
 // What an operation does when the loop has no slot for it (LOOP.md, "At
 // capacity").
@@ -503,6 +504,25 @@ class Loop {
   template <class Spec, class F>
   OpId start(Spec spec, F&& callback);
 
+  // ---- ABI 1.1: links and registered resources (LOOP.md, "Linked operations")
+
+  // A chain of linked operations (chain.h): each starts after the one before
+  // completed, a failure cancels the rest. Include lio/runtime/chain.h.
+  Chain link() noexcept;
+  // Whether the backend offers a LIO_FEATURE_* (links, registered files...).
+  bool has_feature(uint64_t feature) const noexcept { return backend_.has_feature(feature); }
+  // Replace the backend's registered files / buffers (count 0 drops them):
+  // ops with LIO_OPF_FIXED_FILE then name a file by its index, READ_FIXED /
+  // WRITE_FIXED a registered buffer. device_or_resource_busy (EBUSY) while
+  // an op using the table is in flight; operation_not_supported without the
+  // feature. The handles stay open and the memory valid while registered.
+  std::error_code register_files(std::span<const lio_handle> handles) noexcept {
+    return backend_.register_files(handles);
+  }
+  std::error_code register_buffers(std::span<const lio_iovec> buffers) noexcept {
+    return backend_.register_buffers(buffers);
+  }
+
   // ---- coroutines ---------------------------------------------------------
 
   // Runs `task` on this loop, detached: it starts now (runs until its first
@@ -542,6 +562,7 @@ class Loop {
  private:
   friend class detail::LoopAccess;
   friend class Handle;
+  friend class Chain;
   friend void detail::DetachedTaskDone(detail::TaskPromiseBase&, std::coroutine_handle<>) noexcept;
 
   using Slot = detail::Slot;

@@ -5,6 +5,7 @@
 #define LIO_RUNTIME_RUNTIME_H_
 
 #include "lio/runtime/buffer.h"
+#include "lio/runtime/chain.h"
 #include "lio/runtime/io.h"
 #include "lio/runtime/loop.h"
 #include "lio/runtime/offload.h"

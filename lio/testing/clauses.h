@@ -175,7 +175,7 @@ inline constexpr Clause flush_count{
     .id = "flush.count", .promise = "flush returns exactly how many queued ops it handed over (0 for none)."};
 inline constexpr Clause flush_one_syscall{
     .id = "flush.one_syscall",
-    .promise = "flush hands everything over in one system call.",
+    .promise = "flush hands everything over in one system call (none while an SQPOLL thread is awake).",
     .not_testable = "the suite cannot count a plugin's system calls portably (a performance promise)"};
 
 // ---- wait ----
@@ -352,32 +352,26 @@ inline constexpr Clause send_zc_notice{
 // ---- 1.1 links, registered resources (issue 14) ----
 inline constexpr Clause link_order{
     .id = "link.order",
-    .promise = "An op with LIO_OPF_LINK starts the next one only after it completed.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "An op with LIO_OPF_LINK starts the next one only after it completed."};
 inline constexpr Clause link_flush_ends{
     .id = "link.flush_ends",
-    .promise = "A flush ends a chain still open.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "A flush ends a chain still open."};
 inline constexpr Clause link_fail_forward{
     .id = "link.fail_forward",
-    .promise = "After a failed op of a chain, every later op completes with -ECANCELED.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "After a failed op of a chain (an error, a short read/write, a short send/recv under MSG_WAITALL), "
+               "every later op completes with -ECANCELED."};
 inline constexpr Clause link_timeout{
     .id = "link.timeout",
-    .promise = "LINK_TIMEOUT after a linked op is its deadline: -ECANCELED / -ETIME as documented.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "LINK_TIMEOUT after a linked op is its deadline: -ECANCELED / -ETIME as documented."};
 inline constexpr Clause fixed_register{
     .id = "fixed.register",
-    .promise = "register_files / register_buffers replace the table; -EBUSY while in use.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "register_files / register_buffers replace the table; -EBUSY while in use."};
 inline constexpr Clause fixed_file{
     .id = "fixed.file",
-    .promise = "With LIO_OPF_FIXED_FILE the handle indexes the registered files; a bad index is -EBADF.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "With LIO_OPF_FIXED_FILE the handle indexes the registered files; a bad index is -EBADF."};
 inline constexpr Clause fixed_buffer{
     .id = "fixed.buffer",
-    .promise = "READ/WRITE_FIXED act as READ/WRITE within a registered buffer; outside it -EFAULT.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "READ/WRITE_FIXED act as READ/WRITE within a registered buffer; outside it, or a bad index, -EFAULT."};
 
 // ---- 1.1 fast path (issue 15) ----
 inline constexpr Clause config_unique_ids{

@@ -15,7 +15,8 @@
 // --lio_plugin loads that plugin file and tests every backend it registers
 // (or only NAME). --lio_backend alone finds NAME through the registry's search
 // path ($LIO_PLUGIN_PATH, then the install directory). Without flags,
-// $LIO_CONFORMANCE_PLUGIN and $LIO_CONFORMANCE_BACKEND are used. A plugin or
+// $LIO_CONFORMANCE_PLUGIN and $LIO_CONFORMANCE_BACKEND are used. $LIO_CONFORMANCE_OPTIONS, when set, are
+// the backend options ("key=value,...") each case's instance is created with. A plugin or
 // backend that cannot be found or loaded is a usage error: exit status 2.
 #include <gtest/gtest.h>
 

@@ -1,5 +1,7 @@
 #include "lio/testing/conformance_test.h"
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <fstream>
 #include <iterator>
@@ -82,7 +84,14 @@ void ConformanceTest::SetUp() {
   if (!probe().ok()) {
     GTEST_SKIP() << "backend " << info().name << " cannot run here (probe: " << probe().why << ")";
   }
-  ASSERT_TRUE(Reopen({.capacity = kDefaultCapacity}));
+  ASSERT_TRUE(Reopen({.capacity = kDefaultCapacity, .options = DefaultBackendOptions()}));
+}
+
+// $LIO_CONFORMANCE_OPTIONS: the backend options every case's instance is
+// created with (e.g. "sqpoll=1" to run the suite over io_uring's SQPOLL).
+std::string ConformanceTest::DefaultBackendOptions() {
+  const char* options = std::getenv("LIO_CONFORMANCE_OPTIONS");
+  return options != nullptr ? options : "";
 }
 
 void ConformanceTest::TearDown() {

@@ -26,6 +26,7 @@
 #include <chrono>
 #include <compare>
 #include <filesystem>
+#include <string>
 #include <string_view>
 #include <cstdint>
 #include <initializer_list>
@@ -92,6 +93,8 @@ class ConformanceTest : public ClauseTest {
   Backend& backend() { return *backend_; }
   // Replaces the instance (in-flight ops of the old one are not delivered).
   [[nodiscard]] bool Reopen(const BackendOptions& options);
+  // The options of the instance each case starts with ($LIO_CONFORMANCE_OPTIONS, or none).
+  static std::string DefaultBackendOptions();
   // Destroys the instance now, with whatever is in flight.
   void DestroyBackend();
 

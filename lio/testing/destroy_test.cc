@@ -155,7 +155,7 @@ class DestroyReleasesTest : public ConformanceTest {
   // The file and sockets are the life's own, closed after destroy: on
   // Windows a handle stays tied to the first completion port it met.
   void OneLife(const std::filesystem::path& file_path) {
-    ASSERT_TRUE(Reopen({.capacity = kDefaultCapacity}));
+    ASSERT_TRUE(Reopen({.capacity = kDefaultCapacity, .options = DefaultBackendOptions()}));
     lio_handle file = platform::OpenFile(file_path, platform::Access::kReadOnly);
     ASSERT_NE(file, LIO_INVALID_HANDLE);
     TcpPair pair = declares(LIO_OP_RECV) ? ConnectedTcpPair() : TcpPair{};

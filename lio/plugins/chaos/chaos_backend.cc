@@ -54,6 +54,11 @@
 //   delay, reorder, cancel_race: see knobs.h.
 // Ops with flags set (none of the above defines any) are never changed, so
 // a malformed op is still refused by the inner backend's push.
+// Chains (1.1): an op after one carrying LIO_OPF_LINK is never changed either
+// (a synthetic result would never reach the inner chain; a short count the
+// inner backend did not see would not fail it forward), and chain members
+// keep their completion order, as timeouts do: never shuffled, never released
+// before an earlier one. Registered files and buffers are forwarded.
 //
 // Beyond plugin_abi.h: to tell stream sockets, FIFOs, non-blocking and ready
 // handles apart, push makes system calls — only for an op whose roll fired:
@@ -217,7 +222,7 @@ enum class State : uint8_t { kFree, kSynthetic, kInner, kHeld };
 
 struct Slot {
   State state = State::kFree;
-  bool is_timeout = false;
+  bool is_timeout = false;  // or a chain member: its completion order is kept
   bool streams = false;  // ACCEPT_MULTI, RECV_MULTI, SEND_ZC: MORE completions before the final one
   bool synthetic = false;  // chaos chose the result; the op never ran
   bool cancel_pending = false;  // a cancel chaos holds back (cancel_race)
@@ -279,6 +284,12 @@ class ChaosBackend {
   }
   int return_buffer(uint32_t group, uint32_t buffer_id) noexcept { return inner_.return_buffer(group, buffer_id); }
   int remove_buffer_group(uint32_t group) noexcept { return inner_.remove_buffer_group(group); }
+  int register_files(const lio_handle* handles, uint32_t count) noexcept {
+    return inner_.register_files(handles, count);
+  }
+  int register_buffers(const lio_iovec* buffers, uint32_t count) noexcept {
+    return inner_.register_buffers(buffers, count);
+  }
 
   int push(uint64_t id, const lio_op& checked) noexcept {
     lio_op op = checked;  // chaos may shorten it
@@ -293,10 +304,12 @@ class ChaosBackend {
     if (slot == ops_.kNone) return -LIO_EEXIST;
     Slot& s = ops_[slot];
     s = Slot{};
-    s.is_timeout = op.code == LIO_OP_TIMEOUT;
+    const bool in_chain = after_link_ || (op.flags & LIO_OPF_LINK) != 0;
+    after_link_ = (op.flags & LIO_OPF_LINK) != 0;
+    s.is_timeout = op.code == LIO_OP_TIMEOUT || in_chain;
     s.streams = streams(op.code);
 
-    if (op.flags == 0 && interruptible(op.code) && (roll_eagain || roll_eintr)) {
+    if (op.flags == 0 && !in_chain && interruptible(op.code) && (roll_eagain || roll_eintr)) {
       HandleKind kind = kind_of(op.handle);
       bool slow = (kind == HandleKind::kSocket || kind == HandleKind::kFifo) && would_block(op);
       if (slow && roll_eagain && ((msg_flags(op) & MSG_DONTWAIT) != 0 || is_nonblocking(op.handle))) {
@@ -304,7 +317,7 @@ class ChaosBackend {
       }
       if (slow && roll_eintr) return queue_synthetic(slot, -LIO_EINTR);
     }
-    if (op.flags == 0 && roll_short) shorten(op, s, cut);
+    if (op.flags == 0 && !in_chain && roll_short) shorten(op, s, cut);
 
     if (int error = inner_.push(id, &op); error < 0) {
       ops_.erase(slot);
@@ -315,6 +328,7 @@ class ChaosBackend {
   }
 
   int flush() noexcept {
+    after_link_ = false;  // [link.flush_ends]
     int handed = inner_.flush();
     if (handed < 0) return handed;
     return handed + static_cast<int>(release_synthetic(monotonic_ns()));
@@ -324,6 +338,7 @@ class ChaosBackend {
     *out = out_.data();
     // wait flushes what was pushed, also when it returns before reaching
     // the inner wait (a wake, or held-back completions now due).
+    after_link_ = false;
     if (int handed = inner_.flush(); handed < 0) return handed;
     const int64_t start = monotonic_ns();
     const int64_t deadline = timeout_ns > 0 ? plugin::saturating_add(start, timeout_ns) : start;
@@ -570,6 +585,7 @@ class ChaosBackend {
   uint64_t sequence_ = 0;
   int64_t last_timeout_release_ = INT64_MIN;
   uint32_t pending_cancels_ = 0;
+  bool after_link_ = false;  // the last op pushed carried LIO_OPF_LINK
   std::atomic<bool> woken_{false};
 };
 
@@ -638,6 +654,11 @@ void fill_vtable(Registered& r) {
       .wait = Thunks::wait,
       .cancel = Thunks::cancel,
       .wake = Thunks::wake,
+      .features = plugin::inner_features(r.inner) &
+                  (LIO_FEATURE_LINK | LIO_FEATURE_FIXED_FILES | LIO_FEATURE_FIXED_BUFFERS),
+      .native_ops = nullptr,
+      .register_files = Thunks::register_files,
+      .register_buffers = Thunks::register_buffers,
   };
   const bool inner_says = r.inner != nullptr &&
                           r.inner->struct_size >= LIO_PLUGIN_SIZE_THROUGH(lio_backend_vtable, native_ops) &&

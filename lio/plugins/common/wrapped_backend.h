@@ -162,20 +162,34 @@ class InnerBackend {
     return call != nullptr ? call(instance_, group) : -LIO_EOPNOTSUPP;
   }
 
- private:
-  bool reaches_buffer_groups() const {
-    return vtable_->struct_size >= LIO_PLUGIN_SIZE_THROUGH(lio_backend_vtable, remove_buffer_group);
+  // ABI 1.1 calls: -LIO_EOPNOTSUPP when the inner backend lacks them (a 1.0
+  // vtable is too short to hold them).
+  int register_files(const lio_handle* handles, uint32_t count) {
+    if (!reaches(LIO_PLUGIN_SIZE_THROUGH(lio_backend_vtable, register_files)) || vtable_->register_files == nullptr) {
+      return -LIO_EOPNOTSUPP;
+    }
+    return vtable_->register_files(instance_, handles, count);
   }
+  int register_buffers(const lio_iovec* buffers, uint32_t count) {
+    if (!reaches(LIO_PLUGIN_SIZE_THROUGH(lio_backend_vtable, register_buffers)) ||
+        vtable_->register_buffers == nullptr) {
+      return -LIO_EOPNOTSUPP;
+    }
+    return vtable_->register_buffers(instance_, buffers, count);
+  }
+
+ private:
+  bool reaches(size_t size) const { return vtable_ != nullptr && vtable_->struct_size >= size; }
+  bool reaches_buffer_groups() const { return reaches(LIO_PLUGIN_SIZE_THROUGH(lio_backend_vtable, remove_buffer_group)); }
 
   const lio_backend_vtable* vtable_ = nullptr;
   lio_backend* instance_ = nullptr;
 };
 
-// The LIO_FEATURE_* bits a wrapped vtable declares (0 for a 1.0 vtable,
-// which ends before `features`, and for none).
+// The LIO_FEATURE_* bits of `inner` (0 for a 1.0 vtable, which has none).
 inline uint64_t inner_features(const lio_backend_vtable* inner) {
   if (inner == nullptr || inner->struct_size < LIO_PLUGIN_SIZE_THROUGH(lio_backend_vtable, features)) return 0;
-  return inner->features;
+  return inner->features & LIO_FEATURE_ALL;
 }
 
 }  // namespace lio::plugin

@@ -32,6 +32,15 @@
 //                    opcodes: a NOP SQE holds the op's place and the blocking
 //                    call runs on the waiting thread when it comes back (for
 //                    testing that path; it blocks the loop on a slow disk).
+//   sqpoll=1         IORING_SETUP_SQPOLL: a kernel thread takes the SQEs, so
+//                    a flush publishes them and makes a system call only to
+//                    wake that thread when it went idle ([flush.one_syscall]
+//                    holds as "at most one"; [flush.count] counts what was
+//                    published). No DEFER_TASKRUN with it. Where the kernel
+//                    refuses SQPOLL (before 5.11 without CAP_SYS_ADMIN, or a
+//                    policy) create answers its error, -LIO_EPERM.
+//   sqpoll_idle_ms=N how long that thread spins without work before it
+//                    sleeps (0, the default: the kernel's 1000 ms).
 //
 // Environment: LIO_IO_URING_FORCE_PROBE_FAILURE, set non-empty, makes probe
 // fail with -LIO_ENOSYS and say so (for testing hosts' fallback paths).
@@ -83,6 +92,14 @@
 //   WNOHANG each time a 5 ms timer stand-in fires, so on kernels before 6.7 a
 //   child's exit is seen up to 5 ms late, and a flush right after such a
 //   wait counts the re-armed stand-in as one more op handed over.
+// - Links (1.1): an op waiting in a chain behind a running one is out of
+//   io_uring's cancel's reach (-ENOENT inside the kernel): cancel answers 0,
+//   but that op runs when its turn comes. Cancel the running op to stop the
+//   chain (the rest then fails forward with -ECANCELED). A cancel asked while
+//   a chain is open is queued after the chain closes, since the kernel would
+//   link it into the chain.
+// - Registered tables (1.1): replacing one is unregister + register; when the
+//   register fails, no table is left.
 #include <errno.h>
 #include <liburing.h>
 #include <sys/eventfd.h>
@@ -98,6 +115,7 @@
 #include <new>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "lio/core/plugin_abi.h"
@@ -109,6 +127,7 @@
 #include "lio/plugins/io_uring/buffer_rings.h"
 #include "lio/plugins/io_uring/op_prep.h"
 #include "lio/plugins/io_uring/probe.h"
+#include "lio/plugins/io_uring/sq_thread.h"
 #include "lio/plugins/io_uring/user_data.h"
 
 namespace lio::io_uring_plugin {
@@ -129,9 +148,23 @@ constexpr unsigned kSetupFlagSets[] = {
 struct Options {
   bool single_issuer = true;
   bool native_fs = true;
+  bool sqpoll = false;
+  uint32_t sqpoll_idle_ms = 0;  // 0: the kernel's default (1 s)
 };
+// Setup flag sets with SQPOLL: DEFER_TASKRUN does not go with it (the
+// kernel's thread submits); SINGLE_ISSUER does.
+constexpr unsigned kSqpollFlagSets[] = {
+    IORING_SETUP_SQPOLL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_SUBMIT_ALL,
+    IORING_SETUP_SQPOLL | IORING_SETUP_SUBMIT_ALL,
+    IORING_SETUP_SQPOLL,
+};
+// [fixed.register]: the largest table register_files / register_buffers take.
+constexpr uint32_t kMaxRegistered = 65536;
 // How long destroy waits for cancelled ops before asking again.
 constexpr int64_t kDrainRetryNs = 1'000'000'000;
+// How long destroy waits for an SQPOLL thread to exit after the ring closed
+// (it takes milliseconds; this only bounds a stuck kernel).
+constexpr int64_t kSqThreadExitLimitNs = 2'000'000'000;
 
 __kernel_timespec to_kernel_timespec(int64_t ns) {
   ns = std::max<int64_t>(ns, 0);
@@ -164,9 +197,17 @@ int64_t delivered_result(int result, const OpStorage& op) {
 bool parse_options(const char* text, Options* out) {
   return plugin::for_each_option(text, [out](std::string_view key, std::string_view value) {
     uint64_t number = 0;
-    if (key != "single_issuer" && key != "native_fs") return false;
-    if (!plugin::parse_uint(value, 0, 1, &number)) return false;
-    (key == "native_fs" ? out->native_fs : out->single_issuer) = number == 1;
+    if (key == "single_issuer" && plugin::parse_uint(value, 0, 1, &number)) {
+      out->single_issuer = number == 1;
+    } else if (key == "native_fs" && plugin::parse_uint(value, 0, 1, &number)) {
+      out->native_fs = number == 1;
+    } else if (key == "sqpoll" && plugin::parse_uint(value, 0, 1, &number)) {
+      out->sqpoll = number == 1;
+    } else if (key == "sqpoll_idle_ms" && plugin::parse_uint(value, 0, UINT32_MAX, &number)) {
+      out->sqpoll_idle_ms = static_cast<uint32_t>(number);
+    } else {
+      return false;
+    }
     return true;
   });
 }
@@ -187,7 +228,7 @@ class IoUringBackend {
   // [register.native_ops] The declared codes the running kernel has an
   // opcode for; the others run emulated (op_prep.h).
   static uint64_t native_ops() noexcept {
-    return (native_codes() | native_net_ops() | kMultishotCodes) & kCapabilities;
+    return (native_codes() | native_net_ops() | kMultishotCodes | kLinkAndFixedOps) & kCapabilities;
   }
   int push(uint64_t id, const lio_op& op) noexcept;
   int flush() noexcept;
@@ -195,21 +236,28 @@ class IoUringBackend {
   int cancel(uint64_t id) noexcept;
   int wake() noexcept;
 
-  // 1.1 ([multishot.*], [bufgroup.*], [send_zc.notice]): native.
+  // 1.1 ([multishot.*], [bufgroup.*], [send_zc.notice], [link.*], [fixed.*]):
+  // all native (links, registered files and buffers need 5.19).
   uint64_t features() const noexcept { return kFeatures; }
   int add_buffer_group(uint32_t group, void* base, uint32_t count, uint32_t size) noexcept {
     return rings_.add(&ring_, group, base, count, size);
   }
   int return_buffer(uint32_t group, uint32_t buffer_id) noexcept { return rings_.give_back(group, buffer_id); }
   int remove_buffer_group(uint32_t group) noexcept { return rings_.remove(&ring_, group); }
+  int register_files(const lio_handle* handles, uint32_t count) noexcept;
+  int register_buffers(const lio_iovec* buffers, uint32_t count) noexcept;
 
   static constexpr uint64_t kNetCodes = LIO_CAP(LIO_OP_BIND) | LIO_CAP(LIO_OP_LISTEN) | LIO_CAP(LIO_OP_TEE) |
                                         LIO_CAP(LIO_OP_SPLICE) | LIO_CAP(LIO_OP_PIPE) | LIO_CAP(LIO_OP_WAITID);
   // SEND_ZC and multishot recv need Linux 6.0; the rest of these codes 5.19.
   static constexpr uint64_t kMultishotCodes =
       LIO_CAP(LIO_OP_ACCEPT_MULTI) | LIO_CAP(LIO_OP_RECV_MULTI) | LIO_CAP(LIO_OP_SEND_ZC);
-  static constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | plugin::kFsCallCodes | kNetCodes | kMultishotCodes;
-  static constexpr uint64_t kFeatures = LIO_FEATURE_BUFFER_GROUPS;
+  static constexpr uint64_t kLinkAndFixedOps =
+      LIO_CAP(LIO_OP_LINK_TIMEOUT) | LIO_CAP(LIO_OP_READ_FIXED) | LIO_CAP(LIO_OP_WRITE_FIXED);
+  static constexpr uint64_t kCapabilities =
+      LIO_CAP_OPS_1_0 | plugin::kFsCallCodes | kNetCodes | kMultishotCodes | kLinkAndFixedOps;
+  static constexpr uint64_t kFeatures =
+      LIO_FEATURE_BUFFER_GROUPS | LIO_FEATURE_LINK | LIO_FEATURE_FIXED_FILES | LIO_FEATURE_FIXED_BUFFERS;
 
  private:
   int init(uint32_t capacity, const Options& options);
@@ -228,6 +276,13 @@ class IoUringBackend {
   void on_internal(const io_uring_cqe& cqe);
   void drain();
   void shut_down();
+  // Links and registered tables (1.1), off the plain ops' path.
+  void on_generic_flags(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe);
+  void end_open_chain();
+  void queue_cancel(uint32_t slot, io_uring_sqe* sqe);
+  void release_fixed(const OpStorage& storage);
+  int replace_files(const lio_handle* handles, uint32_t count);
+  int replace_buffers(const lio_iovec* buffers, uint32_t count);
 
   io_uring ring_{};
   bool ring_ready_ = false;
@@ -239,6 +294,21 @@ class IoUringBackend {
   uint32_t queued_user_ = 0;  // user SQEs the kernel has not consumed yet
   uint32_t seq_ = 1;
   uint64_t native_ = 0;  // native_ops(), less what the options emulate
+  bool sqpoll_ = false;  // the kernel's thread takes SQEs: a flush may make no system call
+  int sq_thread_ = -1;   // that thread's id, which destroy waits to see go (sq_thread.h)
+  // [link.order]: the last SQE pushed, while it carries IOSQE_IO_LINK. Nothing
+  // of the backend's own (a cancel, the wake read) may follow it in the SQ,
+  // or the kernel would link it into the chain: cancels wait in
+  // deferred_cancels_ until the chain is closed (by an op without the flag,
+  // or by flush and wait, which clear the flag: [link.flush_ends]).
+  io_uring_sqe* open_link_ = nullptr;
+  std::vector<uint32_t> deferred_cancels_;  // slots, capacity reserved
+  // [fixed.register]: ops in flight that read each table; a table with any
+  // cannot be replaced (-EBUSY).
+  uint32_t fixed_file_users_ = 0;
+  uint32_t fixed_buffer_users_ = 0;
+  bool files_registered_ = false;
+  bool buffers_registered_ = false;
   plugin::OpTable<OpStorage> ops_;
   std::vector<KernelArgs> kernel_args_;  // per slot, beside ops_
   std::vector<lio_completion> completions_;
@@ -250,6 +320,7 @@ int IoUringBackend::init(uint32_t capacity, const Options& options) {
   ops_.init(capacity);
   kernel_args_.assign(capacity, KernelArgs{});
   completions_.assign(capacity, lio_completion{});
+  deferred_cancels_.reserve(capacity);
   // Non-blocking so wake never blocks on a saturated counter; the ring's read
   // of it waits by polling either way.
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -262,16 +333,23 @@ int IoUringBackend::init(uint32_t capacity, const Options& options) {
 
 int IoUringBackend::setup_ring(uint32_t capacity, const Options& options) {
   const uint32_t sq_entries = std::bit_ceil(std::min(2 * capacity + 1, kMaxSqEntries));
-  const std::span<const unsigned> flag_sets = std::span(kSetupFlagSets).subspan(options.single_issuer ? 0 : 1);
+  const std::span<const unsigned> all_sets = options.sqpoll ? std::span(kSqpollFlagSets) : std::span(kSetupFlagSets);
+  const std::span<const unsigned> flag_sets = all_sets.subspan(options.single_issuer ? 0 : 1);
+  const std::vector<int> sq_threads_before = options.sqpoll ? sq_threads() : std::vector<int>();
   int error = -EINVAL;
   for (unsigned flags : flag_sets) {
     io_uring_params params{};
     params.flags = flags | IORING_SETUP_CQSIZE;
     params.cq_entries = 2 * sq_entries;
+    params.sq_thread_idle = options.sqpoll_idle_ms;
     error = io_uring_queue_init_params(sq_entries, &ring_, &params);
     if (error != -EINVAL) break;
   }
+  // SQPOLL refused (-EPERM: a kernel before 5.11 without CAP_SYS_ADMIN, or a
+  // policy): create answers that error; see the options in the file comment.
   if (error < 0) return error;
+  sqpoll_ = options.sqpoll;
+  if (sqpoll_) sq_thread_ = new_sq_thread(sq_threads_before, sq_threads());
   ring_ready_ = true;
   return 0;
 }
@@ -302,10 +380,93 @@ int IoUringBackend::push(uint64_t id, const lio_op& op) noexcept {
   if (storage.takes_buffer) [[unlikely]] storage.group_counted = rings_.count_op(storage.buf_group);
   io_uring_sqe_set_data64(sqe, storage.user_data);
   ++queued_user_;
+  if ((op.flags & LIO_OPF_GENERIC) != 0 || open_link_ != nullptr || storage.fixed_uses != 0) [[unlikely]] {
+    on_generic_flags(op, storage, sqe);
+  }
+  return 0;
+}
+
+// A linked, fixed-file or fixed-buffer op, or the op after a linked one.
+void IoUringBackend::on_generic_flags(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe) {
+  apply_generic_flags(op, storage, sqe);
+  if (storage.fixed_uses & kUsesFixedFiles) ++fixed_file_users_;
+  if (storage.fixed_uses & kUsesFixedBuffers) ++fixed_buffer_users_;
+  if (op.flags & LIO_OPF_LINK) {
+    open_link_ = sqe;
+    return;
+  }
+  // This op closes the chain: the cancels asked meanwhile may follow it.
+  open_link_ = nullptr;
+  end_open_chain();
+}
+
+// [link.flush_ends]: before the SQ is handed over (or the backend adds an
+// SQE of its own), a chain still open ends at its last op.
+void IoUringBackend::end_open_chain() {
+  if (open_link_ != nullptr) open_link_->flags &= ~IOSQE_IO_LINK;
+  open_link_ = nullptr;
+  for (uint32_t slot : deferred_cancels_) {
+    int error = 0;
+    io_uring_sqe* sqe = sqe_or_submit(&error);
+    if (sqe == nullptr) break;  // only with capacity > 16383 and a failing submit; cancel can be asked again
+    if (ops_[slot].user_data != 0) queue_cancel(slot, sqe);
+  }
+  deferred_cancels_.clear();
+}
+
+void IoUringBackend::release_fixed(const OpStorage& storage) {
+  if (storage.fixed_uses & kUsesFixedFiles) --fixed_file_users_;
+  if (storage.fixed_uses & kUsesFixedBuffers) --fixed_buffer_users_;
+}
+
+// [fixed.register]. Replacing a table is unregister + register: after an
+// error of the second, no table is registered.
+int IoUringBackend::register_files(const lio_handle* handles, uint32_t count) noexcept {
+  if (count > kMaxRegistered) return -LIO_EINVAL;
+  if (fixed_file_users_ > 0) return -LIO_EBUSY;
+  try {
+    return replace_files(handles, count);
+  } catch (const std::bad_alloc&) {
+    return -LIO_ENOMEM;
+  }
+}
+
+int IoUringBackend::replace_files(const lio_handle* handles, uint32_t count) {
+  std::vector<int> fds(count);
+  // An empty entry (LIO_INVALID_HANDLE), or a value no fd can have, is the
+  // kernel's sparse entry -1: using it completes with -EBADF.
+  for (uint32_t i = 0; i < count; ++i) fds[i] = plugin::to_fd(handles[i]);
+  if (files_registered_) {
+    if (int error = io_uring_unregister_files(&ring_); error < 0) return error;
+    files_registered_ = false;
+  }
+  if (count == 0) return 0;
+  if (int error = io_uring_register_files(&ring_, fds.data(), count); error < 0) return error;
+  files_registered_ = true;
+  return 0;
+}
+
+int IoUringBackend::register_buffers(const lio_iovec* buffers, uint32_t count) noexcept {
+  if (count > kMaxRegistered) return -LIO_EINVAL;
+  if (fixed_buffer_users_ > 0) return -LIO_EBUSY;
+  return replace_buffers(buffers, count);
+}
+
+int IoUringBackend::replace_buffers(const lio_iovec* buffers, uint32_t count) {
+  if (buffers_registered_) {
+    if (int error = io_uring_unregister_buffers(&ring_); error < 0) return error;
+    buffers_registered_ = false;
+  }
+  if (count == 0) return 0;
+  // lio_iovec has struct iovec's layout (op_prep.cc checks it).
+  const iovec* iov = reinterpret_cast<const iovec*>(buffers);
+  if (int error = io_uring_register_buffers(&ring_, iov, count); error < 0) return error;
+  buffers_registered_ = true;
   return 0;
 }
 
 int IoUringBackend::flush() noexcept {
+  if (open_link_ != nullptr || !deferred_cancels_.empty()) [[unlikely]] end_open_chain();
   if (io_uring_sq_ready(&ring_) == 0) return 0;
   const int submitted = io_uring_submit(&ring_);
   const uint32_t handed_over = account_submission();
@@ -316,6 +477,7 @@ int IoUringBackend::flush() noexcept {
 int IoUringBackend::wait(int64_t timeout_ns, const lio_completion** out) noexcept {
   *out = completions_.data();
   woken_ = false;
+  if (open_link_ != nullptr || !deferred_cancels_.empty()) [[unlikely]] end_open_chain();
   const int64_t deadline_ns = timeout_ns > 0 ? plugin::deadline_after(timeout_ns) : 0;
   for (;;) {
     if (!wake_armed_) arm_wake_read();  // the SQ had no room when it last came back
@@ -353,16 +515,27 @@ int IoUringBackend::cancel(uint64_t id) noexcept {
   if (slot == ops_.kNone) return -LIO_ENOENT;
   OpStorage& storage = ops_[slot];
   if (storage.cancel_pending) return 0;  // asking twice changes nothing
+  if (open_link_ != nullptr) [[unlikely]] {  // after the chain, not inside it
+    deferred_cancels_.push_back(slot);
+    storage.cancel_pending = true;
+    storage.cancel_asked = true;
+    return 0;
+  }
   int error = 0;
   io_uring_sqe* sqe = sqe_or_submit(&error);
   if (sqe == nullptr) return error;
-  // An op pushed but not flushed sits earlier in the SQ, so the kernel has
-  // issued it by the time it reads this cancel.
+  queue_cancel(slot, sqe);
+  return 0;
+}
+
+// An op pushed but not flushed sits earlier in the SQ, so the kernel has
+// issued it by the time it reads this cancel.
+void IoUringBackend::queue_cancel(uint32_t slot, io_uring_sqe* sqe) {
+  OpStorage& storage = ops_[slot];
   io_uring_prep_cancel64(sqe, storage.user_data, 0);
   io_uring_sqe_set_data64(sqe, cancel_user_data(storage.user_data));
   storage.cancel_pending = true;
   storage.cancel_asked = true;
-  return 0;
 }
 
 int IoUringBackend::wake() noexcept {
@@ -393,15 +566,25 @@ inline io_uring_sqe* IoUringBackend::sqe_or_submit(int* error) {
 }
 
 __attribute__((noinline)) io_uring_sqe* IoUringBackend::submit_for_sqe(int* error) {
+  // The kernel takes the SQEs now: a chain still open ends here (a bend for
+  // capacity > 16383 only).
+  if (open_link_ != nullptr) open_link_->flags &= ~IOSQE_IO_LINK;
+  open_link_ = nullptr;
   const int submitted = io_uring_submit(&ring_);
   account_submission();
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  // With SQPOLL the kernel's thread frees SQ entries in its own time: wait
+  // until it has taken some.
+  if (sqe == nullptr && sqpoll_ && submitted >= 0 && io_uring_sqring_wait(&ring_) >= 0) sqe = io_uring_get_sqe(&ring_);
   if (sqe == nullptr) *error = submitted < 0 ? submitted : -LIO_EAGAIN;
   return sqe;
 }
 
 // After a submit: how many user ops the kernel took, so flush can say.
 uint32_t IoUringBackend::account_submission() {
+  // With SQPOLL the kernel's thread takes the SQEs in its own time: what the
+  // submit published is handed over.
+  if (sqpoll_) return std::exchange(queued_user_, 0);
   const uint32_t left = unconsumed_user_sqes();
   const uint32_t handed_over = queued_user_ - left;
   queued_user_ = left;
@@ -462,6 +645,7 @@ bool IoUringBackend::complete(const io_uring_cqe& cqe, lio_completion& out) {
   // An emulated op's call ran in finish_emulated, before its completion is
   // handed out ([buffers.untouched_after_completion]: a statx buffer is
   // written there).
+  if (storage.fixed_uses != 0) [[unlikely]] release_fixed(storage);
   out = lio_completion{
       .id = ops_.id(slot), .result = delivered_result(result, storage), .flags = 0, .reserved = 0};
   storage.user_data = 0;
@@ -511,6 +695,7 @@ bool IoUringBackend::complete_flagged(const io_uring_cqe& cqe, uint32_t slot, li
   out = lio_completion{.id = ops_.id(slot), .result = result, .flags = flags, .reserved = 0};
   if (flags & LIO_COMPLETION_MORE) return true;
   if (storage.group_counted) rings_.count_done(storage.buf_group);
+  if (storage.fixed_uses != 0) release_fixed(storage);
   storage.user_data = 0;
   ops_.erase(slot);
   return true;
@@ -564,6 +749,7 @@ void IoUringBackend::on_internal(const io_uring_cqe& cqe) {
 // are back, delivering nothing. An op that was already running may outlive
 // the cancel; it is asked again each kDrainRetryNs until it finishes.
 void IoUringBackend::drain() {
+  end_open_chain();
   bool ask = true;
   while (ops_.size() > 0 || wake_armed_) {
     if (ask) {
@@ -593,6 +779,7 @@ void IoUringBackend::shut_down() {
     io_uring_queue_exit(&ring_);
     ring_ready_ = false;
     rings_.release_all();
+    wait_for_thread_exit(sq_thread_, kSqThreadExitLimitNs);
   }
   if (wake_fd_ >= 0) close(wake_fd_);
   wake_fd_ = -1;

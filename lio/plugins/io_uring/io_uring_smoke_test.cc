@@ -145,12 +145,18 @@ struct SocketPair {
   }
 };
 
-// Ring behaviour, with the default setup flags and with the plain ones that
-// kernels before 6.1 get (single_issuer=0 selects the same code path).
+// Ring behaviour, with the default setup flags, with the plain ones that
+// kernels before 6.1 get (single_issuer=0 selects the same code path), and
+// with SQPOLL (a kernel thread takes the SQEs; idle after 1 ms in the last,
+// so flushes find it asleep and must wake it).
 class IoUringRing : public ::testing::TestWithParam<const char*> {};
-INSTANTIATE_TEST_SUITE_P(SetupFlags, IoUringRing, ::testing::Values("", "single_issuer=0"),
+INSTANTIATE_TEST_SUITE_P(SetupFlags, IoUringRing,
+                         ::testing::Values("", "single_issuer=0", "sqpoll=1", "sqpoll=1,sqpoll_idle_ms=1"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
-                           return std::string(info.param[0] == '\0' ? "Default" : "PlainFlags");
+                           const std::string options = info.param;
+                           if (options.empty()) return std::string("Default");
+                           if (options == "single_issuer=0") return std::string("PlainFlags");
+                           return std::string(options.find("idle") == std::string::npos ? "Sqpoll" : "SqpollIdle1ms");
                          });
 
 TEST(IoUringPlugin, RegistersOneBackendWithEveryOp) {
@@ -272,6 +278,9 @@ TEST(IoUringPlugin, CreateChecksConfig) {
   EXPECT_EQ(Backend(8, "single_issuer=1").created(), 0);
   EXPECT_EQ(Backend(8, "single_issuer=2").created(), -LIO_EINVAL);
   EXPECT_EQ(Backend(8, "single_issuer=0,bogus=1").created(), -LIO_EINVAL);
+  EXPECT_EQ(Backend(8, "sqpoll=2").created(), -LIO_EINVAL);
+  EXPECT_EQ(Backend(8, "sqpoll_idle_ms=-1").created(), -LIO_EINVAL);
+  EXPECT_EQ(Backend(8, "sqpoll=1,sqpoll_idle_ms=10").created(), 0);
   EXPECT_EQ(Backend(0).created(), -LIO_EINVAL);
   EXPECT_EQ(Backend((uint32_t{1} << 24) + 1).created(), -LIO_EINVAL);
 }
@@ -627,6 +636,37 @@ TEST_P(IoUringRing, CapacityBeyondTheRingSizes) {
   ASSERT_EQ(done.size(), kOps);
   for (uint32_t i = 0; i < kOps; ++i) ASSERT_EQ(done[i], 0) << i;
   EXPECT_TRUE(b.wait(0).empty()) << "nothing completes twice";
+}
+
+// [link.order] with io_uring's SQ: a cancel asked while a chain is open must
+// not land inside the chain (the kernel would link it behind the op it
+// cancels, and neither would ever complete).
+TEST_P(IoUringRing, CancelAskedInsideAnOpenChainIsQueuedAfterIt) {
+  Backend b(64, GetParam());
+  ASSERT_EQ(b.created(), 0);
+  SocketPair pair;
+  lio_op poll = MakeOp(LIO_OP_POLL);
+  poll.handle = pair.fd[0];
+  poll.u.poll.events = LIO_POLL_IN;
+  poll.flags = LIO_OPF_LINK;
+  ASSERT_EQ(b.push(1, poll), 0);
+  EXPECT_EQ(b.cancel(1), 0);
+  ASSERT_EQ(b.push(2, MakeOp(LIO_OP_NOP)), 0);
+  EXPECT_EQ(b.flush(), 2);
+  auto done = b.collect(2);
+  EXPECT_EQ(done[1], -LIO_ECANCELED);
+  EXPECT_EQ(done[2], -LIO_ECANCELED);
+}
+
+// [flush.count] holds with SQPOLL too: what a flush publishes is counted,
+// whether or not the kernel's thread took it yet.
+TEST_P(IoUringRing, FlushCountsEveryOpPushed) {
+  Backend b(64, GetParam());
+  ASSERT_EQ(b.created(), 0);
+  for (uint64_t id = 1; id <= 5; ++id) ASSERT_EQ(b.push(id, MakeOp(LIO_OP_NOP)), 0);
+  EXPECT_EQ(b.flush(), 5);
+  EXPECT_EQ(b.flush(), 0);
+  EXPECT_EQ(b.collect(5).size(), 5u);
 }
 
 }  // namespace

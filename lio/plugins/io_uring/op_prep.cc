@@ -118,6 +118,13 @@ void prep_fs_sqe(const lio_op& op, io_uring_sqe* sqe) {
       break;
   }
 }
+// The SQE's buffer index is 16 bits, and a table holds at most 65,536
+// buffers. An index past that names no buffer: it goes as the last index with
+// address 0, which lies in no registered buffer, so the kernel answers
+// -EFAULT as for any index outside the table.
+constexpr uint32_t kMaxBufferIndex = 0xffff;
+int fixed_index(const lio_op& op) { return static_cast<int>(std::min(op.u.rw.buf_index, kMaxBufferIndex)); }
+void* fixed_address(const lio_op& op) { return op.u.rw.buf_index > kMaxBufferIndex ? nullptr : op.u.rw.buf; }
 
 }  // namespace
 
@@ -229,6 +236,35 @@ void prep_sqe(const lio_op& op, uint64_t native, OpStorage& storage, KernelArgs&
     case LIO_OP_WAITID:
       prep_net_sqe(op, storage, args, sqe);
       break;
+    case LIO_OP_LINK_TIMEOUT:  // [link.timeout]; the kernel answers -EINVAL when no linked op precedes it
+      io_uring_prep_link_timeout(sqe, to_timespec(op.u.timeout.ns, args),
+                                 (op.flags & LIO_TIMEOUT_ABSOLUTE) ? IORING_TIMEOUT_ABS : 0);
+      break;
+    case LIO_OP_READ_FIXED:  // [fixed.buffer]: the kernel checks the range (-EFAULT)
+      io_uring_prep_read_fixed(sqe, fd, fixed_address(op), clamp_len(op.u.rw.len),
+                               static_cast<uint64_t>(op.u.rw.offset), fixed_index(op));
+      storage.fixed_uses = kUsesFixedBuffers;
+      break;
+    case LIO_OP_WRITE_FIXED:
+      io_uring_prep_write_fixed(sqe, fd, fixed_address(op), clamp_len(op.u.rw.len),
+                                static_cast<uint64_t>(op.u.rw.offset), fixed_index(op));
+      storage.fixed_uses = kUsesFixedBuffers;
+      break;
+  }
+}
+
+void apply_generic_flags(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe) {
+  if (op.flags & LIO_OPF_LINK) sqe->flags |= IOSQE_IO_LINK;
+  if (!(op.flags & LIO_OPF_FIXED_FILE)) return;
+  switch (op.code) {
+    case LIO_OP_NOP:
+    case LIO_OP_TIMEOUT:
+    case LIO_OP_LINK_TIMEOUT:
+    case LIO_OP_SOCKET:
+      return;
+    default:
+      sqe->flags |= IOSQE_FIXED_FILE;
+      storage.fixed_uses |= kUsesFixedFiles;
   }
 }
 

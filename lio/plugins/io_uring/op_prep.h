@@ -55,6 +55,7 @@ struct OpStorage {
   // -EOPNOTSUPP is swallowed and, after its notice, a plain send runs.
   bool zero_copy = false;  // SEND_ZC
   bool zc_refused = false;
+  uint8_t fixed_uses = 0;  // kUsesFixedFiles | kUsesFixedBuffers: the tables it holds busy
 
   // Ready for a new op (OpTable calls this instead of assigning a new one).
   void reset() noexcept {
@@ -71,8 +72,14 @@ struct OpStorage {
     forced_result = 0;
     zero_copy = false;
     zc_refused = false;
+    fixed_uses = 0;
   }
 };
+
+// OpStorage::fixed_uses bits: the op reads a registered table
+// ([fixed.register]: replacing it is -EBUSY until the op completed).
+inline constexpr uint8_t kUsesFixedFiles = 0x1;
+inline constexpr uint8_t kUsesFixedBuffers = 0x2;
 
 // Fills `sqe` for a checked op; user_data is left to the caller. `native`:
 // the LIO_CAP bits of the codes this ring issues as their own opcode. A
@@ -117,6 +124,12 @@ void prep_flagged_sqe(const lio_op& op, OpStorage& storage, KernelArgs& args, io
 // The lio completion flags of a flagged op's CQE ([multishot.more],
 // [bufgroup.completion], [send_zc.notice]).
 uint32_t completion_flags(uint32_t cqe_flags);
+
+// LIO_OPF_LINK -> IOSQE_IO_LINK; LIO_OPF_FIXED_FILE -> IOSQE_FIXED_FILE on
+// the ops that have a handle to act on (the flag means nothing to NOP,
+// TIMEOUT, LINK_TIMEOUT and SOCKET, so it is dropped there; OPENAT and CLOSE
+// keep it and the kernel answers -EBADF, as [fixed.file] says).
+void apply_generic_flags(const lio_op& op, OpStorage& storage, io_uring_sqe* sqe);
 
 }  // namespace lio::io_uring_plugin
 

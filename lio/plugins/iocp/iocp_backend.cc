@@ -75,6 +75,12 @@
 //
 // Options ("key=value,..."): workers=N (1..64, default 2), the threads that
 // run openat and fsync.
+//
+// ABI 1.1: registered files and buffers are emulated (declared, and not in
+// native_ops): LIO_OPF_FIXED_FILE's index becomes the registered handle at
+// push, READ_FIXED / WRITE_FIXED become READ / WRITE once their range is
+// checked (plugins/common/emulated_links.h). Links (LIO_FEATURE_LINK) are not
+// declared: their pushes answer -EOPNOTSUPP.
 // (std::min)(...) below: <windows.h> may define min/max macros (MSVC does
 // unless NOMINMAX).
 #include <winsock2.h>
@@ -93,6 +99,7 @@
 #include "lio/core/plugin_abi.h"
 #include "lio/plugins/common/backend_kit.h"
 #include "lio/plugins/common/clock.h"
+#include "lio/plugins/common/emulated_links.h"
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/options.h"
 #include "lio/plugins/common/timer_heap.h"
@@ -113,7 +120,15 @@ constexpr uint32_t kMaxWorkers = 64;
 // I/O works on (CreatePipe's are synchronous; a named pipe pair would be a
 // different kind of handle), and process exit is a wait on a HANDLE, not a
 // child reaped by pid — none would be the blocking call the contract names.
-constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | kFsOpCodes | LIO_CAP(LIO_OP_BIND) | LIO_CAP(LIO_OP_LISTEN);
+// 1.1 registered files and buffers map back to plain handles and buffers.
+constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | kFsOpCodes | LIO_CAP(LIO_OP_BIND) | LIO_CAP(LIO_OP_LISTEN) |
+                                   LIO_CAP(LIO_OP_READ_FIXED) | LIO_CAP(LIO_OP_WRITE_FIXED);
+constexpr uint64_t kFeatures = LIO_FEATURE_FIXED_FILES | LIO_FEATURE_FIXED_BUFFERS;
+
+// Per-slot bits of a 1.1 op (IocpBackend::extras_; 0 for a plain op).
+constexpr uint8_t kUsesFiles = 0x1;    // holds the registered files busy
+constexpr uint8_t kUsesBuffers = 0x2;  // holds the registered buffers busy
+constexpr uint8_t kFailAtStart = 0x4;  // completes with its record's result when started
 
 // A wait of `ns` in GetQueuedCompletionStatusEx's milliseconds, rounded up
 // so the wait never ends before `ns`.
@@ -144,6 +159,13 @@ class IocpBackend {
   int Init(uint32_t capacity, unsigned workers);
 
   uint64_t capabilities() const noexcept { return kCapabilities; }
+  uint64_t features() const noexcept { return kFeatures; }
+  int register_files(const lio_handle* handles, uint32_t count) noexcept {
+    return tables_.register_files(handles, count);
+  }
+  int register_buffers(const lio_iovec* buffers, uint32_t count) noexcept {
+    return tables_.register_buffers(buffers, count);
+  }
   int push(uint64_t id, const lio_op& op) noexcept;
   int flush() noexcept;
   int wait(int64_t timeout_ns, const lio_completion** out) noexcept;
@@ -160,6 +182,8 @@ class IocpBackend {
   static void NotifyJobsDone(void* context);
 
   void Start(uint32_t s);
+  void PrepareFixed(uint32_t s, const lio_op& op);
+  void ReleaseFixed(uint32_t s);
   void StartTimer(uint32_t s);
   void StartOnWorker(uint32_t s);
   bool StopOnWorker(uint32_t s);
@@ -191,6 +215,8 @@ class IocpBackend {
   plugin::TimerHeap timers_;
   uint32_t in_os_ = 0;                 // records whose packet or pool result will come
   std::atomic<bool> wake_pending_{false};
+  plugin::RegisteredTables tables_;    // register_files / register_buffers
+  std::vector<uint8_t> extras_;        // per slot: kUsesFiles, kUsesBuffers, kFailAtStart
 };
 
 IocpBackend::~IocpBackend() {
@@ -210,6 +236,7 @@ int IocpBackend::Init(uint32_t capacity, unsigned workers) {
     records_.reset(new Record[capacity]());
     queued_.reserve(capacity);
     done_.reserve(capacity);
+    extras_.assign(capacity, 0);
     out_.reserve(capacity);
     entries_.resize(static_cast<size_t>(capacity) + 1);
     timers_.init(capacity);
@@ -285,6 +312,10 @@ void IocpBackend::Apply(uint32_t s, Outcome outcome) {
 
 void IocpBackend::Start(uint32_t s) {
   Record& r = records_[s];
+  if (extras_[s] & kFailAtStart) [[unlikely]] {
+    Finish(s, r.result);
+    return;
+  }
   // Negative values are no handles (POSIX: EBADF) — and on Windows -1, -2,
   // ... are pseudo-handles of this process and thread, never to be closed
   // or read. openat checks its own `dir` (LIO_AT_FDCWD is negative).
@@ -400,6 +431,7 @@ void IocpBackend::ReapWorkers() {
 
 void IocpBackend::DrainDone() {
   for (uint32_t s : done_) {
+    if (extras_[s] != 0) [[unlikely]] ReleaseFixed(s);
     out_.push_back(lio_completion{table_.id(s), records_[s].result, 0, 0});
     records_[s].state = State::kFree;
     table_.erase(s);
@@ -498,9 +530,54 @@ void IocpBackend::RetryTeardown() {
 int IocpBackend::push(uint64_t id, const lio_op& op) noexcept {
   const uint32_t s = table_.insert(id);
   if (s == table_.kNone) return table_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
-  Prepare(records_[s], op);
+  if ((op.flags & LIO_OPF_GENERIC) != 0 || op.code == LIO_OP_READ_FIXED || op.code == LIO_OP_WRITE_FIXED) [[unlikely]] {
+    PrepareFixed(s, op);
+  } else {
+    Prepare(records_[s], op);
+  }
   queued_.push_back(s);
   return 0;
+}
+
+// [fixed.file], [fixed.buffer]: the op as the plain one it stands for, or
+// one that fails when started (-EBADF for a bad index, or OPENAT/CLOSE, as
+// io_uring answers; -EFAULT for a range outside the registered buffer).
+void IocpBackend::PrepareFixed(uint32_t s, const lio_op& op) {
+  lio_op plain = op;
+  plain.flags &= ~LIO_OPF_GENERIC;
+  uint8_t extras = 0;
+  int64_t failure = 0;
+  const bool has_handle = op.code != LIO_OP_NOP && op.code != LIO_OP_TIMEOUT && op.code != LIO_OP_SOCKET;
+  if ((op.flags & LIO_OPF_FIXED_FILE) && has_handle) {
+    plain.handle = tables_.file(op.handle);
+    if (op.code == LIO_OP_OPENAT || op.code == LIO_OP_CLOSE || plain.handle == LIO_INVALID_HANDLE) {
+      failure = -LIO_EBADF;
+    } else {
+      extras |= kUsesFiles;
+    }
+  }
+  if (op.code == LIO_OP_READ_FIXED || op.code == LIO_OP_WRITE_FIXED) {
+    plain.code = op.code == LIO_OP_READ_FIXED ? LIO_OP_READ : LIO_OP_WRITE;
+    if (!tables_.buffer_holds(op.u.rw.buf_index, op.u.rw.buf, op.u.rw.len)) {
+      if (failure == 0) failure = -LIO_EFAULT;
+    } else {
+      extras |= kUsesBuffers;
+    }
+  }
+  Prepare(records_[s], plain);
+  if (failure != 0) {
+    extras = kFailAtStart;  // holds no table: it never runs
+    records_[s].result = failure;
+  }
+  if (extras & kUsesFiles) tables_.hold_files();
+  if (extras & kUsesBuffers) tables_.hold_buffers();
+  extras_[s] = extras;
+}
+
+void IocpBackend::ReleaseFixed(uint32_t s) {
+  if (extras_[s] & kUsesFiles) tables_.release_files();
+  if (extras_[s] & kUsesBuffers) tables_.release_buffers();
+  extras_[s] = 0;
 }
 
 int IocpBackend::flush() noexcept {
@@ -601,7 +678,7 @@ constexpr lio_backend_vtable kVtable = plugin::make_vtable<IocpBackend>(
     "iocp",
     "Windows I/O completion ports: overlapped file and socket I/O, AcceptEx/ConnectEx, AFD poll; "
     "openat/fsync on worker threads",
-    kCapabilities, /*priority=*/100);
+    kCapabilities, /*priority=*/100, kFeatures);
 
 }  // namespace
 }  // namespace lio::iocp

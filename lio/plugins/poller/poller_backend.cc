@@ -108,6 +108,17 @@
 //  - A worker op that is already running cannot be interrupted: an openat
 //    of a FIFO with no peer holds its worker (and destroy) until one comes,
 //    as the blocking call would hold its thread.
+//
+// 1.1 links and registered resources, emulated (the "Links" section below):
+//  - A chain's ops are handed over at flush, but only its first starts; the
+//    next waits (Stage::kHeld) until the one before completes, then starts
+//    from wait (kReleased), or completes with -ECANCELED when that one failed
+//    ([link.fail_forward], the rule in plugins/common/emulated_links.h). A
+//    LINK_TIMEOUT is a timer started with the op it guards; when it fires,
+//    that op is cancelled as cancel() would. A held op cancelled completes at
+//    once, and the rest of its chain fails forward.
+//  - LIO_OPF_FIXED_FILE: the index is turned into the registered handle at
+//    push; READ_FIXED / WRITE_FIXED are READ / WRITE once the range is checked.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -117,6 +128,7 @@
 #include <memory>
 #include <new>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -125,6 +137,7 @@
 #include "lio/plugins/common/backend_kit.h"
 #include "lio/plugins/common/clock.h"
 #include "lio/plugins/common/fs_calls.h"
+#include "lio/plugins/common/emulated_links.h"
 #include "lio/plugins/common/op_table.h"
 #include "lio/plugins/common/options.h"
 #include "lio/plugins/common/timer_heap.h"
@@ -151,8 +164,13 @@ constexpr uint64_t kNetOps = LIO_CAP(LIO_OP_BIND) | LIO_CAP(LIO_OP_LISTEN);
 // 1.1 multishot and zero-copy send, emulated: rounds of non-blocking calls
 // on a standing readiness registration; SEND_ZC is a copying send.
 constexpr uint64_t kMultishotOps = LIO_CAP(LIO_OP_ACCEPT_MULTI) | LIO_CAP(LIO_OP_RECV_MULTI) | LIO_CAP(LIO_OP_SEND_ZC);
-constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | plugin::kFsCallCodes | kNetOps | kMultishotOps;
-constexpr uint64_t kFeatures = LIO_FEATURE_BUFFER_GROUPS;
+// 1.1 links and registered resources, emulated: the backend runs a chain in
+// order and maps an index to a plain handle or a range check.
+constexpr uint64_t kLinkAndFixedOps =
+    LIO_CAP(LIO_OP_LINK_TIMEOUT) | LIO_CAP(LIO_OP_READ_FIXED) | LIO_CAP(LIO_OP_WRITE_FIXED);
+constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | plugin::kFsCallCodes | kNetOps | kMultishotOps | kLinkAndFixedOps;
+constexpr uint64_t kFeatures =
+    LIO_FEATURE_BUFFER_GROUPS | LIO_FEATURE_LINK | LIO_FEATURE_FIXED_FILES | LIO_FEATURE_FIXED_BUFFERS;
 // "Native" here: the OS's readiness mechanism does the waiting and the call
 // itself never blocks a thread of the backend. Everything else — inline calls
 // (socket, bind, listen, pipe), timers, and what runs on the worker pool
@@ -172,7 +190,15 @@ constexpr int64_t kConfirmAfterNs = 1'000'000;
 using plugin::saturating_add;
 constexpr auto now_ns = plugin::monotonic_ns;
 
-enum class Stage : uint8_t { kQueued, kReadiness, kTimer, kWorker, kCompleted };
+// kHeld: handed over but waiting in a chain for the op before it; kReleased:
+// that op succeeded, it starts at the next wait (on released_).
+enum class Stage : uint8_t { kQueued, kReadiness, kTimer, kWorker, kCompleted, kHeld, kReleased };
+
+// Slot::extras bits: what a 1.1 op needs beyond its stage (0 for a plain op).
+constexpr uint8_t kInChain = 0x1;      // has a chain or link-timeout neighbour
+constexpr uint8_t kUsesFiles = 0x2;    // holds the registered files busy
+constexpr uint8_t kUsesBuffers = 0x4;  // holds the registered buffers busy
+constexpr uint8_t kFailAtStart = 0x8;  // completes with `result` when started (a bad fixed index)
 
 // 1.1 ops served in rounds that may post several completions (multishot.cc's
 // part of the state machine: see "Multi-completion ops" below).
@@ -203,9 +229,16 @@ struct Slot {
   bool group_counted = false;  // counted in its buffer group's ops in flight
   uint32_t flags = 0;          // the final completion's LIO_COMPLETION_* flags
   Progress progress;
-  Links list;    // the submission list or the completed list
+  Links list;    // the submission list, the completed list or released_
   Links reads;   // its handle's readers
   Links writes;  // its handle's writers
+  // 1.1 (the Links section): chain neighbours and link timeout, by slot.
+  uint8_t extras = 0;
+  bool held = false;  // waits in a chain for chain_prev
+  uint32_t chain_prev = kNone;
+  uint32_t chain_next = kNone;
+  uint32_t link_timeout = kNone;  // its LINK_TIMEOUT
+  uint32_t guarded = kNone;       // a LINK_TIMEOUT: the op it is the deadline of
 };
 
 // One handle the reactor watches: the ops waiting on it, and what is known
@@ -309,6 +342,12 @@ class Poller {
   }
   int return_buffer(uint32_t group, uint32_t buffer_id) noexcept { return groups_.give_back(group, buffer_id); }
   int remove_buffer_group(uint32_t group) noexcept { return groups_.remove(group); }
+  int register_files(const lio_handle* handles, uint32_t count) noexcept {
+    return tables_.register_files(handles, count);
+  }
+  int register_buffers(const lio_iovec* buffers, uint32_t count) noexcept {
+    return tables_.register_buffers(buffers, count);
+  }
 
   int push(uint64_t id, const lio_op& op) noexcept {
     uint32_t s = slots_.insert(id);
@@ -317,19 +356,25 @@ class Poller {
     slot.op = op;
     slot.stage = Stage::kQueued;
     if (op.code >= LIO_OP_COUNT_1_0 || op.flags != 0) [[unlikely]] note_stream(slot);
+    if ((op.flags & LIO_OPF_GENERIC) != 0 || open_tail_ != kNone || is_link_or_fixed_code(op.code)) [[unlikely]] {
+      prepare_extras(s);
+    }
     push_back<&Slot::list>(queued_, s);
     return 0;
   }
 
   int flush() noexcept {
     int started = 0;
+    handed_early_ = 0;
+    open_tail_ = kNone;  // [link.flush_ends]
     while (!queued_.empty()) {
       uint32_t s = queued_.head;
       unlink<&Slot::list>(queued_, s);
-      start(s);
+      begin(s);
       ++started;
     }
-    return started;
+    // Chain members ended while their chain was being handed over were handed over too.
+    return started + handed_early_;
   }
 
   int wait(int64_t timeout_ns, const lio_completion** out) noexcept {
@@ -340,6 +385,7 @@ class Poller {
       reap_workers();
       expire_timers();
       check_unconfirmed();
+      if (!released_.empty()) [[unlikely]] start_released();
       if (wake_requested_.exchange(false, std::memory_order_acq_rel)) break;
       if (!completed_.empty() || more_count_ > 0 || timeout_ns == 0) {
         // Look at ready handles once even so: a steady flow of immediate
@@ -357,6 +403,17 @@ class Poller {
   int cancel(uint64_t id) noexcept {
     uint32_t s = slots_.find(id);
     if (s == slots_.kNone) return -LIO_ENOENT;
+    cancel_slot(s);
+    return 0;
+  }
+
+  int wake() noexcept {
+    wake_requested_.store(true, std::memory_order_release);
+    return reactor_->notify();
+  }
+
+ private:
+  void cancel_slot(uint32_t s) {
     Slot& slot = slots_[s];
     switch (slot.stage) {
       case Stage::kQueued:
@@ -378,16 +435,16 @@ class Poller {
         break;
       case Stage::kCompleted:  // its result won the race; it is delivered as is
         break;
+      case Stage::kHeld:  // never started: ends now, and the rest of its chain with it
+        complete(s, -LIO_ECANCELED);
+        break;
+      case Stage::kReleased:
+        unlink<&Slot::list>(released_, s);
+        complete(s, -LIO_ECANCELED);
+        break;
     }
-    return 0;
   }
 
-  int wake() noexcept {
-    wake_requested_.store(true, std::memory_order_release);
-    return reactor_->notify();
-  }
-
- private:
   // --- intrusive lists over slots -------------------------------------------
 
   template <Links Slot::*kLinks>
@@ -430,6 +487,10 @@ class Poller {
         complete(s, run_inline(op));
         return;
       case LIO_OP_TIMEOUT:
+        start_timer(s);
+        return;
+      case LIO_OP_LINK_TIMEOUT:  // [link.timeout]: only right after a linked op
+        if (slots_[s].guarded == kNone) return complete(s, -LIO_EINVAL);
         start_timer(s);
         return;
       case LIO_OP_FSYNC:
@@ -903,6 +964,188 @@ class Poller {
     slot.stage = Stage::kCompleted;
     slot.result = result;
     push_back<&Slot::list>(completed_, s);
+    if (slot.extras != 0) [[unlikely]] on_extras_completed(s, result);
+  }
+
+  // --- Links (1.1): chains, link timeouts, registered resources ----------------
+
+  static bool is_link_or_fixed_code(uint32_t code) {
+    return code == LIO_OP_LINK_TIMEOUT || code == LIO_OP_READ_FIXED || code == LIO_OP_WRITE_FIXED;
+  }
+
+  // At push, for an op with generic flags, a 1.1 code, or after a linked op.
+  void prepare_extras(uint32_t s) {
+    Slot& slot = slots_[s];
+    lio_op& op = slot.op;
+    const bool link = (op.flags & LIO_OPF_LINK) != 0;
+    if (op.flags & LIO_OPF_FIXED_FILE) resolve_fixed_file(slot);
+    if (op.code == LIO_OP_READ_FIXED || op.code == LIO_OP_WRITE_FIXED) resolve_fixed_buffer(slot);
+    op.flags &= ~LIO_OPF_GENERIC;
+    link_into_chain(s, link);
+  }
+
+  // [fixed.file]: the index becomes the registered handle.
+  void resolve_fixed_file(Slot& slot) {
+    lio_op& op = slot.op;
+    switch (op.code) {
+      case LIO_OP_NOP:
+      case LIO_OP_TIMEOUT:
+      case LIO_OP_LINK_TIMEOUT:
+      case LIO_OP_SOCKET:
+        return;  // no handle to act on
+      case LIO_OP_OPENAT:
+      case LIO_OP_CLOSE:
+        return fail_at_start(slot, -LIO_EBADF);  // as io_uring answers
+      default:
+        break;
+    }
+    const lio_handle handle = tables_.file(op.handle);
+    if (handle == LIO_INVALID_HANDLE) return fail_at_start(slot, -LIO_EBADF);
+    op.handle = handle;
+    slot.extras |= kUsesFiles;
+    tables_.hold_files();
+  }
+
+  // [fixed.buffer]: a plain READ / WRITE once the range is in the buffer.
+  void resolve_fixed_buffer(Slot& slot) {
+    lio_op& op = slot.op;
+    op.code = op.code == LIO_OP_READ_FIXED ? LIO_OP_READ : LIO_OP_WRITE;
+    if (!tables_.buffer_holds(op.u.rw.buf_index, op.u.rw.buf, op.u.rw.len)) return fail_at_start(slot, -LIO_EFAULT);
+    slot.extras |= kUsesBuffers;
+    tables_.hold_buffers();
+  }
+
+  void fail_at_start(Slot& slot, int64_t error) {
+    slot.extras |= kFailAtStart;
+    slot.result = error;
+  }
+
+  // [link.order]: `s` follows the open chain's tail, if any; a LINK_TIMEOUT
+  // attaches to the tail instead (a second one for the same op, or one with
+  // no tail, is -EINVAL when started).
+  void link_into_chain(uint32_t s, bool link) {
+    Slot& slot = slots_[s];
+    const uint32_t tail = std::exchange(open_tail_, kNone);
+    const bool tail_running = tail != kNone && slots_[tail].stage != Stage::kCompleted;
+    if (tail_running && slot.op.code == LIO_OP_LINK_TIMEOUT && slots_[tail].link_timeout == kNone) {
+      slots_[tail].link_timeout = s;
+      slot.guarded = tail;
+      slot.held = slots_[tail].held;  // starts with the op it guards
+      slot.extras |= kInChain;
+      slots_[tail].extras |= kInChain;
+      if (link) open_tail_ = tail;  // the chain goes on after the guarded op
+      return;
+    }
+    if (tail != kNone && slots_[tail].stage == Stage::kCompleted) {
+      // The op before was cancelled before its chain was handed over: the
+      // chain has failed already.
+      fail_at_start(slot, -LIO_ECANCELED);
+    } else if (tail != kNone) {
+      slots_[tail].chain_next = s;
+      slot.chain_prev = tail;
+      slot.held = true;
+      slot.extras |= kInChain;
+      slots_[tail].extras |= kInChain;
+    }
+    if (link) open_tail_ = s;
+  }
+
+  // Starts an op being handed over (flush) or released.
+  void begin(uint32_t s) {
+    if (slots_[s].extras != 0) [[unlikely]] return begin_extra(s);
+    start(s);
+  }
+
+  void begin_extra(uint32_t s) {
+    Slot& slot = slots_[s];
+    if (slot.held) {
+      slot.stage = Stage::kHeld;
+      return;
+    }
+    if (slot.extras & kFailAtStart) return complete(s, slot.result);
+    start(s);
+    const uint32_t timeout = slots_[s].link_timeout;
+    if (timeout != kNone && slots_[timeout].stage == Stage::kHeld) {
+      slots_[timeout].held = false;
+      start(timeout);
+    }
+  }
+
+  void start_released() {
+    while (!released_.empty()) {
+      uint32_t s = released_.head;
+      unlink<&Slot::list>(released_, s);
+      slots_[s].held = false;
+      begin_extra(s);
+    }
+  }
+
+  void on_extras_completed(uint32_t s, int64_t result) {
+    Slot& slot = slots_[s];
+    const uint8_t extras = std::exchange(slot.extras, 0);
+    if (extras & kUsesFiles) tables_.release_files();
+    if (extras & kUsesBuffers) tables_.release_buffers();
+    if (extras & kInChain) on_chain_member_done(s, result);
+  }
+
+  void on_chain_member_done(uint32_t s, int64_t result) {
+    Slot& slot = slots_[s];
+    if (slot.link_timeout != kNone) {  // the op won: its deadline ends
+      const uint32_t timeout = std::exchange(slot.link_timeout, kNone);
+      slots_[timeout].guarded = kNone;
+      end_early(timeout, -LIO_ECANCELED);
+    }
+    if (slot.guarded != kNone) {  // a link timeout: when it fired, the op it guards is cancelled
+      const uint32_t guarded = std::exchange(slot.guarded, kNone);
+      slots_[guarded].link_timeout = kNone;
+      if (result == -LIO_ETIME) cancel_slot(guarded);
+    }
+    if (slot.chain_prev != kNone) slots_[std::exchange(slot.chain_prev, kNone)].chain_next = kNone;
+    const uint32_t next = std::exchange(slot.chain_next, kNone);
+    if (next == kNone) return;
+    slots_[next].chain_prev = kNone;
+    if (plugin::chain_fails(slot.op, result)) return fail_forward(next);
+    release(next);
+  }
+
+  void release(uint32_t s) {
+    Slot& slot = slots_[s];
+    slot.held = false;  // still queued (its chain is being handed over): flush starts it
+    if (slot.stage != Stage::kHeld) return;
+    slot.stage = Stage::kReleased;
+    push_back<&Slot::list>(released_, s);
+  }
+
+  // [link.fail_forward]: `s` and every op after it in its chain, unstarted,
+  // complete with -ECANCELED.
+  void fail_forward(uint32_t s) {
+    while (s != kNone) {
+      const uint32_t after = std::exchange(slots_[s].chain_next, kNone);
+      if (after != kNone) slots_[after].chain_prev = kNone;
+      end_early(s, -LIO_ECANCELED);
+      s = after;
+    }
+  }
+
+  // Completes an op that has not started (or a link timeout's timer).
+  void end_early(uint32_t s, int64_t result) {
+    switch (slots_[s].stage) {
+      case Stage::kQueued:
+        unlink<&Slot::list>(queued_, s);
+        ++handed_early_;
+        break;
+      case Stage::kReleased:
+        unlink<&Slot::list>(released_, s);
+        break;
+      case Stage::kTimer:
+        timers_.erase(s);
+        break;
+      case Stage::kCompleted:
+        return;
+      default:
+        break;
+    }
+    complete(s, result);
   }
 
   // MORE completions first: each precedes its op's final one.
@@ -1052,6 +1295,10 @@ class Poller {
   plugin::TimerHeap timers_;                // kTimer slots by deadline
   SlotList queued_;                         // kQueued, push order
   SlotList completed_;                      // kCompleted, completion order
+  SlotList released_;                       // kReleased, in release order
+  uint32_t open_tail_ = kNone;              // the last op pushed, while it carries LIO_OPF_LINK
+  int handed_early_ = 0;                    // flush: chain members it ended before reaching them
+  plugin::RegisteredTables tables_;         // register_files / register_buffers
   std::vector<lio_completion> completions_; // what wait returns
   struct More {
     lio_completion completion;

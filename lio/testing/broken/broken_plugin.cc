@@ -26,6 +26,7 @@
 #include <new>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "lio/core/plugin_abi.h"
@@ -133,6 +134,14 @@ enum class Kind {
   kReturnAlwaysOk,        // return_buffer answers 0 whatever it is given
   kRemoveWhileBusy,       // remove_buffer_group answers 0 while an op on the group is in flight
   kNoticeDropped,         // SEND_ZC's notice is never delivered
+  // ---- 1.1 links and registered resources ----
+  kLinkDropped,           // LIO_OPF_LINK is dropped: a chain's ops all start at once
+  kChainNoFailForward,    // chains run in order (held by the wrapper), but the next op runs whatever the last one got
+  kChainSpansFlush,       // a linked op is held until the next push, so a flush does not end its chain
+  kLinkTimeoutSwapped,    // a link timeout reports -ECANCELED when it fired and -ETIME when it was cut
+  kFixedIndexOffByOne,    // the registered files are numbered from 1: index i reaches entry i - 1
+  kFixedBufferUnchecked,  // READ/WRITE_FIXED run as plain READ/WRITE: no range check
+  kRegisterNeverBusy,     // register_files answers 0 when the table is busy (and keeps the old one)
 };
 
 constexpr Kind kKind = Kind::BROKEN_KIND;
@@ -262,7 +271,15 @@ lio_op changed_for_kind(const lio_op& op) {
     forwarded.u.accept.addr = nullptr;
     forwarded.u.accept.addrlen = nullptr;
   }
+  if (Is(Kind::kLinkDropped) || Is(Kind::kChainNoFailForward)) forwarded.flags &= ~LIO_OPF_LINK;
+  if (Is(Kind::kFixedBufferUnchecked) && op.code == LIO_OP_READ_FIXED) forwarded.code = LIO_OP_READ;
+  if (Is(Kind::kFixedBufferUnchecked) && op.code == LIO_OP_WRITE_FIXED) forwarded.code = LIO_OP_WRITE;
   return forwarded;
+}
+
+// The 1.1 features the wrapper forwards (its calls pass straight through).
+uint64_t forwarded_features(const lio_backend_vtable* inner) {
+  return plugin::inner_features(inner) & (LIO_FEATURE_LINK | LIO_FEATURE_FIXED_FILES | LIO_FEATURE_FIXED_BUFFERS);
 }
 
 class BrokenBackend {
@@ -290,6 +307,23 @@ class BrokenBackend {
     int rc = inner_.remove_buffer_group(group);
     return Is(Kind::kRemoveWhileBusy) && rc == -LIO_EBUSY ? 0 : rc;
   }
+  int register_files(const lio_handle* handles, uint32_t count) noexcept {
+    if (Is(Kind::kFixedIndexOffByOne) && count > 0) {
+      try {
+        std::vector<lio_handle> shifted(handles, handles + count);
+        shifted.insert(shifted.begin(), LIO_INVALID_HANDLE);
+        return inner_.register_files(shifted.data(), count + 1);
+      } catch (const std::bad_alloc&) {
+        return -LIO_ENOMEM;
+      }
+    }
+    int rc = inner_.register_files(handles, count);
+    if (Is(Kind::kRegisterNeverBusy) && rc == -LIO_EBUSY) return 0;
+    return rc;
+  }
+  int register_buffers(const lio_iovec* buffers, uint32_t count) noexcept {
+    return inner_.register_buffers(buffers, count);
+  }
 
   int push(uint64_t id, const lio_op& op) noexcept {
     if (Is(Kind::kUnimplementedFsync) && op.code == LIO_OP_FSYNC) return -LIO_EOPNOTSUPP;
@@ -308,6 +342,23 @@ class BrokenBackend {
       pending_.push_back({id, &op, op});
       return 0;
     }
+    if (Is(Kind::kChainNoFailForward) && open_link_ != 0) {  // waits for its predecessor, whatever it gets
+      chain_held_.push_back({open_link_, Pending{id, nullptr, op}});
+      open_link_ = (op.flags & LIO_OPF_LINK) ? id : 0;
+      return 0;
+    }
+    if (Is(Kind::kChainNoFailForward)) open_link_ = (op.flags & LIO_OPF_LINK) ? id : 0;
+    if (Is(Kind::kChainSpansFlush)) {
+      if (int error = forward_held_link(); error < 0) {
+        ops_.erase(slot);
+        return error;
+      }
+      if (op.flags & LIO_OPF_LINK) {
+        held_link_ = Pending{id, nullptr, op};
+        has_held_link_ = true;
+        return 0;
+      }
+    }
     lio_op forwarded = changed_for_kind(op);
     if (int error = inner_.push(id, &forwarded); error < 0) {
       ops_.erase(slot);
@@ -317,6 +368,7 @@ class BrokenBackend {
   }
 
   int flush() noexcept {
+    open_link_ = 0;
     int handed = hand_over_pending();
     int n = inner_.flush();
     if (n < 0) return n;
@@ -358,6 +410,10 @@ class BrokenBackend {
     uint32_t first = count;
     for (int i = 0; i < n; ++i) {
       if (!dropped(batch[i])) out_[count++] = deliver(batch[i]);
+    }
+    if (Is(Kind::kChainNoFailForward) && released_) {
+      released_ = false;
+      inner_.flush();
     }
     n = static_cast<int>(count - first);
     if (Is(Kind::kDropLastOfBatch) && n >= 2) --count;
@@ -453,6 +509,14 @@ class BrokenBackend {
       late_statx_ = op.statx_buf;
       late_statx_value_ = *op.statx_buf;
     }
+    if (Is(Kind::kLinkTimeoutSwapped) && op.code == LIO_OP_LINK_TIMEOUT) {
+      if (c.result == -LIO_ETIME) {
+        c.result = -LIO_ECANCELED;
+      } else if (c.result == -LIO_ECANCELED) {
+        c.result = -LIO_ETIME;
+      }
+    }
+    if (Is(Kind::kChainNoFailForward)) release_successor(c.id);
     return c;
   }
 
@@ -482,6 +546,26 @@ class BrokenBackend {
     }
     if (Is(Kind::kEnobufsAsEof) && c.result == -LIO_ENOBUFS) c.result = 0;
     return c;
+  }
+
+  // kChainNoFailForward: the op held behind `id` goes to the inner backend now.
+  void release_successor(uint64_t id) noexcept {
+    for (size_t i = 0; i < chain_held_.size(); ++i) {
+      if (chain_held_[i].first != id) continue;
+      Pending next = chain_held_[i].second;
+      chain_held_.erase(chain_held_.begin() + static_cast<std::ptrdiff_t>(i));
+      lio_op op = changed_for_kind(next.copy);
+      if (inner_.push(next.id, &op) == 0) released_ = true;
+      return;
+    }
+  }
+
+  // kChainSpansFlush: the linked op kept back at the last push.
+  int forward_held_link() noexcept {
+    if (!has_held_link_) return 0;
+    has_held_link_ = false;
+    lio_op op = changed_for_kind(held_link_.copy);
+    return inner_.push(held_link_.id, &op);
   }
 
   // Hands the ops push kept to the inner backend; how many.
@@ -514,6 +598,13 @@ class BrokenBackend {
   lio_statx late_statx_value_{};
   std::atomic<bool> waiting_{false};
   std::atomic<bool> woken_once_{false};
+  // kChainNoFailForward: (predecessor id, op held behind it); the last linked id.
+  std::vector<std::pair<uint64_t, Pending>> chain_held_;
+  uint64_t open_link_ = 0;
+  bool released_ = false;
+  // kChainSpansFlush: a linked op not handed over yet.
+  Pending held_link_{};
+  bool has_held_link_ = false;
 };
 
 int vt_probe(char* why, size_t why_size) noexcept {
@@ -659,6 +750,10 @@ extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* regist
       .wait = Thunks::wait,
       .cancel = Thunks::cancel,
       .wake = Thunks::wake,
+      .features = forwarded_features(w.inner),
+      .native_ops = nullptr,
+      .register_files = Thunks::register_files,
+      .register_buffers = Thunks::register_buffers,
   };
   if (lio::plugin::inner_features(w.inner) & LIO_FEATURE_BUFFER_GROUPS) {
     w.vtable.features = LIO_FEATURE_BUFFER_GROUPS;
