@@ -416,9 +416,10 @@ bool IoUringBackend::complete(const io_uring_cqe& cqe, lio_completion& out) {
     storage.recvmsg_out->flags = msg.msg_flags;
   }
   // An emulated op's call runs now, before its completion is handed out
-  // ([buffers.untouched_after_completion]: a statx buffer is written here).
-  const int64_t result = storage.emulated ? run_emulated(delivered_result(cqe.res, storage), kernel_args_[slot])
-                                          : delivered_result(cqe.res, storage);
+  // ([buffers.untouched_after_completion]: a statx buffer is written here);
+  // destroy's drain does not start it ([destroy.in_flight]: cancelled).
+  int64_t result = delivered_result(cqe.res, storage);
+  if (storage.emulated) result = shutting_down_ ? -LIO_ECANCELED : run_emulated(result, kernel_args_[slot]);
   out = lio_completion{.id = ops_.id(slot), .result = result, .flags = 0, .reserved = 0};
   storage.user_data = 0;
   ops_.erase(slot);
