@@ -9,6 +9,9 @@
 //   --lio_isolate     run each case in its own process (a crash fails one case)
 //   --lio_clause=ID[,ID...]  run only the cases of these plugin_abi.h ids
 //   --lio_clauses     print the clause map (id -> cases) and exit; no backend
+//   --lio_options=K=V,...  backend options for the instance each case starts
+//                     with (e.g. io_uring's native_fs=0); cases that make
+//                     their own instances choose theirs
 //
 // --lio_plugin loads that plugin file and tests every backend it registers
 // (or only NAME). --lio_backend alone finds NAME through the registry's search
@@ -51,6 +54,7 @@ struct Choice {
   bool print_map = false;
   std::string clause_ids;
   std::string case_outcome_path;  // internal: an isolated case reports here
+  std::string options;            // --lio_options
 };
 
 std::string Env(const char* name) {
@@ -82,12 +86,14 @@ Choice TakeFlags(int* argc, char** argv) {
       choice.print_map = true;
     } else if (arg.starts_with("--lio_clause=")) {
       choice.clause_ids = value;
+    } else if (arg.starts_with("--lio_options=")) {
+      choice.options = value;
     } else if (arg.starts_with("--lio_case_outcome=")) {
       choice.case_outcome_path = value;
     } else if (arg.starts_with("--lio_")) {
       UsageError("unknown flag " + std::string(arg) +
                  " (known: --lio_plugin=PATH, --lio_backend=NAME, --lio_json=FILE, --lio_isolate, --lio_clause=ID,... "
-                 "--lio_clauses)");
+                 "--lio_clauses, --lio_options=K=V,...)");
     } else {
       argv[kept++] = argv[i];
     }
@@ -139,6 +145,7 @@ std::vector<std::string> BackendArgs(const Choice& choice) {
   std::vector<std::string> args;
   if (!choice.plugin_path.empty()) args.push_back("--lio_plugin=" + choice.plugin_path);
   if (!choice.backend_name.empty()) args.push_back("--lio_backend=" + choice.backend_name);
+  if (!choice.options.empty()) args.push_back("--lio_options=" + choice.options);
   return args;
 }
 
@@ -170,7 +177,7 @@ int main(int argc, char** argv) {
   bool quiet = !choice.case_outcome_path.empty();
   std::vector<lio::testing::BackendUnderTest> backends;
   for (const lio::BackendInfo* info : ChooseBackends(choice)) {
-    backends.push_back({info, lio::Backend::Probe(*info)});
+    backends.push_back({info, lio::Backend::Probe(*info), choice.options});
     if (!quiet) Describe(backends.back());
   }
   lio::testing::SetBackendsUnderTest(std::move(backends));

@@ -82,7 +82,7 @@ void ConformanceTest::SetUp() {
   if (!probe().ok()) {
     GTEST_SKIP() << "backend " << info().name << " cannot run here (probe: " << probe().why << ")";
   }
-  ASSERT_TRUE(Reopen({.capacity = kDefaultCapacity}));
+  ASSERT_TRUE(Reopen({.capacity = kDefaultCapacity, .options = GetParam()->options}));
 }
 
 void ConformanceTest::TearDown() {
