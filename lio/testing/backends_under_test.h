@@ -16,6 +16,7 @@ namespace lio::testing {
 struct BackendUnderTest {
   const BackendInfo* info = nullptr;
   ProbeResult probe;  // taken once at start-up
+  std::string options;  // --lio_options: for the instance each case starts with
 };
 
 // Prints the backend's name where gtest shows GetParam().

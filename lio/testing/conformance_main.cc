@@ -11,6 +11,9 @@
 //   --lio_clauses     print the clause map (id -> cases) and exit; no backend
 //   --lio_load=PATH   load this plugin file first (repeatable): backends a
 //                     wrapper under test finds by name (chaos's inner one)
+//   --lio_options=K=V,...  backend options for the instance each case starts
+//                     with (e.g. io_uring's native_fs=0); cases that make
+//                     their own instances choose theirs
 //
 // --lio_plugin loads that plugin file and tests every backend it registers
 // (or only NAME). --lio_backend alone finds NAME through the registry's search
@@ -55,6 +58,7 @@ struct Choice {
   std::string clause_ids;
   std::string case_outcome_path;  // internal: an isolated case reports here
   std::vector<std::string> preload_paths;  // --lio_load
+  std::string options;            // --lio_options
 };
 
 std::string Env(const char* name) {
@@ -88,12 +92,14 @@ Choice TakeFlags(int* argc, char** argv) {
       choice.clause_ids = value;
     } else if (arg.starts_with("--lio_load=")) {
       choice.preload_paths.emplace_back(value);
+    } else if (arg.starts_with("--lio_options=")) {
+      choice.options = value;
     } else if (arg.starts_with("--lio_case_outcome=")) {
       choice.case_outcome_path = value;
     } else if (arg.starts_with("--lio_")) {
       UsageError("unknown flag " + std::string(arg) +
                  " (known: --lio_plugin=PATH, --lio_backend=NAME, --lio_json=FILE, --lio_isolate, --lio_clause=ID,... "
-                 "--lio_clauses, --lio_load=PATH)");
+                 "--lio_clauses, --lio_load=PATH, --lio_options=K=V,...)");
     } else {
       argv[kept++] = argv[i];
     }
@@ -150,6 +156,7 @@ std::vector<std::string> BackendArgs(const Choice& choice) {
   for (const std::string& path : choice.preload_paths) args.push_back("--lio_load=" + path);
   if (!choice.plugin_path.empty()) args.push_back("--lio_plugin=" + choice.plugin_path);
   if (!choice.backend_name.empty()) args.push_back("--lio_backend=" + choice.backend_name);
+  if (!choice.options.empty()) args.push_back("--lio_options=" + choice.options);
   return args;
 }
 
@@ -181,7 +188,7 @@ int main(int argc, char** argv) {
   bool quiet = !choice.case_outcome_path.empty();
   std::vector<lio::testing::BackendUnderTest> backends;
   for (const lio::BackendInfo* info : ChooseBackends(choice)) {
-    backends.push_back({info, lio::Backend::Probe(*info)});
+    backends.push_back({info, lio::Backend::Probe(*info), choice.options});
     if (!quiet) Describe(backends.back());
   }
   lio::testing::SetBackendsUnderTest(std::move(backends));

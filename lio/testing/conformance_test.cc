@@ -87,9 +87,11 @@ void ConformanceTest::SetUp() {
   ASSERT_TRUE(Reopen({.capacity = kDefaultCapacity, .options = DefaultBackendOptions()}));
 }
 
-// $LIO_CONFORMANCE_OPTIONS: the backend options every case's instance is
-// created with (e.g. "sqpoll=1" to run the suite over io_uring's SQPOLL).
-std::string ConformanceTest::DefaultBackendOptions() {
+// The backend options every case's instance is created with: the runner's
+// --lio_options (e.g. io_uring's native_fs=0), else $LIO_CONFORMANCE_OPTIONS
+// (e.g. "sqpoll=1" to run the suite over io_uring's SQPOLL).
+std::string ConformanceTest::DefaultBackendOptions() const {
+  if (!GetParam()->options.empty()) return GetParam()->options;
   const char* options = std::getenv("LIO_CONFORMANCE_OPTIONS");
   return options != nullptr ? options : "";
 }

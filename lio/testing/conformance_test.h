@@ -94,7 +94,7 @@ class ConformanceTest : public ClauseTest {
   // Replaces the instance (in-flight ops of the old one are not delivered).
   [[nodiscard]] bool Reopen(const BackendOptions& options);
   // The options of the instance each case starts with ($LIO_CONFORMANCE_OPTIONS, or none).
-  static std::string DefaultBackendOptions();
+  std::string DefaultBackendOptions() const;
   // Destroys the instance now, with whatever is in flight.
   void DestroyBackend();
 

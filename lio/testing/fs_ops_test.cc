@@ -398,5 +398,37 @@ LIO_CONFORMANCE_CASE(FsOpsTest, statx_buffer, UntouchedAfterTheCompletion) {
   EXPECT_EQ(std::memcmp(&buf, &pattern, sizeof buf), 0) << "the statx buffer was written after its completion";
 }
 
+// ---- bad input ----
+
+// [result.bad_input]: a NULL path (or statx buffer) is the kernel's -EFAULT,
+// never a crash. (No reference call: libc declares these arguments non-null.)
+LIO_CONFORMANCE_CASE(FsOpsTest, result_bad_input, NullPathsAreEfault) {
+  const char* file = Kept(WriteFile("f", "hello"));
+  const char* other = Kept(TempPath() / "other");
+  struct Case {
+    uint32_t code;
+    lio_op op;
+  };
+  const Case cases[] = {
+      {LIO_OP_RENAMEAT, Op::Renameat(LIO_AT_FDCWD, nullptr, LIO_AT_FDCWD, other)},
+      {LIO_OP_RENAMEAT, Op::Renameat(LIO_AT_FDCWD, file, LIO_AT_FDCWD, nullptr)},
+      {LIO_OP_LINKAT, Op::Linkat(LIO_AT_FDCWD, nullptr, LIO_AT_FDCWD, other)},
+      {LIO_OP_SYMLINKAT, Op::Symlinkat(nullptr, LIO_AT_FDCWD, other)},
+      {LIO_OP_SYMLINKAT, Op::Symlinkat("f", LIO_AT_FDCWD, nullptr)},
+      {LIO_OP_UNLINKAT, Op::Unlinkat(LIO_AT_FDCWD, nullptr)},
+      {LIO_OP_MKDIRAT, Op::Mkdirat(LIO_AT_FDCWD, nullptr)},
+      {LIO_OP_STATX, Op::Statx(LIO_AT_FDCWD, nullptr, &Keep<lio_statx>())},
+      {LIO_OP_STATX, Op::Statx(LIO_AT_FDCWD, file, nullptr)},
+  };
+  int run = 0;
+  for (const Case& c : cases) {
+    if (!declares(c.code)) continue;
+    ++run;
+    EXPECT_EQ(Complete(c.op), -LIO_EFAULT) << op_name(c.code) << " case " << run;
+  }
+  if (run == 0) GTEST_SKIP() << "backend declares none of the path ops";
+  EXPECT_EQ(ReadFile(file), "hello");
+}
+
 }  // namespace
 }  // namespace lio::testing

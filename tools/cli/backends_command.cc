@@ -31,6 +31,16 @@ std::vector<std::string> OpNames(uint64_t caps) {
   return ops;
 }
 
+// "native: ...; emulated: ..." for a backend that says which of its ops the
+// OS performs itself ([register.native_ops]), or "" when it does not say.
+std::string NativeText(const BackendInfo& info) {
+  const std::optional<uint64_t> native = info.native_ops();
+  if (!native) return "";
+  const uint64_t emulated = info.capabilities & ~*native;
+  return absl::StrFormat("native: %s; emulated: %s", absl::StrJoin(OpNames(*native), ","),
+                         emulated == 0 ? "none" : absl::StrJoin(OpNames(emulated), ","));
+}
+
 std::string OpsText(uint64_t caps) {
   std::vector<std::string> ops = OpNames(caps);
   return ops.size() == LIO_OP_COUNT ? "all " + std::to_string(LIO_OP_COUNT) : absl::StrJoin(ops, ",");
@@ -122,6 +132,7 @@ void PrintTable(const Findings& f) {
   for (const Row& r : f.rows) {
     absl::PrintF("%-15s %s\n%-15s from %s\n", r.info->name, r.info->description, "", ShownPath(r.info->plugin_path));
     if (!r.probe.ok()) absl::PrintF("%-15s probe: %s\n", "", r.probe.why);
+    if (std::string native = NativeText(*r.info); !native.empty()) absl::PrintF("%-15s %s\n", "", native);
   }
   PrintOpTable(f);
   absl::PrintF("\nauto%s chooses: %s\n", std::getenv("LIO_BACKEND") ? " (LIO_BACKEND set)" : "",
@@ -151,6 +162,10 @@ std::string ToJson(const Findings& f) {
     out.Key("op_table").BeginObject();
     for (uint32_t code = 0; code < LIO_OP_COUNT; ++code) out.Key(op_name(code)).String(OpStatus(*r.info, code));
     out.EndObject();
+    if (std::optional<uint64_t> native = r.info->native_ops()) {  // absent: the backend does not say
+      out.Key("native_ops").Strings(OpNames(*native));
+      out.Key("emulated_ops").Strings(OpNames(r.info->capabilities & ~*native));
+    }
     out.EndObject();
   }
   out.EndArray();
