@@ -9,6 +9,8 @@
 //   --lio_isolate     run each case in its own process (a crash fails one case)
 //   --lio_clause=ID[,ID...]  run only the cases of these plugin_abi.h ids
 //   --lio_clauses     print the clause map (id -> cases) and exit; no backend
+//   --lio_unique_ids  create every instance with LIO_CONFIG_UNIQUE_IDS (the
+//                     cases of [push.duplicate] and [cancel.enoent] skip)
 //
 // --lio_plugin loads that plugin file and tests every backend it registers
 // (or only NAME). --lio_backend alone finds NAME through the registry's search
@@ -49,6 +51,7 @@ struct Choice {
   std::string json_path;
   bool isolate = false;
   bool print_map = false;
+  bool unique_ids = false;
   std::string clause_ids;
   std::string case_outcome_path;  // internal: an isolated case reports here
 };
@@ -78,6 +81,8 @@ Choice TakeFlags(int* argc, char** argv) {
       choice.json_path = value;
     } else if (arg == "--lio_isolate") {
       choice.isolate = true;
+    } else if (arg == "--lio_unique_ids") {
+      choice.unique_ids = true;
     } else if (arg == "--lio_clauses") {
       choice.print_map = true;
     } else if (arg.starts_with("--lio_clause=")) {
@@ -87,7 +92,7 @@ Choice TakeFlags(int* argc, char** argv) {
     } else if (arg.starts_with("--lio_")) {
       UsageError("unknown flag " + std::string(arg) +
                  " (known: --lio_plugin=PATH, --lio_backend=NAME, --lio_json=FILE, --lio_isolate, --lio_clause=ID,... "
-                 "--lio_clauses)");
+                 "--lio_clauses, --lio_unique_ids)");
     } else {
       argv[kept++] = argv[i];
     }
@@ -139,6 +144,7 @@ std::vector<std::string> BackendArgs(const Choice& choice) {
   std::vector<std::string> args;
   if (!choice.plugin_path.empty()) args.push_back("--lio_plugin=" + choice.plugin_path);
   if (!choice.backend_name.empty()) args.push_back("--lio_backend=" + choice.backend_name);
+  if (choice.unique_ids) args.push_back("--lio_unique_ids");
   return args;
 }
 
@@ -174,6 +180,7 @@ int main(int argc, char** argv) {
     if (!quiet) Describe(backends.back());
   }
   lio::testing::SetBackendsUnderTest(std::move(backends));
+  if (choice.unique_ids) lio::testing::SetConfigFlags(LIO_CONFIG_UNIQUE_IDS);
   lio::testing::platform::InitProcess();
   ::testing::InitGoogleTest(&argc, argv);
   if (!choice.clause_ids.empty()) {

@@ -50,6 +50,16 @@ void ClauseTest::SetUp() {
     GTEST_FAIL() << "suite bug: case " << name << " does not start with a clause of clauses.h";
   }
   RecordProperty("clause", std::string(clause->id));
+  if (WaivedByConfig(*clause)) {
+    GTEST_SKIP() << "the suite runs with LIO_CONFIG_UNIQUE_IDS (--lio_unique_ids), which waives [" << clause->id
+                 << "] ([config.unique_ids], [cancel.unique_ids])";
+  }
+}
+
+bool ClauseTest::WaivedByConfig(const Clause& clause) {
+  if ((ConfigFlags() & LIO_CONFIG_UNIQUE_IDS) == 0) return false;
+  const std::string_view id = clause.id;
+  return id == clauses::push_duplicate.id || id == clauses::cancel_enoent.id;
 }
 
 // ---- the case registry --------------------------------------------------------
@@ -78,7 +88,7 @@ std::optional<uint32_t> ClauseTest::FirstUndeclared(std::initializer_list<uint32
 
 void ConformanceTest::SetUp() {
   ClauseTest::SetUp();
-  if (HasFatalFailure()) return;
+  if (HasFatalFailure() || IsSkipped()) return;
   if (!probe().ok()) {
     GTEST_SKIP() << "backend " << info().name << " cannot run here (probe: " << probe().why << ")";
   }
@@ -100,7 +110,9 @@ void ConformanceTest::TearDown() {
 bool ConformanceTest::Reopen(const BackendOptions& options) {
   DestroyBackend();
   completed_.clear();
-  auto created = Backend::Create(info(), options);
+  BackendOptions with_flags = options;
+  with_flags.flags |= ConfigFlags();
+  auto created = Backend::Create(info(), with_flags);
   if (!created) {
     ADD_FAILURE() << "create(capacity " << options.capacity << ") failed: " << created.error().message;
     return false;
@@ -207,6 +219,11 @@ Result ConformanceTest::Complete(const lio_op& op) {
 Result ConformanceTest::Cancel(uint64_t id) {
   std::error_code error = backend_->cancel(id);
   return Result{error ? -error.value() : 0};
+}
+
+bool ConformanceTest::AnswersUnknownId(Result cancelled) {
+  if (cancelled == -LIO_ENOENT) return true;
+  return (ConfigFlags() & LIO_CONFIG_UNIQUE_IDS) != 0 && cancelled == 0;
 }
 
 // ---- reaping ---------------------------------------------------------------

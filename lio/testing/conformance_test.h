@@ -74,6 +74,8 @@ class ClauseTest : public ::testing::TestWithParam<const BackendUnderTest*> {
   const BackendInfo& info() const { return *GetParam()->info; }
   const ProbeResult& probe() const { return GetParam()->probe; }
   bool declares(uint32_t code) const { return info().supports(code); }
+  // The clause's cases cannot hold under ConfigFlags() (the promise waives it).
+  static bool WaivedByConfig(const Clause& clause);
   // The first of `codes` the backend does not declare.
   std::optional<uint32_t> FirstUndeclared(std::initializer_list<uint32_t> codes) const;
 };
@@ -107,6 +109,10 @@ class ConformanceTest : public ClauseTest {
   Result Complete(const lio_op& op);
   // cancel, as a result (0 or -LIO_E*).
   Result Cancel(uint64_t id);
+  // What cancel of an id not in flight may answer: -LIO_ENOENT
+  // ([cancel.enoent]), or 0 too when the suite runs under
+  // LIO_CONFIG_UNIQUE_IDS ([cancel.unique_ids]).
+  static bool AnswersUnknownId(Result cancelled);
 
   // ---- reaping (each completion is checked against the invariants) ----
   // One wait(timeout); the batch it returned. Bounded: a wait that overstays

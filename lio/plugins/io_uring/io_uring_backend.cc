@@ -127,6 +127,21 @@ int64_t delivered_result(int result, const OpStorage& op) {
   return op.cancel_asked ? -LIO_ECANCELED : -LIO_EINTR;
 }
 
+// Ops whose completion is the CQE's result as it is, and whose SQE points
+// only at the caller's memory: they need no slot. Anything with a flag (a
+// 1.1 generic or per-op flag) takes a slot, so ops added later are safe by
+// default.
+constexpr uint64_t kDirectCodes = LIO_CAP(LIO_OP_NOP) | LIO_CAP(LIO_OP_READ) | LIO_CAP(LIO_OP_WRITE) |
+                                  LIO_CAP(LIO_OP_READV) | LIO_CAP(LIO_OP_WRITEV) | LIO_CAP(LIO_OP_FSYNC) |
+                                  LIO_CAP(LIO_OP_CLOSE) | LIO_CAP(LIO_OP_SOCKET) | LIO_CAP(LIO_OP_ACCEPT) |
+                                  LIO_CAP(LIO_OP_CONNECT) | LIO_CAP(LIO_OP_SEND) | LIO_CAP(LIO_OP_RECV) |
+                                  LIO_CAP(LIO_OP_SHUTDOWN);
+
+bool direct_capable(const lio_op& op) {
+  if ((kDirectCodes & LIO_CAP(op.code)) == 0) return false;
+  return op.flags == 0 || (op.code == LIO_OP_FSYNC && op.flags == LIO_FSYNC_DATASYNC);
+}
+
 // False for an unknown key or a bad value: a typo to report.
 bool parse_options(const char* text, Options* out) {
   return plugin::for_each_option(text, [out](std::string_view key, std::string_view value) {
@@ -150,6 +165,9 @@ class IoUringBackend {
   static int create(const lio_backend_config& config, std::unique_ptr<IoUringBackend>* out);
 
   uint64_t capabilities() const noexcept { return kCapabilities; }
+  // [wait.array_survives_push]: completions_ is written only by reap, which
+  // only wait (and destroy) call.
+  uint64_t features() const noexcept { return kFeatures; }
   int push(uint64_t id, const lio_op& op) noexcept;
   int flush() noexcept;
   int wait(int64_t timeout_ns, const lio_completion** out) noexcept;
@@ -157,9 +175,15 @@ class IoUringBackend {
   int wake() noexcept;
 
   static constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0;
+  static constexpr uint64_t kFeatures = LIO_FEATURE_STABLE_COMPLETIONS;
 
  private:
   int init(uint32_t capacity, const Options& options);
+  uint32_t in_flight() const { return direct_in_flight_ + ops_.size(); }
+  int push_direct(uint64_t id, const lio_op& op);
+  int push_slot(uint64_t id, const lio_op& op);
+  int cancel_direct(uint64_t id);
+  lio_completion complete_direct(const io_uring_cqe& cqe);
   int setup_ring(uint32_t capacity, const Options& options);
   void arm_wake_read();
   io_uring_sqe* sqe_or_submit(int* error);
@@ -182,12 +206,18 @@ class IoUringBackend {
   bool woken_ = false;       // this wait reaped it
   uint32_t queued_user_ = 0;  // user SQEs the kernel has not consumed yet
   uint32_t seq_ = 1;
+  uint32_t capacity_ = 0;
+  bool unique_ids_ = false;        // LIO_CONFIG_UNIQUE_IDS: direct ops allowed
+  uint32_t direct_in_flight_ = 0;  // direct ops pushed and not yet reaped
+  OpStorage scratch_storage_;      // what prep_sqe writes for a direct op (nothing it reads later)
+  KernelArgs scratch_args_{};
   plugin::OpTable<OpStorage> ops_;
   std::vector<KernelArgs> kernel_args_;  // per slot, beside ops_
   std::vector<lio_completion> completions_;
 };
 
 int IoUringBackend::init(uint32_t capacity, const Options& options) {
+  capacity_ = capacity;
   ops_.init(capacity);
   kernel_args_.assign(capacity, KernelArgs{});
   completions_.assign(capacity, lio_completion{});
@@ -222,12 +252,35 @@ int IoUringBackend::create(const lio_backend_config& config, std::unique_ptr<IoU
   Options options;
   if (!parse_options(config.options, &options)) return -LIO_EINVAL;
   auto backend = std::make_unique<IoUringBackend>();
+  backend->unique_ids_ = (config.flags & LIO_CONFIG_UNIQUE_IDS) != 0;
   if (int error = backend->init(config.capacity, options); error < 0) return error;
   *out = std::move(backend);
   return 0;
 }
 
+// Under LIO_CONFIG_UNIQUE_IDS an op whose completion needs nothing kept
+// (direct_capable) travels under its own id: no index, no slot. The rest —
+// ids with bit 63 set, ops with kernel arguments or completion fix-ups —
+// take a slot as without the flag.
 int IoUringBackend::push(uint64_t id, const lio_op& op) noexcept {
+  if (unique_ids_ && is_direct(id) && direct_capable(op)) return push_direct(id, op);
+  return push_slot(id, op);
+}
+
+int IoUringBackend::push_direct(uint64_t id, const lio_op& op) {
+  if (in_flight() >= capacity_) return -LIO_EAGAIN;
+  int error = 0;
+  io_uring_sqe* sqe = sqe_or_submit(&error);
+  if (sqe == nullptr) return -LIO_EAGAIN;  // only when the SQ is full and submit failed
+  prep_sqe(op, scratch_storage_, scratch_args_, sqe);
+  io_uring_sqe_set_data64(sqe, id);
+  ++direct_in_flight_;
+  ++queued_user_;
+  return 0;
+}
+
+int IoUringBackend::push_slot(uint64_t id, const lio_op& op) {
+  if (direct_in_flight_ != 0 && in_flight() >= capacity_) return -LIO_EAGAIN;
   const uint32_t slot = ops_.insert(id);
   if (slot == ops_.kNone) return ops_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
   int error = 0;
@@ -289,8 +342,8 @@ int IoUringBackend::enter(int64_t timeout_ns, int64_t deadline_ns) {
 }
 
 int IoUringBackend::cancel(uint64_t id) noexcept {
-  const uint32_t slot = ops_.find(id);
-  if (slot == ops_.kNone) return -LIO_ENOENT;
+  const uint32_t slot = ops_.size() > 0 ? ops_.find(id) : ops_.kNone;
+  if (slot == ops_.kNone) return unique_ids_ ? cancel_direct(id) : -LIO_ENOENT;
   OpStorage& storage = ops_[slot];
   if (storage.cancel_pending) return 0;  // asking twice changes nothing
   int error = 0;
@@ -302,6 +355,20 @@ int IoUringBackend::cancel(uint64_t id) noexcept {
   io_uring_sqe_set_data64(sqe, cancel_user_data(storage.user_data));
   storage.cancel_pending = true;
   storage.cancel_asked = true;
+  return 0;
+}
+
+// [cancel.unique_ids] The kernel looks the id up: 0 whether or not a direct
+// op with it is in flight; the cancel's own CQE (only on failure: -ENOENT,
+// -EALREADY) is swallowed. Asking twice asks twice, which changes nothing.
+int IoUringBackend::cancel_direct(uint64_t id) {
+  if (!is_direct(id)) return 0;  // not a slot op (looked up) and cannot be a direct one
+  int error = 0;
+  io_uring_sqe* sqe = sqe_or_submit(&error);
+  if (sqe == nullptr) return error;
+  io_uring_prep_cancel64(sqe, id, 0);
+  io_uring_sqe_set_data64(sqe, kDirectCancelUserData);
+  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
   return 0;
 }
 
@@ -367,11 +434,15 @@ uint32_t IoUringBackend::reap() {
   unsigned head = 0;
   unsigned seen = 0;
   io_uring_cqe* cqe = nullptr;
-  io_uring_for_each_cqe(&ring_, head, cqe) ops_.prefetch_erase(slot_of(cqe->user_data));
+  if (ops_.size() > 0) {
+    io_uring_for_each_cqe(&ring_, head, cqe) ops_.prefetch_erase(slot_of(cqe->user_data));
+  }
   io_uring_for_each_cqe(&ring_, head, cqe) {
     if (!is_internal(cqe->user_data) && count == completions_.size()) break;
     ++seen;
-    if (is_internal(cqe->user_data)) {
+    if (is_direct(cqe->user_data)) {
+      completions_[count++] = complete_direct(*cqe);
+    } else if (is_internal(cqe->user_data)) {
       on_internal(*cqe);
     } else if (complete(*cqe, completions_[count])) {
       ++count;
@@ -401,12 +472,22 @@ bool IoUringBackend::complete(const io_uring_cqe& cqe, lio_completion& out) {
   return true;
 }
 
+// A direct op's CQE. Its op ran without a slot, so nothing else is kept: an
+// io-wq worker is interrupted only to cancel its op, so an interrupted one
+// reads -ECANCELED.
+lio_completion IoUringBackend::complete_direct(const io_uring_cqe& cqe) {
+  --direct_in_flight_;
+  const int64_t result = interrupted(cqe.res) ? -LIO_ECANCELED : cqe.res;
+  return lio_completion{.id = cqe.user_data, .result = result, .flags = 0, .reserved = 0};
+}
+
 void IoUringBackend::on_internal(const io_uring_cqe& cqe) {
   if (cqe.user_data == kWakeUserData) {
     wake_armed_ = false;
     if (cqe.res > 0) woken_ = true;
     return;
   }
+  if (cqe.user_data == kDirectCancelUserData || cqe.user_data == kCancelAllUserData) return;
   // A cancel came back: its op (if still the same one) may be cancelled again.
   const uint64_t target = cancel_target(cqe.user_data);
   const uint32_t slot = slot_of(target);
@@ -419,7 +500,7 @@ void IoUringBackend::on_internal(const io_uring_cqe& cqe) {
 // the cancel; it is asked again each kDrainRetryNs until it finishes.
 void IoUringBackend::drain() {
   bool ask = true;
-  while (ops_.size() > 0 || wake_armed_) {
+  while (in_flight() > 0 || wake_armed_) {
     if (ask) {
       int error = 0;
       io_uring_sqe* sqe = sqe_or_submit(&error);
@@ -455,7 +536,7 @@ void IoUringBackend::shut_down() {
 
 constexpr lio_backend_vtable kVtable = plugin::make_vtable<IoUringBackend>(
     "io_uring", "Linux io_uring (liburing): one io_uring_enter per flush, native cancel and timeouts",
-    IoUringBackend::kCapabilities, /*priority=*/100);
+    IoUringBackend::kCapabilities, /*priority=*/100, IoUringBackend::kFeatures);
 
 }  // namespace
 }  // namespace lio::io_uring_plugin
