@@ -244,6 +244,11 @@ void ConformanceTest::Observe(const lio_completion& c) {
 }
 
 std::vector<lio_completion> ConformanceTest::WaitOnce(Backend::Timeout timeout) {
+  std::span<const lio_completion> batch = WaitInPlace(timeout);
+  return std::vector<lio_completion>(batch.begin(), batch.end());
+}
+
+std::span<const lio_completion> ConformanceTest::WaitInPlace(Backend::Timeout timeout) {
   nanoseconds bound = (timeout ? *timeout : kDeadline) + kLateSlack;
   wait_guard_.Arm(*backend_, Clock::now() + bound);
   auto batch = backend_->wait(timeout);
@@ -260,9 +265,8 @@ std::vector<lio_completion> ConformanceTest::WaitOnce(Backend::Timeout timeout) 
     ADD_FAILURE() << "wait failed: " << batch.error().message();
     return {};
   }
-  std::vector<lio_completion> copy(batch->begin(), batch->end());
-  for (const lio_completion& c : copy) Observe(c);
-  return copy;
+  for (const lio_completion& c : *batch) Observe(c);
+  return *batch;
 }
 
 std::vector<lio_completion> ConformanceTest::WaitFor(size_t n, nanoseconds deadline) {

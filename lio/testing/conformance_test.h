@@ -119,6 +119,9 @@ class ConformanceTest : public ClauseTest {
   // its timeout by kLateSlack (or, without one, blocks past kDeadline +
   // kLateSlack) is woken by the suite and fails the case.
   std::vector<lio_completion> WaitOnce(Backend::Timeout timeout);
+  // The same, returning the backend's own array (valid until the next wait,
+  // or push without LIO_FEATURE_STABLE_COMPLETIONS).
+  std::span<const lio_completion> WaitInPlace(Backend::Timeout timeout);
   // Completions until `n` arrived or kDeadline passed (a failure then).
   std::vector<lio_completion> WaitFor(size_t n, nanoseconds deadline = kDeadline);
   // The result of `id`, waiting (bounded) until it completes.
@@ -166,7 +169,9 @@ class ConformanceTest : public ClauseTest {
   std::unordered_set<uint64_t> in_flight_;
   std::unordered_map<uint64_t, int64_t> completed_;  // id -> result
   // Ids with high bits set, so a backend that keeps only 32 bits is caught.
-  uint64_t next_id_ = 0xC0DE'0000'0000'0001ull;
+  // Under LIO_CONFIG_UNIQUE_IDS bit 63 is clear: io_uring sends such ids
+  // to the kernel as they are, the path the flag exists for.
+  uint64_t next_id_ = (ConfigFlags() & LIO_CONFIG_UNIQUE_IDS) != 0 ? 0x40DE'0000'0000'0001ull : 0xC0DE'0000'0000'0001ull;
 };
 
 // A conformance case as LIO_CONFORMANCE_CASE entered it: the clause it

@@ -130,6 +130,7 @@ constexpr uint32_t kDefaultWorkers = 4;
 constexpr uint32_t kMaxWorkers = 256;
 constexpr uint32_t kMaxCapacity = 1u << 24;
 constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0;
+constexpr uint64_t kFeatures = LIO_FEATURE_STABLE_COMPLETIONS;
 constexpr uint32_t kMaxReadyPerWait = 1024;
 // How long ops may wait on an unconfirmed registration (see HandleWaiters)
 // before it is checked with a system call. Waits shorter than this — a
@@ -256,6 +257,9 @@ class Poller {
   }
 
   uint64_t capabilities() const noexcept { return kCapabilities; }
+  // [wait.array_survives_push]: completions_ is written only by deliver(),
+  // which only wait calls; push, flush and cancel complete into completed_.
+  uint64_t features() const noexcept { return kFeatures; }
 
   int push(uint64_t id, const lio_op& op) noexcept {
     uint32_t s = slots_.insert(id);
@@ -841,7 +845,7 @@ constexpr const char* kDescription = "kqueue readiness, regular files on a worke
 constexpr int32_t kPriority = 50;
 #endif
 
-constexpr lio_backend_vtable kVtable = plugin::make_vtable<Poller>(kName, kDescription, kCapabilities, kPriority);
+constexpr lio_backend_vtable kVtable = plugin::make_vtable<Poller>(kName, kDescription, kCapabilities, kPriority, kFeatures);
 
 }  // namespace
 }  // namespace lio::poller
