@@ -105,6 +105,10 @@ enum class Kind {
   kTwoLineDescription,    // the description has two lines
   kCapabilityBeyondCount, // a capability bit past LIO_OP_COUNT is set
   kRegistrarUnchecked,    // lio_plugin_register reads the registrar unchecked
+  // ---- 1.1 fast path ----
+  kUniqueIdsLow32,        // under LIO_CONFIG_UNIQUE_IDS ids are kept in 32 bits (a user_data packed with a slot)
+  kUnknownCancelCompletes, // under LIO_CONFIG_UNIQUE_IDS cancel of an unknown id answers 0 and completes it -ECANCELED
+  kStableArrayReused,     // declares STABLE_COMPLETIONS but push stages its op in the wait array
 };
 
 constexpr Kind kKind = Kind::BROKEN_KIND;
@@ -215,10 +219,12 @@ lio_op changed_for_kind(const lio_op& op) {
 
 class BrokenBackend {
  public:
-  int init(uint32_t capacity, const std::string& inner_options) {
+  int init(uint32_t capacity, uint32_t flags, const std::string& inner_options) {
+    unique_ids_ = (flags & LIO_CONFIG_UNIQUE_IDS) != 0;
     ops_.init(Is(Kind::kOneSlotShort) ? std::max(1u, capacity - 1) : capacity);
-    out_.assign(capacity + 1, lio_completion{});
+    out_.assign(capacity + 1 + kMaxPhantoms, lio_completion{});
     pending_.reserve(capacity);
+    phantoms_.reserve(kMaxPhantoms);
     return inner_.create(wrapped().inner, capacity, inner_options);
   }
 
@@ -233,6 +239,7 @@ class BrokenBackend {
     if (Is(Kind::kDuplicateIsEagain) && ops_.find(id) != ops_.kNone) return -LIO_EAGAIN;
     uint32_t slot = ops_.insert(id);
     if (slot == ops_.kNone) return ops_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
+    if (Is(Kind::kStableArrayReused)) out_[0] = lio_completion{id, 0, 0, 0};  // "free until the next wait"
     if (Is(Kind::kCallerMadeNonBlocking) && uses_handle(op.code) && op.code != LIO_OP_CLOSE) set_nonblocking(op.handle);
     ops_[slot] = Slot{op.code, read_target(op), op.handle, op.code == LIO_OP_POLL ? op.u.poll.events : 0,
                       op.code == LIO_OP_RECVMSG ? op.u.msg.msg : nullptr, false};
@@ -281,6 +288,8 @@ class BrokenBackend {
     }
     uint32_t first = count;
     for (int i = 0; i < n; ++i) out_[count++] = deliver(batch[i]);
+    for (uint64_t id : phantoms_) out_[count++] = lio_completion{id, -LIO_ECANCELED, 0, 0};
+    phantoms_.clear();
     if (Is(Kind::kDropLastOfBatch) && n >= 2) --count;
     if (Is(Kind::kRepeatLastOfBatch) && n >= 2) {
       repeat_ = out_[count - 1];
@@ -296,6 +305,10 @@ class BrokenBackend {
 
   int cancel(uint64_t id) noexcept {
     uint32_t slot = ops_.find(id);
+    if (slot == ops_.kNone && Is(Kind::kUnknownCancelCompletes) && unique_ids_ && phantoms_.size() < kMaxPhantoms) {
+      phantoms_.push_back(id);
+      return 0;
+    }
     if (slot == ops_.kNone) return Is(Kind::kCancelUnknownIsZero) ? 0 : -LIO_ENOENT;
     if (Is(Kind::kIgnoreCancel)) return 0;
     if (Is(Kind::kSecondCancelEalready) && ops_[slot].cancelled) return -LIO_EALREADY;
@@ -330,6 +343,7 @@ class BrokenBackend {
     Slot op = slot == ops_.kNone ? Slot{} : ops_[slot];
     if (slot != ops_.kNone) ops_.erase(slot);
     if (Is(Kind::kTruncateId)) c.id &= 0xFFFF'FFFFull;
+    if (Is(Kind::kUniqueIdsLow32) && unique_ids_) c.id &= 0xFFFF'FFFFull;
     if (Is(Kind::kCompletionFlagsSet)) c.flags = 0x2;
     if (Is(Kind::kNopResultOne) && op.code == LIO_OP_NOP && c.result == 0) c.result = 1;
     if (Is(Kind::kOffByOneBytes) && reads_bytes(op.code) && c.result > 0) c.result += 1;
@@ -361,7 +375,11 @@ class BrokenBackend {
     return handed;
   }
 
+  static constexpr size_t kMaxPhantoms = 8;
+
   plugin::InnerBackend inner_;
+  bool unique_ids_ = false;
+  std::vector<uint64_t> phantoms_;  // kUnknownCancelCompletes: ids to complete at the next wait
   plugin::OpTable<Slot> ops_;
   std::vector<lio_completion> out_;  // capacity + 1: room for a repeated one
   std::vector<Pending> pending_;
@@ -409,7 +427,7 @@ int create_instance(const lio_backend_config* config, lio_backend** out) noexcep
     auto refuse = [](std::string_view, std::string_view) { return Is(Kind::kUnknownOptionsIgnored); };
     if (!plugin::split_options(settings.options, &inner_options, refuse)) return -LIO_EINVAL;
     auto* backend = new BrokenBackend;
-    if (int error = backend->init(settings.capacity, inner_options); error < 0) {
+    if (int error = backend->init(settings.capacity, settings.flags, inner_options); error < 0) {
       delete backend;
       return error;
     }
@@ -499,5 +517,6 @@ extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* regist
       .cancel = Thunks::cancel,
       .wake = Thunks::wake,
   };
+  if (Is(Kind::kStableArrayReused)) w.vtable.features = LIO_FEATURE_STABLE_COMPLETIONS;
   return registrar->register_backend(registrar->context, &w.vtable);
 }
