@@ -6,16 +6,22 @@
 // one io_uring_submit, wait is one io_uring_enter per round (submit + wait for
 // completions). An op's user_data is its slot in the OpTable plus a sequence
 // number (user_data.h); what the kernel reads after push (msghdr, timespec)
-// lives in that slot. The ring is set up with SINGLE_ISSUER | DEFER_TASKRUN |
+// lives in that slot. Under LIO_CONFIG_UNIQUE_IDS the common ops (nop, read,
+// write, send, recv, ... without 1.1 flags) skip the table: their user_data
+// is the caller's id itself, cancel is matched by the kernel, and the CQE is
+// the completion (a direct op; user_data.h). The ring is set up with SINGLE_ISSUER | DEFER_TASKRUN |
 // SUBMIT_ALL where the kernel has them (6.1+), else without.
 //
-// Sizes. capacity is 1..2^24. The SQ holds min(2 * capacity + 1, 32768)
-// entries (rounded up to a power of two): up to capacity 16383 every user op,
-// a cancel for each, and the eventfd read behind wake fit; the CQ is twice
-// the SQ (at most 65536, the kernel's limit), so up to capacity 32767 it
-// cannot overflow. Past that, more ops can complete at once than the CQ
-// holds: the kernel keeps the rest on its overflow list (IORING_FEAT_NODROP)
-// and hands them over as wait empties the CQ.
+// Sizes. capacity is 1..2^24. The SQ holds min(2 * capacity + 1, 4096)
+// entries (rounded up to a power of two; option sq_entries sets it): up to
+// capacity 2047 every user op, a cancel for each, and the eventfd read behind
+// wake fit. It stops at 4096 because it only holds what is pushed between two
+// flushes, and a ring sized from a large capacity (the Loop opens io_uring for
+// 16 x its capacity) walks 2 MiB of cold SQEs on every push. The CQ holds
+// 2 * capacity + 1 (rounded up; at least twice the SQ, at most 65536, the
+// kernel's limit), so up to capacity 32767 it cannot overflow. Past that, more
+// ops can complete at once than the CQ holds: the kernel keeps the rest on its
+// overflow list (IORING_FEAT_NODROP) and hands them over as wait empties it.
 //
 // Options ("key=value,..."; NULL and "" mean the defaults; any other key is
 // -LIO_EINVAL):
@@ -24,6 +30,7 @@
 //   single_issuer=0  neither flag (as on kernels before 6.1): the ring may be
 //                    driven from a thread other than the one that created it
 //                    (one thread at a time, as every backend requires).
+//   sq_entries=N     the SQ's size, 1..32768 (rounded up to a power of two).
 //
 // Environment: LIO_IO_URING_FORCE_PROBE_FAILURE, set non-empty, makes probe
 // fail with -LIO_ENOSYS and say so (for testing hosts' fallback paths).
@@ -34,7 +41,7 @@
 //   must come from it; from another thread the kernel answers flush and wait
 //   with -EEXIST, and destroy cannot wait for in-flight ops. single_issuer=0
 //   lifts this.
-// - capacity > 16383: the SQ (at most 32768 entries) can no longer hold
+// - capacity > 2047 (or a smaller sq_entries): the SQ can no longer hold
 //   every queued op and a cancel for each. push and cancel then call
 //   io_uring_submit when the SQ is full — the one case where they make a
 //   system call — handing over what is queued (the next flush counts only
@@ -83,6 +90,11 @@ namespace lio::io_uring_plugin {
 namespace {
 
 constexpr uint32_t kMaxSqEntries = 32768;  // the kernel's IORING_MAX_ENTRIES
+constexpr uint32_t kMaxCqEntries = 65536;  // the kernel's IORING_MAX_CQ_ENTRIES
+// The default SQ stops here: 4096 SQEs (256 KiB) take every op a turn
+// pushes in any program we measured, where a ring sized from a large
+// capacity (32768 SQEs, 2 MiB) walks cold memory on every push.
+constexpr uint32_t kDefaultMaxSqEntries = 4096;
 // user_data keeps a slot in 32 bits and the id index twice as many buckets as
 // slots; 2^24 ops (about 2 GiB of slots and index) is far beyond any ring.
 constexpr uint32_t kMaxCapacity = uint32_t{1} << 24;
@@ -96,6 +108,7 @@ constexpr unsigned kSetupFlagSets[] = {
 
 struct Options {
   bool single_issuer = true;
+  uint32_t sq_entries = 0;  // 0: sq_entries_for(capacity)
 };
 // How long destroy waits for cancelled ops before asking again.
 constexpr int64_t kDrainRetryNs = 1'000'000'000;
@@ -156,9 +169,15 @@ bool direct_capable(uint64_t id, const lio_op& op, uint64_t direct_codes) {
 bool parse_options(const char* text, Options* out) {
   return plugin::for_each_option(text, [out](std::string_view key, std::string_view value) {
     uint64_t number = 0;
-    if (key != "single_issuer" || !plugin::parse_uint(value, 0, 1, &number)) return false;
-    out->single_issuer = number == 1;
-    return true;
+    if (key == "single_issuer" && plugin::parse_uint(value, 0, 1, &number)) {
+      out->single_issuer = number == 1;
+      return true;
+    }
+    if (key == "sq_entries" && plugin::parse_uint(value, 1, kMaxSqEntries, &number)) {
+      out->sq_entries = std::bit_ceil(static_cast<uint32_t>(number));
+      return true;
+    }
+    return false;
   });
 }
 
@@ -242,14 +261,22 @@ int IoUringBackend::init(uint32_t capacity, const Options& options) {
   return submitted < 0 ? submitted : 0;
 }
 
+// The SQ holds what is pushed between two flushes; the CQ what completes
+// between two waits (every op in flight, the cancels and the wake read).
+uint32_t sq_entries_for(uint32_t capacity) { return std::bit_ceil(std::min(2 * capacity + 1, kDefaultMaxSqEntries)); }
+uint32_t cq_entries_for(uint32_t capacity, uint32_t sq_entries) {
+  const uint64_t wanted = std::bit_ceil(2 * uint64_t{capacity} + 1);
+  return static_cast<uint32_t>(std::clamp<uint64_t>(wanted, 2 * uint64_t{sq_entries}, kMaxCqEntries));
+}
+
 int IoUringBackend::setup_ring(uint32_t capacity, const Options& options) {
-  const uint32_t sq_entries = std::bit_ceil(std::min(2 * capacity + 1, kMaxSqEntries));
+  const uint32_t sq_entries = options.sq_entries != 0 ? options.sq_entries : sq_entries_for(capacity);
   const std::span<const unsigned> flag_sets = std::span(kSetupFlagSets).subspan(options.single_issuer ? 0 : 1);
   int error = -EINVAL;
   for (unsigned flags : flag_sets) {
     io_uring_params params{};
     params.flags = flags | IORING_SETUP_CQSIZE;
-    params.cq_entries = 2 * sq_entries;
+    params.cq_entries = cq_entries_for(capacity, sq_entries);
     error = io_uring_queue_init_params(sq_entries, &ring_, &params);
     if (error != -EINVAL) break;
   }
@@ -302,7 +329,7 @@ __attribute__((noinline)) int IoUringBackend::push_slot(uint64_t id, const lio_o
   if (slot == ops_.kNone) return ops_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
   int error = 0;
   io_uring_sqe* sqe = sqe_or_submit(&error);
-  if (sqe == nullptr) {  // only with capacity > 16383, when the SQ is full and submit failed
+  if (sqe == nullptr) {  // only with capacity > 2047, when the SQ is full and submit failed
     ops_.erase(slot);
     return -LIO_EAGAIN;
   }
@@ -408,7 +435,7 @@ void IoUringBackend::arm_wake_read() {
   wake_armed_ = true;
 }
 
-// An SQE. A full SQ (possible only with capacity > 16383) is submitted
+// An SQE. A full SQ (possible only with capacity > 2047 by default) is submitted
 // first: the one system call outside flush and wait. The common case stays
 // inline in push; the submit is out of line.
 inline io_uring_sqe* IoUringBackend::sqe_or_submit(int* error) {

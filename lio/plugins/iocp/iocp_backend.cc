@@ -104,6 +104,9 @@ constexpr uint32_t kDefaultWorkers = 2;
 constexpr uint32_t kMaxWorkers = 64;
 
 constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0;
+// [wait.array_survives_push]: out_ is cleared and filled (within the
+// capacity reserved in init, so never moved) only by wait.
+constexpr uint64_t kFeatures = LIO_FEATURE_STABLE_COMPLETIONS;
 
 // A wait of `ns` in GetQueuedCompletionStatusEx's milliseconds, rounded up
 // so the wait never ends before `ns`.
@@ -134,6 +137,7 @@ class IocpBackend {
   int Init(uint32_t capacity, unsigned workers);
 
   uint64_t capabilities() const noexcept { return kCapabilities; }
+  uint64_t features() const noexcept { return kFeatures; }
   int push(uint64_t id, const lio_op& op) noexcept;
   int flush() noexcept;
   int wait(int64_t timeout_ns, const lio_completion** out) noexcept;
@@ -543,7 +547,7 @@ constexpr lio_backend_vtable kVtable = plugin::make_vtable<IocpBackend>(
     "iocp",
     "Windows I/O completion ports: overlapped file and socket I/O, AcceptEx/ConnectEx, AFD poll; "
     "openat/fsync on worker threads",
-    kCapabilities, /*priority=*/100);
+    kCapabilities, /*priority=*/100, kFeatures);
 
 }  // namespace
 }  // namespace lio::iocp
