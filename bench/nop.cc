@@ -30,6 +30,11 @@ std::string LioKey(int batch) { return absl::StrFormat("nop io_uring batch=%d", 
 std::string UniqueKey(int batch) { return absl::StrFormat("nop io_uring+unique_ids batch=%d", batch); }
 std::string RawKey(int batch) { return absl::StrFormat("nop liburing batch=%d", batch); }
 std::string LoopKey(int batch) { return absl::StrFormat("nop Loop/io_uring batch=%d", batch); }
+// The Loop as most programs open it (LoopOptions defaults: capacity 1024,
+// kGrow, so io_uring is created for 16384), with the SQ as sized now and as
+// it was sized before issue 15 (from the capacity: 32768 entries).
+constexpr int kRingBatch = 32;
+std::string LoopDefaultKey(const std::string& sq) { return "nop Loop/io_uring defaults sq=" + sq; }
 
 void LioNop(benchmark::State& state, int batch, uint32_t flags) {
   std::string note;
@@ -103,6 +108,21 @@ void LoopNop(benchmark::State& state, int batch) {
   state.SetItemsProcessed(state.iterations() * batch);
 }
 
+void LoopDefaultNop(benchmark::State& state, int batch, const std::string& backend_options) {
+  auto loop = lio::Loop::Open({.backend = "io_uring", .backend_options = backend_options});
+  if (!loop) {
+    state.SkipWithError(loop.error().message.c_str());
+    return;
+  }
+  int done = 0;
+  for (auto _ : state) {
+    done = 0;
+    for (int i = 0; i < batch; ++i) (*loop)->nop([&done](std::error_code) { ++done; });
+    while (done < batch) (*loop)->run_once();
+  }
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+
 class NopWorkload : public Workload {
  public:
   int order() const override { return 10; }
@@ -126,6 +146,10 @@ class NopWorkload : public Workload {
       rows.push_back({"nop", "Loop/io_uring", absl::StrFormat("batch %d", b), "Mop/s", LoopKey(b), RawKey(b),
                       "raw liburing", Target::AtLeast(0.90)});
     }
+    for (const char* sq : {"default", "32768"}) {
+      rows.push_back({"nop", "Loop/io_uring", absl::StrFormat("batch %d, LoopOptions defaults, SQ %s", kRingBatch, sq),
+                      "Mop/s", LoopDefaultKey(sq), RawKey(kRingBatch), "raw liburing", Target::None()});
+    }
     return rows;
   }
   void Run(const Settings& s, const std::set<std::string>& needed, Results* out) override {
@@ -139,6 +163,13 @@ class NopWorkload : public Workload {
       }
       if (needed.count(RawKey(b))) variants.push_back({RawKey(b), [b](benchmark::State& st) { RawNop(st, b); }, mops});
       if (needed.count(LoopKey(b))) variants.push_back({LoopKey(b), [b](benchmark::State& st) { LoopNop(st, b); }, mops});
+    }
+    for (const char* sq : {"default", "32768"}) {
+      const std::string options = std::string(sq) == "default" ? "" : std::string("sq_entries=") + sq;
+      if (needed.count(LoopDefaultKey(sq))) {
+        variants.push_back({LoopDefaultKey(sq),
+                            [options](benchmark::State& st) { LoopDefaultNop(st, kRingBatch, options); }, mops});
+      }
     }
     RunGoogleBenchmarks(s, variants, out);
   }
