@@ -5,8 +5,8 @@
 //   valgrind --tool=callgrind --collect-atstart=no
 // so only the measured rounds count (set-up and a warm-up are outside
 // MeasuredRounds, which turns collection on and off with callgrind's client
-// requests: the optimised binary is stripped, so --toggle-collect could not
-// find it by name); the figure is the instructions in it / (rounds x batch).
+// requests: they need no symbols, where --toggle-collect found nothing in the
+// --config=opt binary); the figure is the instructions in it / (rounds x batch).
 // Sides: raw liburing (bench/ref/uring_nop.c), lio::Backend on io_uring with
 // and without LIO_CONFIG_UNIQUE_IDS, lio::Loop's callback API on io_uring.
 // The kernel's share (io_uring_enter) is not counted, on either side.
