@@ -8,10 +8,11 @@
 namespace lio::bench {
 
 std::optional<lio::Backend> OpenBackend(const std::string& name, uint32_t capacity, const std::string& options,
-                                        std::string* note) {
+                                        std::string* note, uint32_t flags) {
   lio::BackendOptions o;
   o.capacity = capacity;
   o.options = options;
+  o.flags = flags;
   auto b = lio::Backend::Open(name, o);
   if (!b) {
     *note = b.error().message;

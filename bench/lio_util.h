@@ -12,8 +12,9 @@ namespace lio::bench {
 
 // lio::Backend::Open(name) with `capacity` and `options`; on failure nullopt
 // and *note says why (the registry's message: no such plugin, probe failed...).
+// `flags`: LIO_CONFIG_* promises (LIO_CONFIG_UNIQUE_IDS).
 std::optional<lio::Backend> OpenBackend(const std::string& name, uint32_t capacity, const std::string& options,
-                                        std::string* note);
+                                        std::string* note, uint32_t flags = 0);
 
 // The poller's options for a worker pool of `workers` threads, if the poller
 // takes a "workers" key (it is tried once and remembered), else "".

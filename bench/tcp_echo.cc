@@ -266,8 +266,10 @@ class TcpEchoWorkload : public Workload {
     for (const Config& c : kConfigs) {
       rows.push_back({"tcp_echo", "io_uring", Params(c), "k/s", Key("io_uring", c), Key("epoll", c), "raw epoll",
                       Target::AtLeast(1.0), 1});
+      // Issue 15 asks 1.3 of libuv where the loop's own cost shows most: 64 small echoes.
+      const bool small_many = c.conns == 64 && c.size == 64;
       rows.push_back({"tcp_echo", "io_uring", Params(c), "k/s", Key("io_uring", c), Key("libuv", c), "libuv",
-                      Target::AtLeast(1.2), 1});
+                      Target::AtLeast(small_many ? 1.3 : 1.2), 1});
       rows.push_back({"tcp_echo", "poller", Params(c), "k/s", Key("poller", c), Key("epoll", c), "raw epoll",
                       Target::AtLeast(0.95), 1});
       rows.push_back({"tcp_echo", "Loop/io_uring", Params(c), "k/s", Key("Loop/io_uring", c), Key("epoll", c),
@@ -289,8 +291,10 @@ class TcpEchoWorkload : public Workload {
     for (const Config& c : kConfigs) {
       const std::string params = Params(c) + ", server syscalls";
       for (const char* who : {"io_uring", "poller", "Loop/io_uring"}) {
+        // One connection on the poller: no more system calls than raw epoll's (issue 15).
+        const bool poller_one = c.conns == 1 && std::string(who) == "poller";
         rows.push_back({"tcp_echo", who, params, "calls/rt", SyscallKey(who, c), SyscallKey("epoll", c), "raw epoll",
-                        Target::None(), 2});
+                        poller_one ? Target::AtMost(1.0) : Target::None(), 2});
       }
     }
     return rows;

@@ -21,6 +21,7 @@ Expected<Backend, Error> Backend::Create(const BackendInfo& info, const BackendO
   config.struct_size = sizeof config;
   config.abi_version = LIO_ABI_VERSION;
   config.capacity = options.capacity;
+  config.flags = options.flags;
   config.options = options.options.empty() ? nullptr : options.options.c_str();
   lio_backend* impl = nullptr;
   int rc = info.vtable->create(&config, &impl);

@@ -32,6 +32,9 @@ namespace lio {
 struct BackendOptions {
   uint32_t capacity = 256;  // operations in flight at once
   std::string options;      // backend-specific "key=value,..." (see its docs)
+  // LIO_CONFIG_* promises (lio_backend_config.flags): LIO_CONFIG_UNIQUE_IDS
+  // lets io_uring skip its id index ([config.unique_ids]).
+  uint32_t flags = 0;
 };
 
 // A vtable's ABI 1.1 members, read once at registration: zero / NULL for a

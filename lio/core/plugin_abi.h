@@ -581,10 +581,15 @@ typedef struct lio_host {
  * [create.capacity_zero] capacity 0 is -LIO_EINVAL. */
 /* 1.1 [config.unique_ids] LIO_CONFIG_UNIQUE_IDS: the caller promises that
  * no id is pushed while an op with that id is in flight. A backend may then
- * skip the duplicate check (push never answers -LIO_EEXIST) and key its
- * completions by the id alone. [cancel.unique_ids] Under it, cancel of an
- * id not in flight answers -LIO_ENOENT or 0; after 0 nothing else happens:
- * no completion carries that id. A broken promise is the caller's bug: the
+ * skip the duplicate check (push need not answer -LIO_EEXIST) and key its
+ * completions by the id alone; everything else holds as without the flag
+ * (each op completes once under its whole 64-bit id, capacity, cancel).
+ * [cancel.unique_ids] Under it, cancel of an id not in flight answers
+ * exactly as the backend's id keeping allows: 0 from a backend that hands
+ * the id to the OS to match (io_uring: the kernel finds nothing), -LIO_ENOENT
+ * from one that keeps an index (every other backend here); a caller treats
+ * both alike. Either way nothing else happens: no completion carries that
+ * id and no other op is touched. A broken promise is the caller's bug: the
  * backend may then complete either op, but still never crashes. */
 #define LIO_CONFIG_UNIQUE_IDS 0x1u
 

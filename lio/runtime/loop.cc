@@ -92,6 +92,7 @@ Expected<std::unique_ptr<Loop>, Error> Loop::Open(const LoopOptions& options) {
   BackendOptions backend_options;
   backend_options.capacity = BackendCapacity(options);
   backend_options.options = options.backend_options;
+  backend_options.flags = kBackendFlags;
   auto backend = registry.Open(options.backend, backend_options);
   if (!backend) return Unexpected{std::move(backend).error()};
   return std::make_unique<Loop>(std::move(*backend), options);
@@ -107,6 +108,7 @@ Loop::Loop(Backend backend, const LoopOptions& options)
       reserve_(ReserveFor(options, capacity_)),
       timer_slots_(new TimerSlot[options.timers]),
       backend_(std::move(backend)) {
+  stable_completions_ = backend_.has_feature(LIO_FEATURE_STABLE_COMPLETIONS);
   slots_.init(capacity_, at_capacity_ == AtCapacity::kGrow ? backend_.capacity() : capacity_);
   timer_base_ = slots_.index_limit();
   if (timer_base_ + timer_capacity_ >= detail::kNoSlot) {
@@ -121,7 +123,7 @@ Loop::Loop(Backend backend, const LoopOptions& options)
     };
   }
   free_timer_head_ = timer_capacity_ > 0 ? 0 : detail::kNoSlot;
-  batch_.resize(slots_.max());  // a wait returns at most the backend's capacity
+  if (!stable_completions_) batch_.resize(slots_.max());  // a wait returns at most the backend's capacity
   // Operations' with_timeout sleeps and loop.after timers; more sleeps than
   // that grow it.
   timers_.reserve(static_cast<size_t>(capacity_) + timer_capacity_);
@@ -590,15 +592,21 @@ void Loop::wait_and_dispatch(int64_t timeout_ns) {
     if (batch.error() != make_error(-LIO_EINTR) && !error_) error_ = batch.error();
     return;
   }
-  // Copy first: the backend's array is valid only until the next push, and
-  // delivering a completion usually pushes the next operation. batch_ holds
-  // `capacity` completions from the start; a backend returning more than it
-  // has in flight would be broken, but gets room rather than an overflow.
+  // Delivering a completion usually pushes the next operation. A backend
+  // with LIO_FEATURE_STABLE_COMPLETIONS keeps its array through that
+  // ([wait.array_survives_push]); any other's is valid only until the next
+  // push, so it is copied first. batch_ holds `capacity` completions from the
+  // start; a backend returning more than it has in flight would be broken,
+  // but gets room rather than an overflow.
   const size_t n = batch->size();
-  if (n > batch_.size()) batch_.resize(n);
-  if (n > 0) std::memcpy(batch_.data(), batch->data(), n * sizeof(lio_completion));
+  const lio_completion* completions = batch->data();
+  if (!stable_completions_ && n > 0) {
+    if (n > batch_.size()) batch_.resize(n);
+    std::memcpy(batch_.data(), completions, n * sizeof(lio_completion));
+    completions = batch_.data();
+  }
   for (size_t i = 0; i < n; ++i) {
-    const lio_completion& c = batch_[i];
+    const lio_completion& c = completions[i];
     Slot* s = lookup(c.id);
     if (s == nullptr || !s->in_backend) {
       ++stats_.stale_completions;

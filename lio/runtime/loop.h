@@ -158,6 +158,10 @@ class Loop {
   // The capacity to open a backend with for a loop of these options (room
   // to grow under kGrow), for those who open it themselves (LoopGroup).
   static uint32_t BackendCapacityFor(const LoopOptions& options) noexcept;
+  // The promises a loop makes the backends it opens (Open, LoopGroup): its
+  // ids are slot index + generation, never two alike in flight, so io_uring
+  // may skip its id index ([config.unique_ids]).
+  static constexpr uint32_t kBackendFlags = LIO_CONFIG_UNIQUE_IDS;
   // A loop over a backend you opened (on this thread); capacity is the
   // backend's, `timers` as LoopOptions::timers, at capacity kQueue with no
   // reserve (every slot of the backend you sized is yours).
@@ -688,6 +692,9 @@ class Loop {
   WaiterQueue waiters_;           // for any slot but the reserve, FIFO
   WaiterQueue reserved_waiters_;  // accept and close, FIFO, served first
   std::vector<lio_completion> batch_;
+  // The backend keeps its wait array through push (LIO_FEATURE_STABLE_COMPLETIONS):
+  // completions are dispatched from it, and batch_ stays empty.
+  bool stable_completions_ = false;
   detail::DeadlineHeap timers_;
 
   std::vector<std::unique_ptr<detail::HandleState[]>> handle_chunks_;

@@ -54,6 +54,7 @@ Expected<std::unique_ptr<LoopGroup>, Error> LoopGroup::Start(const PerCoreOption
   BackendOptions backend_options;
   backend_options.capacity = Loop::BackendCapacityFor(options.loop);
   backend_options.options = options.loop.backend_options;
+  backend_options.flags = Loop::kBackendFlags;
 
   std::unique_ptr<LoopGroup> group(new LoopGroup);
   auto shared = std::make_shared<Shared>();

@@ -14,6 +14,11 @@ std::vector<BackendUnderTest>& Storage() {
 
 void PrintTo(const BackendUnderTest* backend, std::ostream* os) { *os << backend->info->name; }
 
+uint32_t config_flags = 0;
+
+void SetConfigFlags(uint32_t flags) { config_flags = flags; }
+uint32_t ConfigFlags() { return config_flags; }
+
 void SetBackendsUnderTest(std::vector<BackendUnderTest> backends) { Storage() = std::move(backends); }
 
 std::vector<const BackendUnderTest*> BackendsUnderTest() {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -24,6 +25,13 @@ void PrintTo(const BackendUnderTest* backend, std::ostream* os);
 
 // Sets the list; call before ::testing::InitGoogleTest.
 void SetBackendsUnderTest(std::vector<BackendUnderTest> backends);
+
+// LIO_CONFIG_* flags every instance the suite creates is given
+// (--lio_unique_ids sets LIO_CONFIG_UNIQUE_IDS): the whole suite then runs
+// under the caller's promise, and the cases of the clauses that promise
+// waives ([push.duplicate], [cancel.enoent]) skip.
+void SetConfigFlags(uint32_t flags);
+uint32_t ConfigFlags();
 
 // The parameter values: one pointer per backend under test.
 std::vector<const BackendUnderTest*> BackendsUnderTest();

@@ -376,16 +376,16 @@ inline constexpr Clause fixed_buffer{
 // ---- 1.1 fast path (issue 15) ----
 inline constexpr Clause config_unique_ids{
     .id = "config.unique_ids",
-    .promise = "Under LIO_CONFIG_UNIQUE_IDS a backend may skip the duplicate check; it still never crashes.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "Under LIO_CONFIG_UNIQUE_IDS every op still completes once under its full id, capacity holds, and "
+               "cancel still completes the op once; only the duplicate check may go."};
 inline constexpr Clause cancel_unique_ids{
     .id = "cancel.unique_ids",
-    .promise = "Under LIO_CONFIG_UNIQUE_IDS cancel of an unknown id answers -ENOENT or 0, and nothing follows.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "Under LIO_CONFIG_UNIQUE_IDS cancel of an id not in flight answers 0 or -ENOENT; no completion "
+               "carries the id and no other op is touched."};
 inline constexpr Clause wait_array_survives_push{
     .id = "wait.array_survives_push",
-    .promise = "With STABLE_COMPLETIONS the wait array survives push, flush and cancel.",
-    .not_testable = "pending: ABI 1.1 is being built; no case checks this yet"};
+    .promise = "With LIO_FEATURE_STABLE_COMPLETIONS the wait array stays unchanged through push, flush and cancel "
+               "until the next wait."};
 
 }  // namespace clauses
 

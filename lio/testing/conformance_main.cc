@@ -14,6 +14,8 @@
 //   --lio_options=K=V,...  backend options for the instance each case starts
 //                     with (e.g. io_uring's native_fs=0); cases that make
 //                     their own instances choose theirs
+//   --lio_unique_ids  create every instance with LIO_CONFIG_UNIQUE_IDS (the
+//                     cases of [push.duplicate] and [cancel.enoent] skip)
 //
 // --lio_plugin loads that plugin file and tests every backend it registers
 // (or only NAME). --lio_backend alone finds NAME through the registry's search
@@ -55,6 +57,7 @@ struct Choice {
   std::string json_path;
   bool isolate = false;
   bool print_map = false;
+  bool unique_ids = false;
   std::string clause_ids;
   std::string case_outcome_path;  // internal: an isolated case reports here
   std::vector<std::string> preload_paths;  // --lio_load
@@ -86,6 +89,8 @@ Choice TakeFlags(int* argc, char** argv) {
       choice.json_path = value;
     } else if (arg == "--lio_isolate") {
       choice.isolate = true;
+    } else if (arg == "--lio_unique_ids") {
+      choice.unique_ids = true;
     } else if (arg == "--lio_clauses") {
       choice.print_map = true;
     } else if (arg.starts_with("--lio_clause=")) {
@@ -99,7 +104,7 @@ Choice TakeFlags(int* argc, char** argv) {
     } else if (arg.starts_with("--lio_")) {
       UsageError("unknown flag " + std::string(arg) +
                  " (known: --lio_plugin=PATH, --lio_backend=NAME, --lio_json=FILE, --lio_isolate, --lio_clause=ID,... "
-                 "--lio_clauses, --lio_load=PATH, --lio_options=K=V,...)");
+                 "--lio_clauses, --lio_load=PATH, --lio_options=K=V,..., --lio_unique_ids)");
     } else {
       argv[kept++] = argv[i];
     }
@@ -157,6 +162,7 @@ std::vector<std::string> BackendArgs(const Choice& choice) {
   if (!choice.plugin_path.empty()) args.push_back("--lio_plugin=" + choice.plugin_path);
   if (!choice.backend_name.empty()) args.push_back("--lio_backend=" + choice.backend_name);
   if (!choice.options.empty()) args.push_back("--lio_options=" + choice.options);
+  if (choice.unique_ids) args.push_back("--lio_unique_ids");
   return args;
 }
 
@@ -192,6 +198,7 @@ int main(int argc, char** argv) {
     if (!quiet) Describe(backends.back());
   }
   lio::testing::SetBackendsUnderTest(std::move(backends));
+  if (choice.unique_ids) lio::testing::SetConfigFlags(LIO_CONFIG_UNIQUE_IDS);
   lio::testing::platform::InitProcess();
   ::testing::InitGoogleTest(&argc, argv);
   if (!choice.clause_ids.empty()) {

@@ -52,6 +52,16 @@ void ClauseTest::SetUp() {
     GTEST_FAIL() << "suite bug: case " << name << " does not start with a clause of clauses.h";
   }
   RecordProperty("clause", std::string(clause->id));
+  if (WaivedByConfig(*clause)) {
+    GTEST_SKIP() << "the suite runs with LIO_CONFIG_UNIQUE_IDS (--lio_unique_ids), which waives [" << clause->id
+                 << "] ([config.unique_ids], [cancel.unique_ids])";
+  }
+}
+
+bool ClauseTest::WaivedByConfig(const Clause& clause) {
+  if ((ConfigFlags() & LIO_CONFIG_UNIQUE_IDS) == 0) return false;
+  const std::string_view id = clause.id;
+  return id == clauses::push_duplicate.id || id == clauses::cancel_enoent.id;
 }
 
 // ---- the case registry --------------------------------------------------------
@@ -80,7 +90,7 @@ std::optional<uint32_t> ClauseTest::FirstUndeclared(std::initializer_list<uint32
 
 void ConformanceTest::SetUp() {
   ClauseTest::SetUp();
-  if (HasFatalFailure()) return;
+  if (HasFatalFailure() || IsSkipped()) return;
   if (!probe().ok()) {
     GTEST_SKIP() << "backend " << info().name << " cannot run here (probe: " << probe().why << ")";
   }
@@ -113,7 +123,9 @@ bool ConformanceTest::Reopen(const BackendOptions& options) {
   completed_.clear();
   pushed_.clear();
   streams_.clear();
-  auto created = Backend::Create(info(), options);
+  BackendOptions with_flags = options;
+  with_flags.flags |= ConfigFlags();
+  auto created = Backend::Create(info(), with_flags);
   if (!created) {
     ADD_FAILURE() << "create(capacity " << options.capacity << ") failed: " << created.error().message;
     return false;
@@ -224,6 +236,11 @@ Result ConformanceTest::Cancel(uint64_t id) {
   return Result{error ? -error.value() : 0};
 }
 
+bool ConformanceTest::AnswersUnknownId(Result cancelled) {
+  if (cancelled == -LIO_ENOENT) return true;
+  return (ConfigFlags() & LIO_CONFIG_UNIQUE_IDS) != 0 && cancelled == 0;
+}
+
 // ---- reaping ---------------------------------------------------------------
 
 // The completion flags an op may carry: none for the 1.0 codes; MORE on the
@@ -286,6 +303,11 @@ void ConformanceTest::Observe(const lio_completion& c) {
 }
 
 std::vector<lio_completion> ConformanceTest::WaitOnce(Backend::Timeout timeout) {
+  std::span<const lio_completion> batch = WaitInPlace(timeout);
+  return std::vector<lio_completion>(batch.begin(), batch.end());
+}
+
+std::span<const lio_completion> ConformanceTest::WaitInPlace(Backend::Timeout timeout) {
   nanoseconds bound = (timeout ? *timeout : kDeadline) + kLateSlack;
   wait_guard_.Arm(*backend_, Clock::now() + bound);
   auto batch = backend_->wait(timeout);
@@ -302,9 +324,8 @@ std::vector<lio_completion> ConformanceTest::WaitOnce(Backend::Timeout timeout) 
     ADD_FAILURE() << "wait failed: " << batch.error().message();
     return {};
   }
-  std::vector<lio_completion> copy(batch->begin(), batch->end());
-  for (const lio_completion& c : copy) Observe(c);
-  return copy;
+  for (const lio_completion& c : *batch) Observe(c);
+  return *batch;
 }
 
 std::vector<lio_completion> ConformanceTest::WaitFor(size_t n, nanoseconds deadline) {

@@ -75,6 +75,8 @@ class ClauseTest : public ::testing::TestWithParam<const BackendUnderTest*> {
   const BackendInfo& info() const { return *GetParam()->info; }
   const ProbeResult& probe() const { return GetParam()->probe; }
   bool declares(uint32_t code) const { return info().supports(code); }
+  // The clause's cases cannot hold under ConfigFlags() (the promise waives it).
+  static bool WaivedByConfig(const Clause& clause);
   // The first of `codes` the backend does not declare.
   std::optional<uint32_t> FirstUndeclared(std::initializer_list<uint32_t> codes) const;
 };
@@ -110,12 +112,19 @@ class ConformanceTest : public ClauseTest {
   Result Complete(const lio_op& op);
   // cancel, as a result (0 or -LIO_E*).
   Result Cancel(uint64_t id);
+  // What cancel of an id not in flight may answer: -LIO_ENOENT
+  // ([cancel.enoent]), or 0 too when the suite runs under
+  // LIO_CONFIG_UNIQUE_IDS ([cancel.unique_ids]).
+  static bool AnswersUnknownId(Result cancelled);
 
   // ---- reaping (each completion is checked against the invariants) ----
   // One wait(timeout); the batch it returned. Bounded: a wait that overstays
   // its timeout by kLateSlack (or, without one, blocks past kDeadline +
   // kLateSlack) is woken by the suite and fails the case.
   std::vector<lio_completion> WaitOnce(Backend::Timeout timeout);
+  // The same, returning the backend's own array (valid until the next wait,
+  // or push without LIO_FEATURE_STABLE_COMPLETIONS).
+  std::span<const lio_completion> WaitInPlace(Backend::Timeout timeout);
   // Completions until `n` arrived or kDeadline passed (a failure then).
   std::vector<lio_completion> WaitFor(size_t n, nanoseconds deadline = kDeadline);
   // The result of `id`, waiting (bounded) until it completes.
@@ -175,7 +184,9 @@ class ConformanceTest : public ClauseTest {
   std::unordered_map<uint64_t, Pushed> pushed_;  // id -> what it was, since its last push
   std::unordered_map<uint64_t, std::vector<lio_completion>> streams_;  // id -> its completions
   // Ids with high bits set, so a backend that keeps only 32 bits is caught.
-  uint64_t next_id_ = 0xC0DE'0000'0000'0001ull;
+  // Under LIO_CONFIG_UNIQUE_IDS bit 63 is clear: io_uring sends such ids
+  // to the kernel as they are, the path the flag exists for.
+  uint64_t next_id_ = (ConfigFlags() & LIO_CONFIG_UNIQUE_IDS) != 0 ? 0x40DE'0000'0000'0001ull : 0xC0DE'0000'0000'0001ull;
 };
 
 // A conformance case as LIO_CONFORMANCE_CASE entered it: the clause it

@@ -6,16 +6,22 @@
 // one io_uring_submit, wait is one io_uring_enter per round (submit + wait for
 // completions). An op's user_data is its slot in the OpTable plus a sequence
 // number (user_data.h); what the kernel reads after push (msghdr, timespec)
-// lives in that slot. The ring is set up with SINGLE_ISSUER | DEFER_TASKRUN |
+// lives in that slot. Under LIO_CONFIG_UNIQUE_IDS the common ops (nop, read,
+// write, send, recv, ... without 1.1 flags) skip the table: their user_data
+// is the caller's id itself, cancel is matched by the kernel, and the CQE is
+// the completion (a direct op; user_data.h). The ring is set up with SINGLE_ISSUER | DEFER_TASKRUN |
 // SUBMIT_ALL where the kernel has them (6.1+), else without.
 //
-// Sizes. capacity is 1..2^24. The SQ holds min(2 * capacity + 1, 32768)
-// entries (rounded up to a power of two): up to capacity 16383 every user op,
-// a cancel for each, and the eventfd read behind wake fit; the CQ is twice
-// the SQ (at most 65536, the kernel's limit), so up to capacity 32767 it
-// cannot overflow. Past that, more ops can complete at once than the CQ
-// holds: the kernel keeps the rest on its overflow list (IORING_FEAT_NODROP)
-// and hands them over as wait empties the CQ.
+// Sizes. capacity is 1..2^24. The SQ holds min(2 * capacity + 1, 4096)
+// entries (rounded up to a power of two; option sq_entries sets it): up to
+// capacity 2047 every user op, a cancel for each, and the eventfd read behind
+// wake fit. It stops at 4096 because it only holds what is pushed between two
+// flushes, and a ring sized from a large capacity (the Loop opens io_uring for
+// 16 x its capacity) walks 2 MiB of cold SQEs on every push. The CQ holds
+// 2 * capacity + 1 (rounded up; at least twice the SQ, at most 65536, the
+// kernel's limit), so up to capacity 32767 it cannot overflow. Past that, more
+// ops can complete at once than the CQ holds: the kernel keeps the rest on its
+// overflow list (IORING_FEAT_NODROP) and hands them over as wait empties it.
 //
 // Options ("key=value,..."; NULL and "" mean the defaults; any other key is
 // -LIO_EINVAL):
@@ -41,6 +47,7 @@
 //                    policy) create answers its error, -LIO_EPERM.
 //   sqpoll_idle_ms=N how long that thread spins without work before it
 //                    sleeps (0, the default: the kernel's 1000 ms).
+//   sq_entries=N     the SQ's size, 1..32768 (rounded up to a power of two).
 //
 // Environment: LIO_IO_URING_FORCE_PROBE_FAILURE, set non-empty, makes probe
 // fail with -LIO_ENOSYS and say so (for testing hosts' fallback paths).
@@ -51,7 +58,7 @@
 //   must come from it; from another thread the kernel answers flush and wait
 //   with -EEXIST, and destroy cannot wait for in-flight ops. single_issuer=0
 //   lifts this.
-// - capacity > 16383: the SQ (at most 32768 entries) can no longer hold
+// - capacity > 2047 (or a smaller sq_entries): the SQ can no longer hold
 //   every queued op and a cancel for each. push and cancel then call
 //   io_uring_submit when the SQ is full — the one case where they make a
 //   system call — handing over what is queued (the next flush counts only
@@ -134,6 +141,11 @@ namespace lio::io_uring_plugin {
 namespace {
 
 constexpr uint32_t kMaxSqEntries = 32768;  // the kernel's IORING_MAX_ENTRIES
+constexpr uint32_t kMaxCqEntries = 65536;  // the kernel's IORING_MAX_CQ_ENTRIES
+// The default SQ stops here: 4096 SQEs (256 KiB) take every op a turn
+// pushes in any program we measured, where a ring sized from a large
+// capacity (32768 SQEs, 2 MiB) walks cold memory on every push.
+constexpr uint32_t kDefaultMaxSqEntries = 4096;
 // user_data keeps a slot in 32 bits and the id index twice as many buckets as
 // slots; 2^24 ops (about 2 GiB of slots and index) is far beyond any ring.
 constexpr uint32_t kMaxCapacity = uint32_t{1} << 24;
@@ -150,6 +162,7 @@ struct Options {
   bool native_fs = true;
   bool sqpoll = false;
   uint32_t sqpoll_idle_ms = 0;  // 0: the kernel's default (1 s)
+  uint32_t sq_entries = 0;  // 0: sq_entries_for(capacity)
 };
 // Setup flag sets with SQPOLL: DEFER_TASKRUN does not go with it (the
 // kernel's thread submits); SINGLE_ISSUER does.
@@ -183,6 +196,15 @@ bool interrupted(int result) {
          result == -kErestartRestartBlock;
 }
 
+// A direct op's CQE. Its op ran without a slot, so nothing else is kept: an
+// io-wq worker is interrupted only to cancel its op, so an interrupted one
+// reads -ECANCELED.
+inline lio_completion direct_completion(const io_uring_cqe& cqe) {
+  int64_t result = cqe.res;
+  if (result < 0 && interrupted(cqe.res)) [[unlikely]] result = -LIO_ECANCELED;
+  return lio_completion{.id = cqe.user_data, .result = result, .flags = 0, .reserved = 0};
+}
+
 // The result as the caller sees it. A poll reports what poll(2) would. An op
 // that was running in a worker when cancelled is interrupted by a signal
 // rather than removed: that is the cancel taking effect, so it reads
@@ -191,6 +213,22 @@ int64_t delivered_result(int result, const OpStorage& op) {
   if (result >= 0) return op.poll_reportable != 0 ? result & op.poll_reportable : result;
   if (!interrupted(result)) return result;
   return op.cancel_asked ? -LIO_ECANCELED : -LIO_EINTR;
+}
+
+// Ops whose completion is the CQE's result as it is, and whose SQE points
+// only at the caller's memory: they need no slot. Anything with a flag (a
+// 1.1 generic or per-op flag) takes a slot, so ops added later are safe by
+// default.
+constexpr uint64_t kDirectCodes = LIO_CAP(LIO_OP_NOP) | LIO_CAP(LIO_OP_READ) | LIO_CAP(LIO_OP_WRITE) |
+                                  LIO_CAP(LIO_OP_READV) | LIO_CAP(LIO_OP_WRITEV) | LIO_CAP(LIO_OP_FSYNC) |
+                                  LIO_CAP(LIO_OP_CLOSE) | LIO_CAP(LIO_OP_SOCKET) | LIO_CAP(LIO_OP_ACCEPT) |
+                                  LIO_CAP(LIO_OP_CONNECT) | LIO_CAP(LIO_OP_SEND) | LIO_CAP(LIO_OP_RECV) |
+                                  LIO_CAP(LIO_OP_SHUTDOWN);
+
+// `direct_codes`: kDirectCodes under LIO_CONFIG_UNIQUE_IDS, else 0.
+bool direct_capable(uint64_t id, const lio_op& op, uint64_t direct_codes) {
+  if (!is_direct(id) || (direct_codes & LIO_CAP(op.code)) == 0) return false;
+  return op.flags == 0 || (op.code == LIO_OP_FSYNC && op.flags == LIO_FSYNC_DATASYNC);
 }
 
 // False for an unknown key or a bad value: a typo to report.
@@ -205,6 +243,8 @@ bool parse_options(const char* text, Options* out) {
       out->sqpoll = number == 1;
     } else if (key == "sqpoll_idle_ms" && plugin::parse_uint(value, 0, UINT32_MAX, &number)) {
       out->sqpoll_idle_ms = static_cast<uint32_t>(number);
+    } else if (key == "sq_entries" && plugin::parse_uint(value, 1, kMaxSqEntries, &number)) {
+      out->sq_entries = std::bit_ceil(static_cast<uint32_t>(number));
     } else {
       return false;
     }
@@ -238,6 +278,8 @@ class IoUringBackend {
 
   // 1.1 ([multishot.*], [bufgroup.*], [send_zc.notice], [link.*], [fixed.*]):
   // all native (links, registered files and buffers need 5.19).
+  // [wait.array_survives_push]: completions_ is written only by reap, which
+  // only wait (and destroy) call.
   uint64_t features() const noexcept { return kFeatures; }
   int add_buffer_group(uint32_t group, void* base, uint32_t count, uint32_t size) noexcept {
     return rings_.add(&ring_, group, base, count, size);
@@ -257,13 +299,19 @@ class IoUringBackend {
   static constexpr uint64_t kCapabilities =
       LIO_CAP_OPS_1_0 | plugin::kFsCallCodes | kNetCodes | kMultishotCodes | kLinkAndFixedOps;
   static constexpr uint64_t kFeatures =
-      LIO_FEATURE_BUFFER_GROUPS | LIO_FEATURE_LINK | LIO_FEATURE_FIXED_FILES | LIO_FEATURE_FIXED_BUFFERS;
+      LIO_FEATURE_BUFFER_GROUPS | LIO_FEATURE_LINK | LIO_FEATURE_FIXED_FILES | LIO_FEATURE_FIXED_BUFFERS |
+      LIO_FEATURE_STABLE_COMPLETIONS;
 
  private:
   int init(uint32_t capacity, const Options& options);
+  uint32_t in_flight() const { return direct_in_flight_ + ops_.size(); }
+  int push_direct(uint64_t id, const lio_op& op);
+  int push_slot(uint64_t id, const lio_op& op);
+  int cancel_direct(uint64_t id);
   int setup_ring(uint32_t capacity, const Options& options);
   void arm_wake_read();
   io_uring_sqe* sqe_or_submit(int* error);
+  io_uring_sqe* free_sqe();
   io_uring_sqe* submit_for_sqe(int* error);
   int enter(int64_t timeout_ns, int64_t deadline_ns);
   uint32_t account_submission();
@@ -309,6 +357,12 @@ class IoUringBackend {
   uint32_t fixed_buffer_users_ = 0;
   bool files_registered_ = false;
   bool buffers_registered_ = false;
+  uint32_t capacity_ = 0;
+  bool unique_ids_ = false;        // LIO_CONFIG_UNIQUE_IDS: direct ops allowed
+  uint64_t direct_codes_ = 0;      // kDirectCodes under it, else 0
+  uint32_t direct_in_flight_ = 0;  // direct ops pushed and not yet reaped
+  OpStorage scratch_storage_;      // what prep_sqe writes for a direct op (nothing it reads later)
+  KernelArgs scratch_args_{};
   plugin::OpTable<OpStorage> ops_;
   std::vector<KernelArgs> kernel_args_;  // per slot, beside ops_
   std::vector<lio_completion> completions_;
@@ -317,6 +371,7 @@ class IoUringBackend {
 
 int IoUringBackend::init(uint32_t capacity, const Options& options) {
   native_ = native_ops() & (options.native_fs ? ~uint64_t{0} : ~plugin::kFsCallCodes);
+  capacity_ = capacity;
   ops_.init(capacity);
   kernel_args_.assign(capacity, KernelArgs{});
   completions_.assign(capacity, lio_completion{});
@@ -331,8 +386,16 @@ int IoUringBackend::init(uint32_t capacity, const Options& options) {
   return submitted < 0 ? submitted : 0;
 }
 
+// The SQ holds what is pushed between two flushes; the CQ what completes
+// between two waits (every op in flight, the cancels and the wake read).
+uint32_t sq_entries_for(uint32_t capacity) { return std::bit_ceil(std::min(2 * capacity + 1, kDefaultMaxSqEntries)); }
+uint32_t cq_entries_for(uint32_t capacity, uint32_t sq_entries) {
+  const uint64_t wanted = std::bit_ceil(2 * uint64_t{capacity} + 1);
+  return static_cast<uint32_t>(std::clamp<uint64_t>(wanted, 2 * uint64_t{sq_entries}, kMaxCqEntries));
+}
+
 int IoUringBackend::setup_ring(uint32_t capacity, const Options& options) {
-  const uint32_t sq_entries = std::bit_ceil(std::min(2 * capacity + 1, kMaxSqEntries));
+  const uint32_t sq_entries = options.sq_entries != 0 ? options.sq_entries : sq_entries_for(capacity);
   const std::span<const unsigned> all_sets = options.sqpoll ? std::span(kSqpollFlagSets) : std::span(kSetupFlagSets);
   const std::span<const unsigned> flag_sets = all_sets.subspan(options.single_issuer ? 0 : 1);
   const std::vector<int> sq_threads_before = options.sqpoll ? sq_threads() : std::vector<int>();
@@ -340,7 +403,7 @@ int IoUringBackend::setup_ring(uint32_t capacity, const Options& options) {
   for (unsigned flags : flag_sets) {
     io_uring_params params{};
     params.flags = flags | IORING_SETUP_CQSIZE;
-    params.cq_entries = 2 * sq_entries;
+    params.cq_entries = cq_entries_for(capacity, sq_entries);
     params.sq_thread_idle = options.sqpoll_idle_ms;
     error = io_uring_queue_init_params(sq_entries, &ring_, &params);
     if (error != -EINVAL) break;
@@ -359,17 +422,47 @@ int IoUringBackend::create(const lio_backend_config& config, std::unique_ptr<IoU
   Options options;
   if (!parse_options(config.options, &options)) return -LIO_EINVAL;
   auto backend = std::make_unique<IoUringBackend>();
+  backend->unique_ids_ = (config.flags & LIO_CONFIG_UNIQUE_IDS) != 0;
+  backend->direct_codes_ = backend->unique_ids_ ? kDirectCodes : 0;
   if (int error = backend->init(config.capacity, options); error < 0) return error;
   *out = std::move(backend);
   return 0;
 }
 
+// Under LIO_CONFIG_UNIQUE_IDS an op whose completion needs nothing kept
+// (direct_capable) travels under its own id: no index, no slot. The rest —
+// ids with bit 63 set, ops with kernel arguments or completion fix-ups —
+// take a slot as without the flag.
 int IoUringBackend::push(uint64_t id, const lio_op& op) noexcept {
+  // An op after a linked one closes (or continues) its chain: the slot path.
+  if (open_link_ == nullptr && direct_capable(id, op, direct_codes_)) return push_direct(id, op);
+  return push_slot(id, op);
+}
+
+// Everything is written before prep_sqe (which cannot fail, and like every
+// io_uring_prep_* of liburing leaves user_data alone), so nothing is live
+// across that call and push needs no stack frame: measured with callgrind,
+// that was a third of the instructions of a direct push.
+inline int IoUringBackend::push_direct(uint64_t id, const lio_op& op) {
+  if (in_flight() >= capacity_) return -LIO_EAGAIN;
+  int error = 0;
+  io_uring_sqe* sqe = sqe_or_submit(&error);
+  if (sqe == nullptr) return -LIO_EAGAIN;  // only when the SQ is full and submit failed
+  ++direct_in_flight_;
+  ++queued_user_;
+  io_uring_sqe_set_data64(sqe, id);
+  prep_sqe(op, native_, scratch_storage_, scratch_args_, sqe);
+  return 0;
+}
+
+// Out of line, so push's direct path does not pay for this one's registers.
+__attribute__((noinline)) int IoUringBackend::push_slot(uint64_t id, const lio_op& op) {
+  if (direct_in_flight_ != 0 && in_flight() >= capacity_) return -LIO_EAGAIN;
   const uint32_t slot = ops_.insert(id);
   if (slot == ops_.kNone) return ops_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
   int error = 0;
   io_uring_sqe* sqe = sqe_or_submit(&error);
-  if (sqe == nullptr) {  // only with capacity > 16383, when the SQ is full and submit failed
+  if (sqe == nullptr) {  // only with capacity > 2047, when the SQ is full and submit failed
     ops_.erase(slot);
     return -LIO_EAGAIN;
   }
@@ -511,8 +604,8 @@ int IoUringBackend::enter(int64_t timeout_ns, int64_t deadline_ns) {
 }
 
 int IoUringBackend::cancel(uint64_t id) noexcept {
-  const uint32_t slot = ops_.find(id);
-  if (slot == ops_.kNone) return -LIO_ENOENT;
+  const uint32_t slot = ops_.size() > 0 ? ops_.find(id) : ops_.kNone;
+  if (slot == ops_.kNone) return unique_ids_ ? cancel_direct(id) : -LIO_ENOENT;
   OpStorage& storage = ops_[slot];
   if (storage.cancel_pending) return 0;  // asking twice changes nothing
   if (open_link_ != nullptr) [[unlikely]] {  // after the chain, not inside it
@@ -538,6 +631,20 @@ void IoUringBackend::queue_cancel(uint32_t slot, io_uring_sqe* sqe) {
   storage.cancel_asked = true;
 }
 
+// [cancel.unique_ids] The kernel looks the id up: 0 whether or not a direct
+// op with it is in flight; the cancel's own CQE (only on failure: -ENOENT,
+// -EALREADY) is swallowed. Asking twice asks twice, which changes nothing.
+int IoUringBackend::cancel_direct(uint64_t id) {
+  if (!is_direct(id)) return 0;  // not a slot op (looked up) and cannot be a direct one
+  int error = 0;
+  io_uring_sqe* sqe = sqe_or_submit(&error);
+  if (sqe == nullptr) return error;
+  io_uring_prep_cancel64(sqe, id, 0);
+  io_uring_sqe_set_data64(sqe, kDirectCancelUserData);
+  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+  return 0;
+}
+
 int IoUringBackend::wake() noexcept {
   const uint64_t one = 1;
   for (;;) {
@@ -557,12 +664,22 @@ void IoUringBackend::arm_wake_read() {
   wake_armed_ = true;
 }
 
-// An SQE. A full SQ (possible only with capacity > 16383) is submitted
+// An SQE. A full SQ (possible only with capacity > 2047 by default) is submitted
 // first: the one system call outside flush and wait. The common case stays
 // inline in push; the submit is out of line.
 inline io_uring_sqe* IoUringBackend::sqe_or_submit(int* error) {
-  if (io_uring_sqe* sqe = io_uring_get_sqe(&ring_)) return sqe;
+  if (io_uring_sqe* sqe = free_sqe()) return sqe;
   return submit_for_sqe(error);
+}
+
+// io_uring_get_sqe for this ring, which never has SQPOLL or SQE128: the
+// kernel moves the SQ head only inside io_uring_enter, so a plain read.
+inline io_uring_sqe* IoUringBackend::free_sqe() {
+  io_uring_sq& sq = ring_.sq;
+  const unsigned tail = sq.sqe_tail;
+  if (tail - IO_URING_READ_ONCE(*sq.khead) >= sq.ring_entries) return nullptr;
+  sq.sqe_tail = tail + 1;
+  return &sq.sqes[tail & sq.ring_mask];
 }
 
 __attribute__((noinline)) io_uring_sqe* IoUringBackend::submit_for_sqe(int* error) {
@@ -606,22 +723,35 @@ uint32_t IoUringBackend::unconsumed_user_sqes() const {
 // (cancels, the wake read). Single-completion ops never outnumber the ops in
 // flight, but a multishot op may post many CQEs: when completions_ (capacity
 // entries) is full the rest stay in the CQ for the next wait.
+// One snapshot of the CQ tail, walked once (the ring is set up without
+// CQE32): the per-CQE cost here is most of what reaping costs a direct op.
 uint32_t IoUringBackend::reap() {
+  const unsigned first = *ring_.cq.khead;
+  const unsigned tail = io_uring_smp_load_acquire(ring_.cq.ktail);
+  const unsigned mask = ring_.cq.ring_mask;
+  io_uring_cqe* const cqes = ring_.cq.cqes;
+  if (ops_.size() > 0) {
+    for (unsigned at = first; at != tail; ++at) ops_.prefetch_erase(slot_of(cqes[at & mask].user_data));
+  }
+  lio_completion* const out = completions_.data();
+  const uint32_t room = static_cast<uint32_t>(completions_.size());
   uint32_t count = 0;
-  unsigned head = 0;
-  unsigned seen = 0;
-  io_uring_cqe* cqe = nullptr;
-  io_uring_for_each_cqe(&ring_, head, cqe) ops_.prefetch_erase(slot_of(cqe->user_data));
-  io_uring_for_each_cqe(&ring_, head, cqe) {
-    if (!is_internal(cqe->user_data) && count == completions_.size()) break;
-    ++seen;
-    if (is_internal(cqe->user_data)) {
-      on_internal(*cqe);
-    } else if (complete(*cqe, completions_[count])) {
+  uint32_t direct = 0;
+  unsigned at = first;
+  for (; at != tail; ++at) {
+    const io_uring_cqe& cqe = cqes[at & mask];
+    if (!is_internal(cqe.user_data) && count == room) break;
+    if (is_direct(cqe.user_data)) {
+      out[count++] = direct_completion(cqe);
+      ++direct;
+    } else if (is_internal(cqe.user_data)) {
+      on_internal(cqe);
+    } else if (complete(cqe, out[count])) {
       ++count;
     }
   }
-  io_uring_cq_advance(&ring_, seen);
+  direct_in_flight_ -= direct;
+  io_uring_smp_store_release(ring_.cq.khead, at);
   if (!wake_armed_ && !shutting_down_) arm_wake_read();
   return count;
 }
@@ -738,6 +868,7 @@ void IoUringBackend::on_internal(const io_uring_cqe& cqe) {
     if (cqe.res > 0) woken_ = true;
     return;
   }
+  if (cqe.user_data == kDirectCancelUserData || cqe.user_data == kCancelAllUserData) return;
   // A cancel came back: its op (if still the same one) may be cancelled again.
   const uint64_t target = cancel_target(cqe.user_data);
   const uint32_t slot = slot_of(target);
@@ -751,7 +882,7 @@ void IoUringBackend::on_internal(const io_uring_cqe& cqe) {
 void IoUringBackend::drain() {
   end_open_chain();
   bool ask = true;
-  while (ops_.size() > 0 || wake_armed_) {
+  while (in_flight() > 0 || wake_armed_) {
     if (ask) {
       int error = 0;
       io_uring_sqe* sqe = sqe_or_submit(&error);

@@ -123,7 +123,9 @@ constexpr uint32_t kMaxWorkers = 64;
 // 1.1 registered files and buffers map back to plain handles and buffers.
 constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | kFsOpCodes | LIO_CAP(LIO_OP_BIND) | LIO_CAP(LIO_OP_LISTEN) |
                                    LIO_CAP(LIO_OP_READ_FIXED) | LIO_CAP(LIO_OP_WRITE_FIXED);
-constexpr uint64_t kFeatures = LIO_FEATURE_FIXED_FILES | LIO_FEATURE_FIXED_BUFFERS;
+// [wait.array_survives_push]: out_ is cleared and filled (within the
+// capacity reserved in init, so never moved) only by wait.
+constexpr uint64_t kFeatures = LIO_FEATURE_FIXED_FILES | LIO_FEATURE_FIXED_BUFFERS | LIO_FEATURE_STABLE_COMPLETIONS;
 
 // Per-slot bits of a 1.1 op (IocpBackend::extras_; 0 for a plain op).
 constexpr uint8_t kUsesFiles = 0x1;    // holds the registered files busy

@@ -170,7 +170,8 @@ constexpr uint64_t kLinkAndFixedOps =
     LIO_CAP(LIO_OP_LINK_TIMEOUT) | LIO_CAP(LIO_OP_READ_FIXED) | LIO_CAP(LIO_OP_WRITE_FIXED);
 constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | plugin::kFsCallCodes | kNetOps | kMultishotOps | kLinkAndFixedOps;
 constexpr uint64_t kFeatures =
-    LIO_FEATURE_BUFFER_GROUPS | LIO_FEATURE_LINK | LIO_FEATURE_FIXED_FILES | LIO_FEATURE_FIXED_BUFFERS;
+    LIO_FEATURE_BUFFER_GROUPS | LIO_FEATURE_LINK | LIO_FEATURE_FIXED_FILES | LIO_FEATURE_FIXED_BUFFERS |
+    LIO_FEATURE_STABLE_COMPLETIONS;
 // "Native" here: the OS's readiness mechanism does the waiting and the call
 // itself never blocks a thread of the backend. Everything else — inline calls
 // (socket, bind, listen, pipe), timers, and what runs on the worker pool
@@ -336,6 +337,8 @@ class Poller {
 
   uint64_t capabilities() const noexcept { return kCapabilities; }
   static uint64_t native_ops() noexcept { return kNativeOps; }
+  // [wait.array_survives_push]: completions_ is written only by deliver(),
+  // which only wait calls; push, flush and cancel complete into completed_.
   uint64_t features() const noexcept { return kFeatures; }
   int add_buffer_group(uint32_t group, void* base, uint32_t count, uint32_t size) noexcept {
     return groups_.add(group, base, count, size);

@@ -142,6 +142,10 @@ enum class Kind {
   kFixedIndexOffByOne,    // the registered files are numbered from 1: index i reaches entry i - 1
   kFixedBufferUnchecked,  // READ/WRITE_FIXED run as plain READ/WRITE: no range check
   kRegisterNeverBusy,     // register_files answers 0 when the table is busy (and keeps the old one)
+  // ---- 1.1 fast path ----
+  kUniqueIdsLow32,        // under LIO_CONFIG_UNIQUE_IDS ids are kept in 32 bits (a user_data packed with a slot)
+  kUnknownCancelCompletes, // under LIO_CONFIG_UNIQUE_IDS cancel of an unknown id answers 0 and completes it -ECANCELED
+  kStableArrayReused,     // declares STABLE_COMPLETIONS but push stages its op in the wait array
 };
 
 constexpr Kind kKind = Kind::BROKEN_KIND;
@@ -284,12 +288,14 @@ uint64_t forwarded_features(const lio_backend_vtable* inner) {
 
 class BrokenBackend {
  public:
-  int init(uint32_t capacity, const std::string& inner_options) {
+  int init(uint32_t capacity, uint32_t flags, const std::string& inner_options) {
+    unique_ids_ = (flags & LIO_CONFIG_UNIQUE_IDS) != 0;
     ops_.init(Is(Kind::kOneSlotShort) ? std::max(1u, capacity - 1) : capacity);
     // An inner batch may hold several completions per op (multishot, and
     // SEND_ZC's notice: the poller's holds up to 3 * capacity), + a repeat.
-    out_.assign(static_cast<size_t>(capacity) * 3 + 1, lio_completion{});
+    out_.assign(static_cast<size_t>(capacity) * 3 + 1 + kMaxPhantoms, lio_completion{});
     pending_.reserve(capacity);
+    phantoms_.reserve(kMaxPhantoms);
     return inner_.create(wrapped().inner, capacity, inner_options);
   }
 
@@ -334,6 +340,7 @@ class BrokenBackend {
     if (Is(Kind::kDuplicateIsEagain) && ops_.find(id) != ops_.kNone) return -LIO_EAGAIN;
     uint32_t slot = ops_.insert(id);
     if (slot == ops_.kNone) return ops_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
+    if (Is(Kind::kStableArrayReused)) out_[0] = lio_completion{id, 0, 0, 0};  // "free until the next wait"
     if (Is(Kind::kCallerMadeNonBlocking) && uses_handle(op.code) && op.code != LIO_OP_CLOSE) set_nonblocking(op.handle);
     ops_[slot] = Slot{op.code, read_target(op), op.handle, op.code == LIO_OP_POLL ? op.u.poll.events : 0,
                       op.code == LIO_OP_RECVMSG ? op.u.msg.msg : nullptr, false, splice_asked(op), out_of(op)};
@@ -411,6 +418,8 @@ class BrokenBackend {
     for (int i = 0; i < n; ++i) {
       if (!dropped(batch[i])) out_[count++] = deliver(batch[i]);
     }
+    for (uint64_t id : phantoms_) out_[count++] = lio_completion{id, -LIO_ECANCELED, 0, 0};
+    phantoms_.clear();
     if (Is(Kind::kChainNoFailForward) && released_) {
       released_ = false;
       inner_.flush();
@@ -431,6 +440,10 @@ class BrokenBackend {
 
   int cancel(uint64_t id) noexcept {
     uint32_t slot = ops_.find(id);
+    if (slot == ops_.kNone && Is(Kind::kUnknownCancelCompletes) && unique_ids_ && phantoms_.size() < kMaxPhantoms) {
+      phantoms_.push_back(id);
+      return 0;
+    }
     if (slot == ops_.kNone) return Is(Kind::kCancelUnknownIsZero) ? 0 : -LIO_ENOENT;
     if (Is(Kind::kIgnoreCancel)) return 0;
     if (Is(Kind::kSecondCancelEalready) && ops_[slot].cancelled) return -LIO_EALREADY;
@@ -484,6 +497,7 @@ class BrokenBackend {
     }
     c = deliver_stream(c, op, slot != ops_.kNone && !final ? &ops_[slot] : nullptr, final);
     if (Is(Kind::kTruncateId)) c.id &= 0xFFFF'FFFFull;
+    if (Is(Kind::kUniqueIdsLow32) && unique_ids_) c.id &= 0xFFFF'FFFFull;
     if (Is(Kind::kCompletionFlagsSet)) c.flags = 0x2;
     if (Is(Kind::kNopResultOne) && op.code == LIO_OP_NOP && c.result == 0) c.result = 1;
     if (Is(Kind::kOffByOneBytes) && reads_bytes(op.code) && c.result > 0) c.result += 1;
@@ -584,7 +598,11 @@ class BrokenBackend {
     return handed;
   }
 
+  static constexpr size_t kMaxPhantoms = 8;
+
   plugin::InnerBackend inner_;
+  bool unique_ids_ = false;
+  std::vector<uint64_t> phantoms_;  // kUnknownCancelCompletes: ids to complete at the next wait
   plugin::OpTable<Slot> ops_;
   std::vector<lio_completion> out_;  // capacity + 1: room for a repeated one
   std::vector<Pending> pending_;
@@ -644,7 +662,7 @@ int create_instance(const lio_backend_config* config, lio_backend** out) noexcep
     auto refuse = [](std::string_view, std::string_view) { return Is(Kind::kUnknownOptionsIgnored); };
     if (!plugin::split_options(settings.options, &inner_options, refuse)) return -LIO_EINVAL;
     auto* backend = new BrokenBackend;
-    if (int error = backend->init(settings.capacity, inner_options); error < 0) {
+    if (int error = backend->init(settings.capacity, settings.flags, inner_options); error < 0) {
       delete backend;
       return error;
     }
@@ -769,5 +787,6 @@ extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* regist
     w.vtable.struct_size = offsetof(lio_backend_vtable, features);
     w.vtable.abi_version = (LIO_ABI_VERSION_MAJOR << 16) | 0;
   }
+  if (Is(Kind::kStableArrayReused)) w.vtable.features |= LIO_FEATURE_STABLE_COMPLETIONS;
   return registrar->register_backend(registrar->context, &w.vtable);
 }
