@@ -38,7 +38,8 @@ TEST(WindowsLoader, FindsTheBackendInItsDirectory) {
   auto found = registry.Find("iocp");
   ASSERT_TRUE(found) << found.error().message;
   EXPECT_EQ(fs::path((*found)->plugin_path).filename(), "lio_iocp.dll");
-  EXPECT_EQ((*found)->capabilities, LIO_CAP_OPS_1_0);
+  EXPECT_EQ((*found)->capabilities & LIO_CAP_OPS_1_0, LIO_CAP_OPS_1_0) << "every 1.0 op";
+  EXPECT_NE((*found)->capabilities & LIO_CAP(LIO_OP_ACCEPT_MULTI), 0u) << "1.1: multishot accept (re-armed AcceptEx)";
 }
 
 TEST(WindowsLoader, PluginPathIsSemicolonSeparated) {

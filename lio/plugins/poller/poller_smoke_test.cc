@@ -195,7 +195,11 @@ TEST(Registration, DeclaresPollerWithEveryOp) {
   const lio_backend_vtable* vt = LoadPoller();
   ASSERT_NE(vt, nullptr);
   EXPECT_STREQ(vt->name, kBackendName);
-  EXPECT_EQ(vt->capabilities, LIO_CAP_OPS_1_0);
+  EXPECT_EQ(vt->capabilities & LIO_CAP_OPS_1_0, LIO_CAP_OPS_1_0) << "every 1.0 op";
+  // 1.1, issue 14: multishot accept/recv and send_zc emulated, with buffer groups.
+  const uint64_t multishot = LIO_CAP(LIO_OP_ACCEPT_MULTI) | LIO_CAP(LIO_OP_RECV_MULTI) | LIO_CAP(LIO_OP_SEND_ZC);
+  EXPECT_EQ(vt->capabilities & multishot, multishot);
+  EXPECT_NE(vt->features & LIO_FEATURE_BUFFER_GROUPS, 0u);
   EXPECT_EQ(vt->priority, kPriority);
   EXPECT_EQ(LIO_ABI_MAJOR(vt->abi_version), LIO_ABI_VERSION_MAJOR);
   char why[256] = "";
