@@ -592,8 +592,9 @@ void Loop::wait_and_dispatch(int64_t timeout_ns) {
   }
   // Copy first: the backend's array is valid only until the next push, and
   // delivering a completion usually pushes the next operation. batch_ holds
-  // `capacity` completions from the start; a backend returning more than it
-  // has in flight would be broken, but gets room rather than an overflow.
+  // `capacity` completions from the start; a backend returns more only for
+  // streams (MORE completions of multishot ops, SEND_ZC's notice: ABI 1.1),
+  // and batch_ then grows once to what it needs.
   const size_t n = batch->size();
   if (n > batch_.size()) batch_.resize(n);
   if (n > 0) std::memcpy(batch_.data(), batch->data(), n * sizeof(lio_completion));
