@@ -596,8 +596,9 @@ void Loop::wait_and_dispatch(int64_t timeout_ns) {
   // with LIO_FEATURE_STABLE_COMPLETIONS keeps its array through that
   // ([wait.array_survives_push]); any other's is valid only until the next
   // push, so it is copied first. batch_ holds `capacity` completions from the
-  // start; a backend returning more than it has in flight would be broken,
-  // but gets room rather than an overflow.
+  // start; a backend returns more only for streams (MORE completions of
+  // multishot ops, SEND_ZC's notice: ABI 1.1), and batch_ then grows once to
+  // what it needs.
   const size_t n = batch->size();
   const lio_completion* completions = batch->data();
   if (!stable_completions_ && n > 0) {

@@ -85,6 +85,8 @@
 //   the declaration assumes Linux 6.0 (older kernels answer their SQEs with
 //   -EINVAL). A multishot op holds its slot while CQEs carry F_MORE; the
 //   first without it is its final completion (op_prep_multishot.cc).
+//   RECV_MULTI passes u.sr.len to the kernel as its per-completion limit;
+//   kernels before 6.10 take only 0 there (others: -EINVAL).
 // - SEND_ZC on a socket without zero copy (AF_UNIX): the kernel refuses it
 //   (-EOPNOTSUPP, then a notice); the backend then runs a plain send, as the
 //   blocking send(2) would copy, and the op completes once, without MORE.

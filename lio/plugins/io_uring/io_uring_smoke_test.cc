@@ -171,6 +171,10 @@ TEST(IoUringPlugin, RegistersOneBackendWithEveryOp) {
   }
   EXPECT_EQ(vt->capabilities & kFsCodes, kFsCodes);
   EXPECT_EQ(vt->capabilities & ~LIO_CAP_ALL_OPS, 0u);
+  // 1.1, issue 14: multishot accept/recv and send_zc, with buffer groups.
+  const uint64_t multishot = LIO_CAP(LIO_OP_ACCEPT_MULTI) | LIO_CAP(LIO_OP_RECV_MULTI) | LIO_CAP(LIO_OP_SEND_ZC);
+  EXPECT_EQ(vt->capabilities & multishot, multishot);
+  EXPECT_NE(vt->features & LIO_FEATURE_BUFFER_GROUPS, 0u);
   EXPECT_EQ(LIO_ABI_MAJOR(vt->abi_version), LIO_ABI_VERSION_MAJOR);
 }
 

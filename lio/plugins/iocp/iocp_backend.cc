@@ -121,8 +121,14 @@ constexpr uint32_t kMaxWorkers = 64;
 // different kind of handle), and process exit is a wait on a HANDLE, not a
 // child reaped by pid — none would be the blocking call the contract names.
 // 1.1 registered files and buffers map back to plain handles and buffers.
+// 1.1: multishot accept, as AcceptEx re-armed after each client (Windows has
+// no multishot call; one AcceptEx is in the OS at a time, as with an ACCEPT
+// pushed again at each completion, without the round trip through the caller).
+// Buffer groups, RECV_MULTI and SEND_ZC are not declared: overlapped WSARecv
+// needs its buffer when issued, so a group's buffer would be taken before
+// any data came.
 constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | kFsOpCodes | LIO_CAP(LIO_OP_BIND) | LIO_CAP(LIO_OP_LISTEN) |
-                                   LIO_CAP(LIO_OP_READ_FIXED) | LIO_CAP(LIO_OP_WRITE_FIXED);
+                                   LIO_CAP(LIO_OP_READ_FIXED) | LIO_CAP(LIO_OP_WRITE_FIXED) | LIO_CAP(LIO_OP_ACCEPT_MULTI);
 // [wait.array_survives_push]: out_ is cleared and filled (within the
 // capacity reserved in init, so never moved) only by wait.
 constexpr uint64_t kFeatures = LIO_FEATURE_FIXED_FILES | LIO_FEATURE_FIXED_BUFFERS | LIO_FEATURE_STABLE_COMPLETIONS;
@@ -194,6 +200,8 @@ class IocpBackend {
 
   void OnPacket(const OVERLAPPED_ENTRY& entry, bool* woken);
   void ReapWorkers();
+  void AcceptAgain(uint32_t s, Outcome accepted);
+  void ReleaseHeld();
   void DrainDone();
   void ExpireTimers(int64_t now);
   void Teardown();
@@ -212,6 +220,8 @@ class IocpBackend {
   uint32_t capacity_ = 0;
   std::vector<uint32_t> queued_;       // pushed, not flushed, in push order
   std::vector<uint32_t> done_;         // results known, not yet returned
+  std::vector<lio_completion> more_;   // ACCEPT_MULTI clients (MORE), not yet returned; capacity entries
+  std::vector<uint32_t> held_;         // kHeld ACCEPT_MULTI records
   std::vector<lio_completion> out_;    // the batch wait returned
   std::vector<OVERLAPPED_ENTRY> entries_;
   plugin::TimerHeap timers_;
@@ -239,7 +249,9 @@ int IocpBackend::Init(uint32_t capacity, unsigned workers) {
     queued_.reserve(capacity);
     done_.reserve(capacity);
     extras_.assign(capacity, 0);
-    out_.reserve(capacity);
+    more_.reserve(capacity);
+    held_.reserve(capacity);
+    out_.reserve(static_cast<size_t>(capacity) * 2);
     entries_.resize(static_cast<size_t>(capacity) + 1);
     timers_.init(capacity);
     worker_scratch_.reset(new WorkerThreadScratch[workers]);
@@ -415,7 +427,12 @@ void IocpBackend::OnPacket(const OVERLAPPED_ENTRY& entry, bool* woken) {
       --in_os_;
       DWORD bytes = entry.dwNumberOfBytesTransferred;
       DWORD error = CompletedError(r, &bytes);
-      Apply(s, CompleteCall(r, entry.dwNumberOfBytesTransferred, error, Calls()));
+      Outcome outcome = CompleteCall(r, entry.dwNumberOfBytesTransferred, error, Calls());
+      if (r.code == LIO_OP_ACCEPT_MULTI) [[unlikely]] {
+        AcceptAgain(s, outcome);
+        return;
+      }
+      Apply(s, outcome);
       return;
     }
     default:
@@ -431,7 +448,48 @@ void IocpBackend::ReapWorkers() {
   });
 }
 
+// ACCEPT_MULTI's client: delivered with MORE, and AcceptEx issued again with a
+// fresh socket. What ends the stream instead is its final completion: an
+// error (ERROR_OPERATION_ABORTED after cancel: -ECANCELED), or a client
+// accepted after cancel was asked. When `capacity` clients already wait to be
+// returned, this one is held in its record (kHeld) and AcceptEx waits: the
+// next wait returns it and issues AcceptEx again (ReleaseHeld).
+void IocpBackend::AcceptAgain(uint32_t s, Outcome accepted) {
+  Record& r = records_[s];
+  if (accepted.kind != Outcome::kDone || accepted.result < 0 || r.cancel_requested) {
+    Apply(s, accepted);
+    return;
+  }
+  if (more_.size() == more_.capacity()) {
+    r.state = State::kHeld;
+    r.result = accepted.result;
+    held_.push_back(s);
+    return;
+  }
+  more_.push_back(lio_completion{table_.id(s), accepted.result, LIO_COMPLETION_MORE, 0});
+  Apply(s, StartCall(r, Calls()));
+}
+
+// At the start of a wait, when the last one returned what more_ held: each
+// held client goes out (MORE) and its AcceptEx is issued again — or, if
+// cancel was asked meanwhile, the client is the stream's final completion.
+void IocpBackend::ReleaseHeld() {
+  for (uint32_t s : held_) {
+    Record& r = records_[s];
+    if (r.cancel_requested) {
+      Finish(s, r.result);
+      continue;
+    }
+    more_.push_back(lio_completion{table_.id(s), r.result, LIO_COMPLETION_MORE, 0});
+    Apply(s, StartCall(r, Calls()));
+  }
+  held_.clear();
+}
+
+// MORE completions first: each comes before its op's final one.
 void IocpBackend::DrainDone() {
+  for (const lio_completion& c : more_) out_.push_back(c);
+  more_.clear();
   for (uint32_t s : done_) {
     if (extras_[s] != 0) [[unlikely]] ReleaseFixed(s);
     out_.push_back(lio_completion{table_.id(s), records_[s].result, 0, 0});
@@ -479,9 +537,16 @@ void IocpBackend::Teardown() {
   }
   for (uint32_t s : done_) {
     Record& r = records_[s];
-    if (r.code == LIO_OP_OPENAT || r.code == LIO_OP_SOCKET || r.code == LIO_OP_ACCEPT) CloseCreated(r.code, r.result);
+    if (r.code == LIO_OP_OPENAT || r.code == LIO_OP_SOCKET || r.code == LIO_OP_ACCEPT ||
+        r.code == LIO_OP_ACCEPT_MULTI) {
+      CloseCreated(r.code, r.result);
+    }
   }
   done_.clear();
+  for (const lio_completion& c : more_) CloseCreated(LIO_OP_ACCEPT_MULTI, c.result);
+  more_.clear();
+  for (uint32_t s : held_) CloseCreated(LIO_OP_ACCEPT_MULTI, records_[s].result);
+  held_.clear();
 }
 
 // Forgets the ops whose packets are the first `n` of entries_, and the
@@ -593,6 +658,7 @@ int IocpBackend::flush() noexcept {
 int IocpBackend::wait(int64_t timeout_ns, const lio_completion** out) noexcept {
   if (!queued_.empty()) flush();
   out_.clear();
+  if (!held_.empty()) [[unlikely]] ReleaseHeld();
   const int64_t deadline = timeout_ns > 0 ? plugin::saturating_add(plugin::monotonic_ns(), timeout_ns) : 0;
   bool woken = false;
   for (;;) {
@@ -644,6 +710,9 @@ int IocpBackend::cancel(uint64_t id) noexcept {
       break;
     case State::kWorker:
       if (StopOnWorker(s)) Finish(s, -LIO_ECANCELED);
+      break;
+    case State::kHeld:  // the held client ends the stream (ReleaseHeld)
+      r.cancel_requested = true;
       break;
     default:  // kPosted, kDone: the result is in
       break;

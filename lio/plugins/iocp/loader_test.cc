@@ -41,6 +41,7 @@ TEST(WindowsLoader, FindsTheBackendInItsDirectory) {
   // Every 1.0 operation; 1.1 adds some (bind, listen, ...).
   EXPECT_EQ((*found)->capabilities & LIO_CAP_OPS_1_0, LIO_CAP_OPS_1_0);
   EXPECT_TRUE((*found)->supports(LIO_OP_BIND) && (*found)->supports(LIO_OP_LISTEN));
+  EXPECT_NE((*found)->capabilities & LIO_CAP(LIO_OP_ACCEPT_MULTI), 0u) << "1.1: multishot accept (re-armed AcceptEx)";
 }
 
 TEST(WindowsLoader, PluginPathIsSemicolonSeparated) {

@@ -408,6 +408,7 @@ Outcome StartCall(Record& r, const CallContext& ctx) {
     case LIO_OP_SOCKET:
       return MakeSocket(r);
     case LIO_OP_ACCEPT:
+    case LIO_OP_ACCEPT_MULTI:  // one AcceptEx at a time, re-armed by the backend per client
       return StartAccept(r, ctx);
     case LIO_OP_CONNECT:
       return StartConnect(r, ctx);

@@ -73,6 +73,8 @@ enum class State : uint8_t {
   kWorker,  // with the worker pool: its result will come (a kWorkerKey packet)
   kTimer,   // in the timer heap
   kDone,    // result known, waiting in done_ for wait() to return it
+  kHeld,    // ACCEPT_MULTI: a client (in `result`) accepted while no room was left
+            // to return it; AcceptEx is issued again once it is returned
 };
 
 // What an issued op does when its packet arrives.
