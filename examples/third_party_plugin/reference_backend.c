@@ -194,6 +194,11 @@ static int read_op(const lio_op* in, lio_op* out) {
   memcpy(out, in, n);
   if (LIO_ABI_MAJOR(out->abi_version) != LIO_ABI_VERSION_MAJOR || out->code >= LIO_OP_COUNT) return -LIO_EINVAL;
   if (!(kCapabilities & LIO_CAP(out->code))) return -LIO_EOPNOTSUPP;
+#ifdef LIO_OPF_LINK
+  /* [push.undeclared_feature] (ABI 1.1): this backend declares no feature,
+   * so a flag that needs one is not supported, rather than malformed. */
+  if (out->flags & (LIO_OPF_LINK | LIO_OPF_FIXED_FILE)) return -LIO_EOPNOTSUPP;
+#endif
   if (out->flags & ~known_op_flags(out->code)) return -LIO_EINVAL;
   if (out->code == LIO_OP_OPENAT && (out->u.open.flags & ~kKnownOpenFlags)) return -LIO_EINVAL;
   return 0;
@@ -312,22 +317,25 @@ static int reference_wake(lio_backend* b) {
   return (rc == 1 || errno == EAGAIN) ? 0 : -errno; /* a full pipe is already awake */
 }
 
+/* Designated initializers: a later minor version of the ABI appends members
+ * to the vtable, and they stay zero (NULL) here — what a plugin that does
+ * not offer them declares. */
 static const lio_backend_vtable kReferenceBackend = {
-    sizeof(lio_backend_vtable),
-    LIO_ABI_VERSION,
-    "reference",
-    "out-of-tree example: blocking system calls, no threads (file I/O, nop, timeout)",
-    kCapabilities,
-    1, /* priority: below every real backend, so "auto" never picks it */
-    0,
-    reference_probe,
-    reference_create,
-    reference_destroy,
-    reference_push,
-    reference_flush,
-    reference_wait,
-    reference_cancel,
-    reference_wake,
+    .struct_size = sizeof(lio_backend_vtable),
+    .abi_version = LIO_ABI_VERSION,
+    .name = "reference",
+    .description = "out-of-tree example: blocking system calls, no threads (file I/O, nop, timeout)",
+    .capabilities = kCapabilities,
+    .priority = 1, /* below every real backend, so "auto" never picks it */
+    .reserved = 0,
+    .probe = reference_probe,
+    .create = reference_create,
+    .destroy = reference_destroy,
+    .push = reference_push,
+    .flush = reference_flush,
+    .wait = reference_wait,
+    .cancel = reference_cancel,
+    .wake = reference_wake,
 };
 
 /* [register.registrar_checked]: nothing is read past struct_size. */

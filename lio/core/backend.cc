@@ -73,7 +73,9 @@ ProbeResult Backend::Probe(const BackendInfo& info) {
 }
 
 Backend::Backend(Backend&& other) noexcept
-    : info_(other.info_), vtable_(other.vtable_), impl_(std::exchange(other.impl_, nullptr)), capacity_(other.capacity_) {}
+    : info_(other.info_), vtable_(other.vtable_), impl_(std::exchange(other.impl_, nullptr)),
+      capacity_(other.capacity_),
+      legacy_(other.legacy_) {}
 
 Backend& Backend::operator=(Backend&& other) noexcept {
   if (this != &other) {
@@ -82,6 +84,7 @@ Backend& Backend::operator=(Backend&& other) noexcept {
     vtable_ = other.vtable_;
     impl_ = std::exchange(other.impl_, nullptr);
     capacity_ = other.capacity_;
+    legacy_ = other.legacy_;
   }
   return *this;
 }

@@ -105,6 +105,7 @@ class Backend {
   // (LIO_EAGAIN) when `capacity` ops are in flight; file_exists when `id`
   // is in flight; operation_not_supported when not in the capability mask.
   std::error_code push(uint64_t id, const lio_op& op) noexcept {
+    if (legacy_ && needs_a_feature(op)) [[unlikely]] return make_error(-LIO_EOPNOTSUPP);
     return make_error(vtable_->push(impl_, id, &op));
   }
 
@@ -164,12 +165,23 @@ class Backend {
 
  private:
   Backend(const BackendInfo* info, const lio_backend_vtable* vtable, lio_backend* impl, uint32_t capacity) noexcept
-      : info_(info), vtable_(vtable), impl_(impl), capacity_(capacity) {}
+      : info_(info),
+        vtable_(vtable),
+        impl_(impl),
+        capacity_(capacity),
+        legacy_(LIO_ABI_MINOR(info->abi_version) == 0) {}
+
+  // [abi.minor_compatible]: a 1.0 plugin knows no 1.1 flag (it would call
+  // one malformed); the host answers for it, as [push.undeclared_feature] says.
+  static bool needs_a_feature(const lio_op& op) noexcept {
+    return (op.flags & LIO_OPF_GENERIC) != 0 || (op.code == LIO_OP_RECV && (op.flags & LIO_RECV_BUFFER_SELECT));
+  }
 
   const BackendInfo* info_;
   const lio_backend_vtable* vtable_;
   lio_backend* impl_;
   uint32_t capacity_;
+  bool legacy_;  // a 1.0 plugin: needs_a_feature is answered here
 };
 
 }  // namespace lio
