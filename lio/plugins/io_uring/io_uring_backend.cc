@@ -397,7 +397,11 @@ uint32_t cq_entries_for(uint32_t capacity, uint32_t sq_entries) {
 }
 
 int IoUringBackend::setup_ring(uint32_t capacity, const Options& options) {
-  const uint32_t sq_entries = options.sq_entries != 0 ? options.sq_entries : sq_entries_for(capacity);
+  // With SQPOLL the kernel's thread drains the SQ in its own time, so the SQ
+  // keeps room for every op in flight (as before the 4096 default cap).
+  const uint32_t sq_entries = options.sq_entries != 0 ? options.sq_entries
+                              : options.sqpoll        ? std::bit_ceil(std::min(2 * capacity + 1, kMaxSqEntries))
+                                                      : sq_entries_for(capacity);
   const std::span<const unsigned> all_sets = options.sqpoll ? std::span(kSqpollFlagSets) : std::span(kSetupFlagSets);
   const std::span<const unsigned> flag_sets = all_sets.subspan(options.single_issuer ? 0 : 1);
   const std::vector<int> sq_threads_before = options.sqpoll ? sq_threads() : std::vector<int>();

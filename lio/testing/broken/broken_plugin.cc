@@ -732,6 +732,10 @@ uint64_t declared_capabilities(const lio_backend_vtable* inner) {
   if (Is(Kind::kUnimplementedFsync)) caps |= LIO_CAP(LIO_OP_FSYNC);
   if (Is(Kind::kUndeclaredAccepted)) caps &= ~LIO_CAP(LIO_OP_POLL);
   if (Is(Kind::kCapabilityBeyondCount)) caps |= UINT64_C(1) << 40;
+  // native_ops_with_undeclared names WRITE_FIXED, which this one then lacks.
+  if (Is(Kind::kNativeOpsUndeclared)) caps &= ~LIO_CAP(LIO_OP_WRITE_FIXED);
+  // A 1.0 plugin knows only the 1.0 codes.
+  if (Is(Kind::kAbi10Shape)) caps &= LIO_CAP_OPS_1_0;
   return caps;
 }
 
@@ -774,7 +778,7 @@ extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* regist
       .register_buffers = Thunks::register_buffers,
   };
   if (lio::plugin::inner_features(w.inner) & LIO_FEATURE_BUFFER_GROUPS) {
-    w.vtable.features = LIO_FEATURE_BUFFER_GROUPS;
+    w.vtable.features |= LIO_FEATURE_BUFFER_GROUPS;
     w.vtable.add_buffer_group = add_buffer_group;
     w.vtable.return_buffer = Thunks::return_buffer;
     w.vtable.remove_buffer_group = Thunks::remove_buffer_group;
@@ -785,6 +789,7 @@ extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* regist
     // What a plugin compiled against ABI 1.0's header registers: its vtable
     // ends at `wake` and says minor 0. The host must read nothing past it.
     w.vtable.struct_size = offsetof(lio_backend_vtable, features);
+    w.vtable.features = 0;  // (unread by the host; the kit's push checks flags against it)
     w.vtable.abi_version = (LIO_ABI_VERSION_MAJOR << 16) | 0;
   }
   if (Is(Kind::kStableArrayReused)) w.vtable.features |= LIO_FEATURE_STABLE_COMPLETIONS;
