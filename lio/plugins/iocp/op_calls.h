@@ -72,6 +72,8 @@ enum class State : uint8_t {
   kWorker,  // with the worker threads: a packet will come
   kTimer,   // in the timer heap
   kDone,    // result known, waiting in done_ for wait() to return it
+  kHeld,     // 1.1: flushed, waiting in a chain for the op before it
+  kReleased, // 1.1: that op succeeded; the next wait starts it
 };
 
 // What an issued op does when its packet arrives.
