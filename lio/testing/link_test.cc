@@ -76,6 +76,22 @@ LIO_CONFORMANCE_CASE(LinkTest, link_order, SuccessfulChainRunsEveryOp) {
   EXPECT_EQ(ResultsOf(ids), (std::vector<Result>{{0}, {0}, {0}}));
 }
 
+// A cancel of an op waiting in its chain may take effect at once (poller) or
+// only when its turn comes (io_uring cannot reach it): either way it
+// completes once, and cancelling the running op ends the chain.
+LIO_CONFORMANCE_CASE(LinkTest, link_order, CancelOfAWaitingOpCompletesItOnce) {
+  LIO_REQUIRE_LINKS();
+  LIO_REQUIRE_OPS(LIO_OP_POLL, LIO_OP_NOP);
+  TcpPair pair = OwnedTcpPair();
+  ASSERT_TRUE(pair.ok());
+  auto ids = PushAll({Op::Poll(pair.tested, LIO_POLL_IN).Linked(), Op::Nop()});
+  EXPECT_EQ(Cancel(ids[1]), 0);
+  EXPECT_TRUE(in_flight(ids[0])) << "cancelling the waiting op ended the one before it";
+  EXPECT_EQ(Cancel(ids[0]), 0);
+  EXPECT_EQ(ResultsOf(ids), (std::vector<Result>{{-LIO_ECANCELED}, {-LIO_ECANCELED}}));
+  EXPECT_TRUE(ReapFor(milliseconds(20)).empty());
+}
+
 // ---- [link.flush_ends] ----
 
 LIO_CONFORMANCE_CASE(LinkTest, link_flush_ends, OpPushedAfterAFlushIsNotInTheChain) {

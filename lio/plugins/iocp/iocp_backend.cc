@@ -76,11 +76,14 @@
 // Options ("key=value,..."): workers=N (1..64, default 2), the threads that
 // run openat and fsync.
 //
-// ABI 1.1: registered files and buffers are emulated (declared, and not in
-// native_ops): LIO_OPF_FIXED_FILE's index becomes the registered handle at
-// push, READ_FIXED / WRITE_FIXED become READ / WRITE once their range is
-// checked (plugins/common/emulated_links.h). Links (LIO_FEATURE_LINK) are not
-// declared: their pushes answer -EOPNOTSUPP.
+// ABI 1.1, emulated (declared, and not in native_ops): registered files and
+// buffers — LIO_OPF_FIXED_FILE's index becomes the registered handle at push,
+// READ_FIXED / WRITE_FIXED become READ / WRITE once their range is checked
+// (plugins/common/emulated_links.h); and links, as the poller runs them: a
+// chain's ops are handed over at flush but the next waits (kHeld) until the
+// one before finished, then starts at the next wait (kReleased), or finishes
+// with -ECANCELED when that one failed; a LINK_TIMEOUT is a timer started
+// with the op it guards, which cancels that op when it fires.
 // (std::min)(...) below: <windows.h> may define min/max macros (MSVC does
 // unless NOMINMAX).
 #include <winsock2.h>
@@ -94,6 +97,7 @@
 #include <memory>
 #include <new>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "lio/core/plugin_abi.h"
@@ -128,15 +132,28 @@ constexpr uint32_t kMaxWorkers = 64;
 // needs its buffer when issued, so a group's buffer would be taken before
 // any data came.
 constexpr uint64_t kCapabilities = LIO_CAP_OPS_1_0 | kFsOpCodes | LIO_CAP(LIO_OP_BIND) | LIO_CAP(LIO_OP_LISTEN) |
-                                   LIO_CAP(LIO_OP_READ_FIXED) | LIO_CAP(LIO_OP_WRITE_FIXED) | LIO_CAP(LIO_OP_ACCEPT_MULTI);
+                                   LIO_CAP(LIO_OP_READ_FIXED) | LIO_CAP(LIO_OP_WRITE_FIXED) | LIO_CAP(LIO_OP_ACCEPT_MULTI) |
+                                   LIO_CAP(LIO_OP_LINK_TIMEOUT);
 // [wait.array_survives_push]: out_ is cleared and filled (within the
 // capacity reserved in init, so never moved) only by wait.
-constexpr uint64_t kFeatures = LIO_FEATURE_FIXED_FILES | LIO_FEATURE_FIXED_BUFFERS | LIO_FEATURE_STABLE_COMPLETIONS;
+constexpr uint64_t kFeatures =
+    LIO_FEATURE_LINK | LIO_FEATURE_FIXED_FILES | LIO_FEATURE_FIXED_BUFFERS | LIO_FEATURE_STABLE_COMPLETIONS;
 
 // Per-slot bits of a 1.1 op (IocpBackend::extras_; 0 for a plain op).
 constexpr uint8_t kUsesFiles = 0x1;    // holds the registered files busy
 constexpr uint8_t kUsesBuffers = 0x2;  // holds the registered buffers busy
 constexpr uint8_t kFailAtStart = 0x4;  // completes with its record's result when started
+constexpr uint8_t kInChain = 0x8;      // has chain or link-timeout neighbours (links_)
+constexpr uint32_t kNoSlot = UINT32_MAX;
+
+// An op's neighbours in its chain, by slot.
+struct ChainLinks {
+  uint32_t prev = kNoSlot;
+  uint32_t next = kNoSlot;
+  uint32_t link_timeout = kNoSlot;  // its LINK_TIMEOUT
+  uint32_t guarded = kNoSlot;       // a LINK_TIMEOUT: the op it is the deadline of
+  bool held = false;                // waits for `prev`
+};
 
 // A wait of `ns` in GetQueuedCompletionStatusEx's milliseconds, rounded up
 // so the wait never ends before `ns`.
@@ -192,6 +209,13 @@ class IocpBackend {
   void Start(uint32_t s);
   void PrepareFixed(uint32_t s, const lio_op& op);
   void ReleaseFixed(uint32_t s);
+  // Links (1.1).
+  void LinkIntoChain(uint32_t s, bool link);
+  void StartExtra(uint32_t s);
+  void StartReleased();
+  void OnChainDone(uint32_t s, int64_t result);
+  void FailForward(uint32_t s);
+  void EndEarly(uint32_t s, int64_t result);
   void StartTimer(uint32_t s);
   void StartOnWorker(uint32_t s);
   bool StopOnWorker(uint32_t s);
@@ -221,14 +245,17 @@ class IocpBackend {
   std::vector<uint32_t> queued_;       // pushed, not flushed, in push order
   std::vector<uint32_t> done_;         // results known, not yet returned
   std::vector<lio_completion> more_;   // ACCEPT_MULTI clients (MORE), not yet returned; capacity entries
-  std::vector<uint32_t> held_;         // kHeld ACCEPT_MULTI records
+  std::vector<uint32_t> held_;         // kClientHeld ACCEPT_MULTI records
   std::vector<lio_completion> out_;    // the batch wait returned
   std::vector<OVERLAPPED_ENTRY> entries_;
   plugin::TimerHeap timers_;
   uint32_t in_os_ = 0;                 // records whose packet or pool result will come
   std::atomic<bool> wake_pending_{false};
   plugin::RegisteredTables tables_;    // register_files / register_buffers
-  std::vector<uint8_t> extras_;        // per slot: kUsesFiles, kUsesBuffers, kFailAtStart
+  std::vector<uint8_t> extras_;        // per slot: kUsesFiles, kUsesBuffers, kFailAtStart, kInChain
+  std::vector<ChainLinks> links_;      // per slot, while kInChain
+  std::vector<uint32_t> released_;     // kReleased slots, started by wait
+  uint32_t open_tail_ = kNoSlot;       // the last op pushed, while it carries LIO_OPF_LINK
 };
 
 IocpBackend::~IocpBackend() {
@@ -251,6 +278,8 @@ int IocpBackend::Init(uint32_t capacity, unsigned workers) {
     extras_.assign(capacity, 0);
     more_.reserve(capacity);
     held_.reserve(capacity);
+    links_.assign(capacity, ChainLinks{});
+    released_.reserve(capacity);
     out_.reserve(static_cast<size_t>(capacity) * 2);
     entries_.resize(static_cast<size_t>(capacity) + 1);
     timers_.init(capacity);
@@ -306,6 +335,7 @@ void IocpBackend::Finish(uint32_t s, int64_t result) {
   r.state = State::kDone;
   r.result = result;
   done_.push_back(s);
+  if (extras_[s] & kInChain) [[unlikely]] OnChainDone(s, result);
 }
 
 // Moves a record on by what its call came to.
@@ -328,6 +358,11 @@ void IocpBackend::Start(uint32_t s) {
   Record& r = records_[s];
   if (extras_[s] & kFailAtStart) [[unlikely]] {
     Finish(s, r.result);
+    return;
+  }
+  if (r.code == LIO_OP_LINK_TIMEOUT) [[unlikely]] {  // [link.timeout]: only right after a linked op
+    if (links_[s].guarded == kNoSlot) return Finish(s, -LIO_EINVAL);
+    StartTimer(s);
     return;
   }
   // Negative values are no handles (POSIX: EBADF) — and on Windows -1, -2,
@@ -452,7 +487,7 @@ void IocpBackend::ReapWorkers() {
 // fresh socket. What ends the stream instead is its final completion: an
 // error (ERROR_OPERATION_ABORTED after cancel: -ECANCELED), or a client
 // accepted after cancel was asked. When `capacity` clients already wait to be
-// returned, this one is held in its record (kHeld) and AcceptEx waits: the
+// returned, this one is held in its record (kClientHeld) and AcceptEx waits: the
 // next wait returns it and issues AcceptEx again (ReleaseHeld).
 void IocpBackend::AcceptAgain(uint32_t s, Outcome accepted) {
   Record& r = records_[s];
@@ -461,7 +496,7 @@ void IocpBackend::AcceptAgain(uint32_t s, Outcome accepted) {
     return;
   }
   if (more_.size() == more_.capacity()) {
-    r.state = State::kHeld;
+    r.state = State::kClientHeld;
     r.result = accepted.result;
     held_.push_back(s);
     return;
@@ -597,8 +632,9 @@ void IocpBackend::RetryTeardown() {
 int IocpBackend::push(uint64_t id, const lio_op& op) noexcept {
   const uint32_t s = table_.insert(id);
   if (s == table_.kNone) return table_.full() ? -LIO_EAGAIN : -LIO_EEXIST;
-  if ((op.flags & LIO_OPF_GENERIC) != 0 || op.code == LIO_OP_READ_FIXED || op.code == LIO_OP_WRITE_FIXED) [[unlikely]] {
+  if ((op.flags & LIO_OPF_GENERIC) != 0 || op.code >= LIO_OP_LINK_TIMEOUT || open_tail_ != kNoSlot) [[unlikely]] {
     PrepareFixed(s, op);
+    LinkIntoChain(s, (op.flags & LIO_OPF_LINK) != 0);
   } else {
     Prepare(records_[s], op);
   }
@@ -649,10 +685,136 @@ void IocpBackend::ReleaseFixed(uint32_t s) {
 
 int IocpBackend::flush() noexcept {
   size_t n = queued_.size();
+  open_tail_ = kNoSlot;  // [link.flush_ends]
   // Start() never pushes to `queued_`, so iterating it is safe.
-  for (uint32_t s : queued_) Start(s);
+  for (uint32_t s : queued_) {
+    if (extras_[s] & kInChain) [[unlikely]] {
+      StartExtra(s);
+    } else {
+      Start(s);
+    }
+  }
   queued_.clear();
   return static_cast<int>(n);
+}
+
+// ---- links (1.1) -----------------------------------------------------------------
+
+// [link.order]: `s` follows the open chain's tail; a LINK_TIMEOUT attaches to
+// the tail instead (a second one for the same op, or one with none, is
+// -EINVAL when started). Behind an op cancelled before the flush, the chain
+// has failed already.
+void IocpBackend::LinkIntoChain(uint32_t s, bool link) {
+  ChainLinks& me = links_[s];
+  me = ChainLinks{};
+  const uint32_t tail = std::exchange(open_tail_, kNoSlot);
+  const bool tail_waiting = tail != kNoSlot && records_[tail].state != State::kDone;
+  if (tail_waiting && records_[s].code == LIO_OP_LINK_TIMEOUT && links_[tail].link_timeout == kNoSlot) {
+    links_[tail].link_timeout = s;
+    me.guarded = tail;
+    me.held = links_[tail].held;  // starts with the op it guards
+    extras_[s] |= kInChain;
+    extras_[tail] |= kInChain;
+    if (link) open_tail_ = tail;  // the chain goes on after the guarded op
+    return;
+  }
+  if (tail != kNoSlot && !tail_waiting) {
+    extras_[s] |= kFailAtStart;
+    records_[s].result = -LIO_ECANCELED;
+  } else if (tail != kNoSlot) {
+    links_[tail].next = s;
+    me.prev = tail;
+    me.held = true;
+    extras_[s] |= kInChain;
+    extras_[tail] |= kInChain;
+  }
+  if (link) open_tail_ = s;
+}
+
+// A chain member handed over, or released: held ones wait; the others start,
+// with their link timeout.
+void IocpBackend::StartExtra(uint32_t s) {
+  if (links_[s].held) {
+    records_[s].state = State::kHeld;
+    return;
+  }
+  Start(s);
+  const uint32_t timeout = links_[s].link_timeout;
+  if (timeout != kNoSlot && records_[timeout].state == State::kHeld) {
+    links_[timeout].held = false;
+    records_[timeout].state = State::kQueued;
+    Start(timeout);
+  }
+}
+
+void IocpBackend::StartReleased() {
+  // Starting one may release another (it finished at once): index, not iterator.
+  for (size_t i = 0; i < released_.size(); ++i) {
+    const uint32_t s = released_[i];
+    if (records_[s].state != State::kReleased) continue;  // cancelled meanwhile
+    records_[s].state = State::kQueued;
+    StartExtra(s);
+  }
+  released_.clear();
+}
+
+void IocpBackend::OnChainDone(uint32_t s, int64_t result) {
+  ChainLinks& me = links_[s];
+  if (me.link_timeout != kNoSlot) {  // the op won: its deadline ends
+    const uint32_t timeout = std::exchange(me.link_timeout, kNoSlot);
+    links_[timeout].guarded = kNoSlot;
+    EndEarly(timeout, -LIO_ECANCELED);
+  }
+  if (me.guarded != kNoSlot) {  // a link timeout: when it fired, the op it guards is cancelled
+    const uint32_t guarded = std::exchange(me.guarded, kNoSlot);
+    links_[guarded].link_timeout = kNoSlot;
+    if (result == -LIO_ETIME) cancel(table_.id(guarded));
+  }
+  if (me.prev != kNoSlot) links_[std::exchange(me.prev, kNoSlot)].next = kNoSlot;
+  const uint32_t next = std::exchange(me.next, kNoSlot);
+  if (next == kNoSlot) return;
+  links_[next].prev = kNoSlot;
+  lio_op done{};
+  done.code = records_[s].code;
+  done.u = records_[s].u;
+  if (plugin::chain_fails(done, result)) return FailForward(next);
+  links_[next].held = false;  // still queued (its chain is being flushed): flush starts it
+  if (records_[next].state != State::kHeld) return;
+  records_[next].state = State::kReleased;
+  released_.push_back(next);
+}
+
+// [link.fail_forward]: `s` and every op after it in its chain, unstarted,
+// complete with -ECANCELED.
+void IocpBackend::FailForward(uint32_t s) {
+  while (s != kNoSlot) {
+    const uint32_t after = std::exchange(links_[s].next, kNoSlot);
+    if (after != kNoSlot) links_[after].prev = kNoSlot;
+    EndEarly(s, -LIO_ECANCELED);
+    s = after;
+  }
+}
+
+// Ends an op that has not started (or a link timeout's timer). One still in
+// queued_ (its chain is being flushed) ends when flush reaches it.
+void IocpBackend::EndEarly(uint32_t s, int64_t result) {
+  switch (records_[s].state) {
+    case State::kQueued:
+      extras_[s] |= kFailAtStart;
+      links_[s].held = false;
+      records_[s].result = result;
+      return;
+    case State::kTimer:
+      timers_.erase(s);
+      Finish(s, result);
+      return;
+    case State::kHeld:
+    case State::kReleased:
+      Finish(s, result);
+      return;
+    default:
+      return;  // running or done: its own result stands
+  }
 }
 
 int IocpBackend::wait(int64_t timeout_ns, const lio_completion** out) noexcept {
@@ -663,6 +825,7 @@ int IocpBackend::wait(int64_t timeout_ns, const lio_completion** out) noexcept {
   bool woken = false;
   for (;;) {
     ExpireTimers(plugin::monotonic_ns());
+    if (!released_.empty()) [[unlikely]] StartReleased();
     DrainDone();
     DWORD ms = 0;
     if (out_.empty() && timeout_ns != 0 && !woken) {
@@ -680,6 +843,7 @@ int IocpBackend::wait(int64_t timeout_ns, const lio_completion** out) noexcept {
     }
     for (ULONG i = 0; i < n; ++i) OnPacket(entries_[i], &woken);
     ExpireTimers(plugin::monotonic_ns());
+    if (!released_.empty()) [[unlikely]] StartReleased();
     DrainDone();
     if (!out_.empty() || woken || timeout_ns == 0) break;
     if (timeout_ns > 0 && plugin::monotonic_ns() >= deadline) break;
@@ -711,8 +875,12 @@ int IocpBackend::cancel(uint64_t id) noexcept {
     case State::kWorker:
       if (StopOnWorker(s)) Finish(s, -LIO_ECANCELED);
       break;
-    case State::kHeld:  // the held client ends the stream (ReleaseHeld)
+    case State::kClientHeld:  // the held client ends the stream (ReleaseHeld)
       r.cancel_requested = true;
+      break;
+    case State::kHeld:      // never started: ends now, and the rest of its chain with it
+    case State::kReleased:  // StartReleased skips it
+      Finish(s, -LIO_ECANCELED);
       break;
     default:  // kPosted, kDone: the result is in
       break;

@@ -73,8 +73,10 @@ enum class State : uint8_t {
   kWorker,  // with the worker pool: its result will come (a kWorkerKey packet)
   kTimer,   // in the timer heap
   kDone,    // result known, waiting in done_ for wait() to return it
-  kHeld,    // ACCEPT_MULTI: a client (in `result`) accepted while no room was left
+  kClientHeld,  // ACCEPT_MULTI: a client (in `result`) accepted while no room was left
             // to return it; AcceptEx is issued again once it is returned
+  kHeld,     // 1.1: flushed, waiting in a chain for the op before it
+  kReleased, // 1.1: that op succeeded; the next wait starts it
 };
 
 // What an issued op does when its packet arrives.
