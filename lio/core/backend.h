@@ -174,7 +174,8 @@ class Backend {
   // [abi.minor_compatible]: a 1.0 plugin knows no 1.1 flag (it would call
   // one malformed); the host answers for it, as [push.undeclared_feature] says.
   static bool needs_a_feature(const lio_op& op) noexcept {
-    return (op.flags & LIO_OPF_GENERIC) != 0 || (op.code == LIO_OP_RECV && (op.flags & LIO_RECV_BUFFER_SELECT));
+    return (op.flags & (LIO_OPF_LINK | LIO_OPF_FIXED_FILE)) != 0 ||
+           (op.code == LIO_OP_RECV && (op.flags & LIO_RECV_BUFFER_SELECT));
   }
 
   const BackendInfo* info_;

@@ -6,6 +6,6 @@ cd "$(dirname "$0")/../.."
 out=$(tools/lio backends)
 echo "$out"
 for backend in io_uring poller poller_kqueue; do
-  grep -E "^$backend +1\.0 .* ok +ok: " <<<"$out" >/dev/null || { echo "FAIL: $backend not ok in 'lio backends'"; exit 1; }
+  grep -E "^$backend +1\.1 .* ok +ok: " <<<"$out" >/dev/null || { echo "FAIL: $backend not ok in 'lio backends'"; exit 1; }
   tools/lio conformance "$backend"
 done

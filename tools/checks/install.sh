@@ -61,7 +61,7 @@ cc -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden \
 out=$(LIO_PLUGIN_PATH="$work/plugins" "$prefix/bin/lio" backends)
 echo "$out"
 for name in reference io_uring poller; do
-  grep -qE "^$name +1\.0 .* ok +ok: " <<<"$out" || fail "$name not listed, probed and exercised by the installed lio"
+  grep -qE "^$name +1\.1 .* ok +ok: " <<<"$out" || fail "$name not listed, probed and exercised by the installed lio"
 done
 grep -q "from $prefix/lib/lio/liblio_io_uring.so" <<<"$out" || fail "io_uring not loaded from $prefix/lib/lio"
 grep -q "from $prefix/lib/lio/liblio_poller.so" <<<"$out" || fail "poller not loaded from $prefix/lib/lio"

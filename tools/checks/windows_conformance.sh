@@ -21,7 +21,7 @@ echo "== bazel test --config=mingw --run_under=tools/wine_run.sh ${targets[*]}"
 lio_bazel test --config=mingw --run_under="$LIO_ROOT/tools/wine_run.sh" --test_output=errors \
   "${targets[@]}" >"$log" 2>&1
 rc=$?
-grep -E '^//[^ ]+ +(\(cached\) )?(PASSED|FAILED|TIMEOUT|NO STATUS|INCOMPLETE|FLAKY)' "$log"
+grep -aE '^//[^ ]+ +(\(cached\) )?(PASSED|FAILED|TIMEOUT|NO STATUS|INCOMPLETE|FLAKY)' "$log"
 if [ "$rc" -ne 0 ]; then
   echo "bazel exited $rc; the last lines of $log:"
   tail -40 "$log"
@@ -38,6 +38,6 @@ if [ -f "$suite_log" ]; then
   tr -d '\r' <"$suite_log" >"$log.suite"
   awk '/^  clause +result/ { print previous; printing = 1 } printing { print } { previous = $0 }' "$log.suite"
   echo "skipped cases, each after the suite's reason:"
-  grep -B1 '^\[  SKIPPED \] Conformance.*ms)$' "$log.suite" | grep -v '^--$' | sed 's/^/  /'
+  grep -a -B1 '^\[  SKIPPED \] Conformance.*ms)$' "$log.suite" | grep -v '^--$' | sed 's/^/  /'
 fi
 exit "$rc"

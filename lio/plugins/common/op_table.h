@@ -22,16 +22,18 @@ class OpTable {
 
   // Allocates for `capacity` operations. Throws std::bad_alloc (callers in
   // create() turn it into -LIO_ENOMEM).
+  // capacity() stays 0 until everything is allocated, so an owner that walks
+  // its slots on the way out of a failed create walks none.
   void init(uint32_t capacity) {
-    capacity_ = capacity;
     slots_.assign(capacity, Entry{});
     free_.resize(capacity);
-    free_count_ = capacity;
     for (uint32_t i = 0; i < capacity; ++i) free_[i] = capacity - 1 - i;
     uint32_t buckets = 8;
     while (buckets < capacity * 2u) buckets <<= 1;
     index_.assign(buckets, Bucket{});
     mask_ = buckets - 1;
+    free_count_ = capacity;
+    capacity_ = capacity;
   }
 
   uint32_t capacity() const noexcept { return capacity_; }

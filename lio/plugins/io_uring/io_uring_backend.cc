@@ -805,6 +805,12 @@ bool IoUringBackend::finish_emulated(uint32_t slot, int* result) {
     *result = static_cast<int>(outcome);
     return true;
   }
+  // A cancel that found no stand-in in the kernel (it had just fired) ends
+  // the op here, instead of arming another one nobody will cancel.
+  if (storage.cancel_asked) {
+    *result = -ECANCELED;
+    return true;
+  }
   int error = 0;
   io_uring_sqe* sqe = sqe_or_submit(&error);
   if (sqe == nullptr) {  // no room to ask again: the op ends with the error

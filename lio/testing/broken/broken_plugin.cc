@@ -784,6 +784,8 @@ extern "C" LIO_PLUGIN_EXPORT int lio_plugin_register(const lio_registrar* regist
     w.vtable.remove_buffer_group = Thunks::remove_buffer_group;
   }
   if (Is(Kind::kFeatureBitUndefined)) w.vtable.features |= uint64_t{1} << 40;
+  // Declares no feature, so the suite's flags of undeclared features reach it.
+  if (Is(Kind::kUndeclaredFeatureAccepted)) w.vtable.features = 0;
   if (Is(Kind::kNativeOpsUndeclared)) w.vtable.native_ops = native_ops_with_undeclared;
   if (Is(Kind::kAbi10Shape)) {
     // What a plugin compiled against ABI 1.0's header registers: its vtable
