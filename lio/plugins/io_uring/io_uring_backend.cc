@@ -175,6 +175,9 @@ constexpr unsigned kSqpollFlagSets[] = {
 };
 // [fixed.register]: the largest table register_files / register_buffers take.
 constexpr uint32_t kMaxRegistered = 65536;
+// How many times a push waits for SQPOLL's thread to free SQ entries before
+// it answers -EAGAIN.
+constexpr int kSqRingWaits = 1000;
 // How long destroy waits for cancelled ops before asking again.
 constexpr int64_t kDrainRetryNs = 1'000'000'000;
 // How long destroy waits for an SQPOLL thread to exit after the ring closed
@@ -397,11 +400,7 @@ uint32_t cq_entries_for(uint32_t capacity, uint32_t sq_entries) {
 }
 
 int IoUringBackend::setup_ring(uint32_t capacity, const Options& options) {
-  // With SQPOLL the kernel's thread drains the SQ in its own time, so the SQ
-  // keeps room for every op in flight (as before the 4096 default cap).
-  const uint32_t sq_entries = options.sq_entries != 0 ? options.sq_entries
-                              : options.sqpoll        ? std::bit_ceil(std::min(2 * capacity + 1, kMaxSqEntries))
-                                                      : sq_entries_for(capacity);
+  const uint32_t sq_entries = options.sq_entries != 0 ? options.sq_entries : sq_entries_for(capacity);
   const std::span<const unsigned> all_sets = options.sqpoll ? std::span(kSqpollFlagSets) : std::span(kSetupFlagSets);
   const std::span<const unsigned> flag_sets = all_sets.subspan(options.single_issuer ? 0 : 1);
   const std::vector<int> sq_threads_before = options.sqpoll ? sq_threads() : std::vector<int>();
@@ -697,8 +696,11 @@ __attribute__((noinline)) io_uring_sqe* IoUringBackend::submit_for_sqe(int* erro
   account_submission();
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
   // With SQPOLL the kernel's thread frees SQ entries in its own time: wait
-  // until it has taken some.
-  if (sqe == nullptr && sqpoll_ && submitted >= 0 && io_uring_sqring_wait(&ring_) >= 0) sqe = io_uring_get_sqe(&ring_);
+  // until it has taken some (a wait may end before it has: ask again, boundedly).
+  for (int waits = 0; sqe == nullptr && sqpoll_ && submitted >= 0 && waits < kSqRingWaits; ++waits) {
+    if (io_uring_sqring_wait(&ring_) < 0) break;
+    sqe = io_uring_get_sqe(&ring_);
+  }
   if (sqe == nullptr) *error = submitted < 0 ? submitted : -LIO_EAGAIN;
   return sqe;
 }
