@@ -185,13 +185,13 @@ class FixedIoWorkload : public Workload {
   }
   std::vector<RowSpec> rows(const Settings&) const override {
     return {
-        {"fixed_io", "io_uring registered", "4 KiB reads, QD 32", "kIOPS", ReadKey("io_uring registered"),
+        {"fixed_io", "io_uring", "registered file and buffer, 4 KiB reads, QD 32", "kIOPS", ReadKey("io_uring registered"),
          ReadKey("io_uring plain"), "io_uring plain read", Target::None(), 1},
-        {"fixed_io", "poller registered", "4 KiB reads, QD 32 (emulated)", "kIOPS", ReadKey("poller registered"),
+        {"fixed_io", "poller", "registered file and buffer, 4 KiB reads, QD 32 (emulated)", "kIOPS", ReadKey("poller registered"),
          ReadKey("poller plain"), "poller plain read", Target::None(), 1},
-        {"fixed_io", "io_uring sqpoll=1", "4 KiB reads, QD 32", "kIOPS", ReadKey("io_uring sqpoll"),
+        {"fixed_io", "io_uring", "sqpoll=1, 4 KiB reads, QD 32", "kIOPS", ReadKey("io_uring sqpoll"),
          ReadKey("io_uring plain"), "io_uring default ring", Target::None(), 1},
-        {"fixed_io", "io_uring sqpoll=1", "nop batch 32", "Mop/s", NopKey("io_uring sqpoll"),
+        {"fixed_io", "io_uring", "sqpoll=1, nop batch 32", "Mop/s", NopKey("io_uring sqpoll"),
          NopKey("io_uring default"), "io_uring default ring", Target::None(), 2},
     };
   }

@@ -171,10 +171,12 @@ class Backend {
         capacity_(capacity),
         legacy_(LIO_ABI_MINOR(info->abi_version) == 0) {}
 
-  // [abi.minor_compatible]: a 1.0 plugin knows no 1.1 flag (it would call
-  // one malformed); the host answers for it, as [push.undeclared_feature] says.
+  // [abi.minor_compatible]: a 1.0 plugin knows no 1.1 code or flag (it would
+  // call one malformed); the host answers for it, as [push.undeclared] and
+  // [push.undeclared_feature] say: -EOPNOTSUPP.
   static bool needs_a_feature(const lio_op& op) noexcept {
-    return (op.flags & (LIO_OPF_LINK | LIO_OPF_FIXED_FILE)) != 0 ||
+    return (op.code >= LIO_OP_COUNT_1_0 && op.code < LIO_OP_COUNT) ||
+           (op.flags & (LIO_OPF_LINK | LIO_OPF_FIXED_FILE)) != 0 ||
            (op.code == LIO_OP_RECV && (op.flags & LIO_RECV_BUFFER_SELECT));
   }
 

@@ -175,7 +175,11 @@ int main(int argc, char** argv) {
       return 1;
     }
     size_t used = strlen(path);
-    snprintf(path + used, sizeof path - used, "%s%s", used ? ":" : "", dir);
+    int wrote = snprintf(path + used, sizeof path - used, "%s%s", used ? ":" : "", dir);
+    if (wrote < 0 || (size_t)wrote >= sizeof path - used) {
+      fprintf(stderr, "FAIL: plugin directories longer than %zu bytes\n", sizeof path);
+      return 1;
+    }
   }
   if (argc > 1) setenv("LIO_PLUGIN_PATH", path, 1);
 
