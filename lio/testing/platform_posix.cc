@@ -346,12 +346,36 @@ int64_t CountNamedMappings() {
   std::fclose(file);
   return n;
 }
+
+// The threads of /proc/self/task but io_uring's kernel threads: io-wq
+// workers ("iou-wrk-N"), which the kernel starts for work that blocks and
+// retires on its own idle timer, and SQPOLL's thread ("iou-sqp-N"), which
+// exits when the kernel drops the ring's last reference, after destroy
+// returned (the io_uring backend waits for it, boundedly). On a loaded
+// machine either may come and go around any create/destroy. A backend's own threads (a worker pool) are counted.
+int64_t CountThreads() {
+  std::error_code error;
+  std::filesystem::directory_iterator it("/proc/self/task", error);
+  if (error) return -1;
+  int64_t n = 0;
+  for (; it != std::filesystem::directory_iterator(); it.increment(error)) {
+    if (error) return -1;
+    std::FILE* comm = std::fopen((it->path() / "comm").c_str(), "re");
+    char name[64] = "";
+    if (comm != nullptr) {
+      if (std::fgets(name, sizeof name, comm) == nullptr) name[0] = '\0';
+      std::fclose(comm);
+    }
+    if (std::strncmp(name, "iou-wrk-", 8) != 0 && std::strncmp(name, "iou-sqp-", 8) != 0) ++n;
+  }
+  return n;
+}
 }  // namespace
 
 ResourceCounts CountResources() {
   // The directory iterator holds one fd of its own while counting; it is
   // there in every count alike.
-  return {CountEntries("/proc/self/fd"), CountEntries("/proc/self/task"), CountNamedMappings()};
+  return {CountEntries("/proc/self/fd"), CountThreads(), CountNamedMappings()};
 }
 
 }  // namespace lio::testing::platform
