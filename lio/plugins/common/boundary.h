@@ -119,9 +119,14 @@ inline constexpr uint32_t kKnownOpenFlags = LIO_OPEN_ACCMODE | LIO_OPEN_CREATE |
 //                    openat's LIO_OPEN_* flags).
 // Inline: it runs on every push.
 inline int check_op(const lio_op& op, uint64_t capabilities, uint64_t features = 0) noexcept {
-  if (LIO_ABI_MAJOR(op.abi_version) != LIO_ABI_VERSION_MAJOR) return -LIO_EINVAL;
-  if (op.code >= LIO_OP_COUNT) return -LIO_EINVAL;
-  if ((capabilities & LIO_CAP(op.code)) == 0) return -LIO_EOPNOTSUPP;
+  if (LIO_ABI_MAJOR(op.abi_version) != LIO_ABI_VERSION_MAJOR) [[unlikely]] return -LIO_EINVAL;
+  // One test for "a code this backend declares": no declared bit lies at or
+  // past LIO_OP_COUNT, so an undefined code fails it too and is told apart
+  // only then (a constant `capabilities` folds the mask away).
+  const uint64_t declared = capabilities & LIO_CAP_ALL_OPS;
+  if (op.code >= 64 || (declared & LIO_CAP(op.code)) == 0) [[unlikely]] {
+    return op.code >= LIO_OP_COUNT ? -LIO_EINVAL : -LIO_EOPNOTSUPP;
+  }
   if (op.flags != 0) [[unlikely]] {
     if (features_needed(op) & ~features) return -LIO_EOPNOTSUPP;
     if (op.flags & ~(known_op_flags(op.code) | kKnownGenericFlags)) return -LIO_EINVAL;

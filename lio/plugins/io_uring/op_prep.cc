@@ -9,6 +9,7 @@
 
 #include "lio/plugins/common/boundary.h"
 #include "lio/plugins/common/fs_calls.h"
+#include "lio/plugins/io_uring/direct_prep.h"
 #include "lio/plugins/io_uring/kernel_opcodes.h"
 #include "lio/plugins/io_uring/probe.h"
 
@@ -25,13 +26,6 @@ static_assert(sizeof(socklen_t) == sizeof(uint32_t));
 static_assert(LIO_AT_FDCWD == AT_FDCWD);
 static_assert(LIO_POLL_IN == POLLIN && LIO_POLL_OUT == POLLOUT);
 static_assert(LIO_POLL_ERR == POLLERR && LIO_POLL_HUP == POLLHUP);
-
-// read(2) and friends transfer at most this much per call; the SQE length
-// field is 32 bits, so longer requests are clamped to the same short count
-// the blocking call would return.
-constexpr uint64_t kMaxTransfer = 0x7ffff000;
-
-unsigned clamp_len(uint64_t len) { return static_cast<unsigned>(std::min(len, kMaxTransfer)); }
 
 int open_flags(uint32_t lio_flags) {
   // The access mode values (0, 1, 2) are Linux's; 3 passes through as open(2) would take it.
@@ -152,25 +146,8 @@ void prep_sqe(const lio_op& op, uint64_t native, OpStorage& storage, KernelArgs&
     io_uring_prep_nop(sqe);
     return;
   }
+  if (direct_preppable(op)) return prep_direct_sqe(op, sqe);
   switch (op.code) {
-    case LIO_OP_NOP:
-      io_uring_prep_nop(sqe);
-      break;
-    case LIO_OP_READ:  // offset -1 (LIO_OFFSET_CURRENT) is io_uring's "file position" too
-      io_uring_prep_read(sqe, fd, op.u.rw.buf, clamp_len(op.u.rw.len), static_cast<uint64_t>(op.u.rw.offset));
-      break;
-    case LIO_OP_WRITE:
-      io_uring_prep_write(sqe, fd, op.u.rw.buf, clamp_len(op.u.rw.len), static_cast<uint64_t>(op.u.rw.offset));
-      break;
-    case LIO_OP_READV:
-      io_uring_prep_readv(sqe, fd, to_iovec(op.u.rwv.iov), op.u.rwv.iovcnt, static_cast<uint64_t>(op.u.rwv.offset));
-      break;
-    case LIO_OP_WRITEV:
-      io_uring_prep_writev(sqe, fd, to_iovec(op.u.rwv.iov), op.u.rwv.iovcnt, static_cast<uint64_t>(op.u.rwv.offset));
-      break;
-    case LIO_OP_FSYNC:
-      io_uring_prep_fsync(sqe, fd, (op.flags & LIO_FSYNC_DATASYNC) ? IORING_FSYNC_DATASYNC : 0);
-      break;
     case LIO_OP_OPENAT:
       io_uring_prep_openat(sqe, plugin::to_dir_fd(op.handle), op.u.open.path, open_flags(op.u.open.flags), op.u.open.mode);
       // Inline, io_uring first tries the open as if O_NONBLOCK were set, and
@@ -179,28 +156,8 @@ void prep_sqe(const lio_op& op, uint64_t native, OpStorage& storage, KernelArgs&
       // thread opens exactly as blocking open(2) does.
       sqe->flags |= IOSQE_ASYNC;
       break;
-    case LIO_OP_CLOSE:
-      io_uring_prep_close(sqe, fd);
-      break;
-    case LIO_OP_SOCKET:
-      io_uring_prep_socket(sqe, op.u.socket.domain, op.u.socket.type | SOCK_CLOEXEC, op.u.socket.protocol, 0);
-      break;
-    case LIO_OP_ACCEPT:
-      io_uring_prep_accept(sqe, fd, static_cast<sockaddr*>(op.u.accept.addr),
-                           reinterpret_cast<socklen_t*>(op.u.accept.addrlen), SOCK_CLOEXEC);
-      break;
-    case LIO_OP_CONNECT:
-      io_uring_prep_connect(sqe, fd, static_cast<const sockaddr*>(op.u.connect.addr), op.u.connect.addrlen);
-      break;
-    case LIO_OP_SEND:
-      io_uring_prep_send(sqe, fd, op.u.sr.buf, clamp_len(op.u.sr.len), op.u.sr.flags);
-      break;
-    case LIO_OP_RECV:
-      if (op.flags & LIO_RECV_BUFFER_SELECT) [[unlikely]] {
-        prep_flagged_sqe(op, storage, args, sqe);
-        break;
-      }
-      io_uring_prep_recv(sqe, fd, op.u.sr.buf, clamp_len(op.u.sr.len), op.u.sr.flags);
+    case LIO_OP_RECV:  // with LIO_RECV_BUFFER_SELECT (plain recv is direct_preppable)
+      prep_flagged_sqe(op, storage, args, sqe);
       break;
     case LIO_OP_SENDMSG:
       io_uring_prep_sendmsg(sqe, fd, to_msghdr(op.u.msg.msg, args), static_cast<unsigned>(op.u.msg.flags));
@@ -208,9 +165,6 @@ void prep_sqe(const lio_op& op, uint64_t native, OpStorage& storage, KernelArgs&
     case LIO_OP_RECVMSG:
       storage.recvmsg_out = op.u.msg.msg;
       io_uring_prep_recvmsg(sqe, fd, to_msghdr(op.u.msg.msg, args), static_cast<unsigned>(op.u.msg.flags));
-      break;
-    case LIO_OP_SHUTDOWN:
-      io_uring_prep_shutdown(sqe, fd, op.u.shutdown.how);
       break;
     case LIO_OP_TIMEOUT:  // count 0: a pure timer; ABS deadlines are on CLOCK_MONOTONIC
       io_uring_prep_timeout(sqe, to_timespec(op.u.timeout.ns, args), 0,

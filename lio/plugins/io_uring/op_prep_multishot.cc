@@ -9,6 +9,7 @@
 
 #include "lio/core/plugin_abi.h"
 #include "lio/plugins/common/boundary.h"
+#include "lio/plugins/io_uring/direct_prep.h"
 #include "lio/plugins/io_uring/op_prep.h"
 
 namespace lio::io_uring_plugin {
@@ -16,9 +17,6 @@ namespace {
 
 // The kernel's buffer group id is 16 bits (sqe->buf_group).
 constexpr uint32_t kMaxGroup = 0xffff;
-constexpr uint64_t kMaxTransfer = 0x7ffff000;
-
-unsigned clamp_len(uint64_t len) { return static_cast<unsigned>(std::min(len, kMaxTransfer)); }
 
 // A recv whose buffer the kernel picks from group `group` of the ring's
 // provided buffer rings. len 0 means "the buffer's size" for the kernel too.
