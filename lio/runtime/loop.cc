@@ -181,13 +181,6 @@ Loop::~Loop() {
 
 // ---- the store -----------------------------------------------------------------
 
-Loop::Slot* Loop::lookup(uint64_t id) noexcept {
-  Slot* s = slots_.find(id & 0xffffffffu);
-  uint32_t generation = static_cast<uint32_t>(id >> 32);
-  if (s == nullptr || s->generation != generation || s->kind == Slot::Kind::kFree) return nullptr;
-  return s;
-}
-
 Loop::Slot* Loop::acquire_slot_slow(bool reserved) noexcept {
   // First come, first served within each queue; accept and close pass the
   // others (they are what frees slots and takes new clients).

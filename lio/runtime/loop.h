@@ -585,6 +585,7 @@ class Loop {
     Slot* s = slots_.pop_free();
     if (s == nullptr) return nullptr;
     s->kind = Slot::Kind::kOp;
+    s->holds_data = true;
     s->reserved = reserved;
     reserved_in_use_ += reserved ? 1 : 0;
     ++in_use_;
@@ -623,7 +624,7 @@ class Loop {
     s.ready = false;
     s.in_backend = false;
     s.kind = Slot::Kind::kFree;
-    s.data.clear();  // may close a resource: that takes another slot or queues
+    if (s.holds_data) s.data.clear();  // may close a resource: that takes another slot or queues
     if (++s.generation == 0) s.generation = 1;
     reserved_in_use_ -= s.reserved ? 1 : 0;
     s.reserved = false;
@@ -632,7 +633,14 @@ class Loop {
     if (waiting_ > 0) serve_waiters();
   }
   void make_ready(Slot& s, int64_t result) noexcept;
-  Slot* lookup(uint64_t id) noexcept;
+  // The slot an id names while its operation is live; inline: every
+  // completion takes it.
+  Slot* lookup(uint64_t id) noexcept {
+    Slot* s = slots_.find(id & 0xffffffffu);
+    const uint32_t generation = static_cast<uint32_t>(id >> 32);
+    if (s == nullptr || s->generation != generation || s->kind == Slot::Kind::kFree) [[unlikely]] return nullptr;
+    return s;
+  }
   uint64_t id_of(const Slot& s) const noexcept { return (static_cast<uint64_t>(s.generation) << 32) | s.index; }
   void enqueue(detail::SlotWaiter* w) noexcept;
   void dequeue(detail::SlotWaiter* w) noexcept;
@@ -786,6 +794,7 @@ OpId Loop::start(Spec spec, F&& callback) {
     cb(std::move(result));
   });
   s->abandon = Spec::kAbandon;
+  if constexpr (detail::HoldsNothing<Spec>()) s->holds_data = false;
   Op op = spec.prepare(s->data);
   return start_op(*s, op);
 }

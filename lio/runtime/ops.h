@@ -19,6 +19,9 @@
 //   static constexpr bool kUsesReserve;    optional, true: may take the
 //                                          loop's reserved slots (LOOP.md,
 //                                          "At capacity")
+//   static constexpr bool kHoldsNothing;   optional, true: prepare puts
+//                                          nothing in the SlotData, so its
+//                                          release has nothing to clear
 //
 // Results: std::error_code for operations that return nothing; Expected<T>
 // for those that return a count or a new handle; BufResult (bytes + the
@@ -85,6 +88,16 @@ constexpr bool UsesReserve() {
   }
 }
 
+// Whether a spec's operation leaves its SlotData empty (kHoldsNothing).
+template <class Spec>
+constexpr bool HoldsNothing() {
+  if constexpr (requires { Spec::kHoldsNothing; }) {
+    return Spec::kHoldsNothing;
+  } else {
+    return false;
+  }
+}
+
 // Closes a handle an abandoned open/socket/accept produced.
 inline void CloseAbandonedHandle(Loop& loop, SlotData&, int64_t result) {
   if (result >= 0) Handle::Adopt(loop, static_cast<lio_handle>(result));  // dropped at once: closed
@@ -109,6 +122,7 @@ struct NopSpec : NoTarget {
   static Result finish(Loop&, SlotData&, int64_t r) { return make_error(r); }
   static Result fail(NopSpec&&, std::error_code ec) { return ec; }
   static constexpr AbandonFn kAbandon = nullptr;
+  static constexpr bool kHoldsNothing = true;
 };
 
 // Any lio_op; the caller keeps whatever it points to alive until completion.
@@ -122,6 +136,7 @@ struct RawSpec : NoTarget {
   }
   static Result fail(RawSpec&&, std::error_code ec) { return Unexpected{ec}; }
   static constexpr AbandonFn kAbandon = nullptr;
+  static constexpr bool kHoldsNothing = true;
 };
 
 // ---- read / write, borrowed ---------------------------------------------

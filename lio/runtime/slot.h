@@ -104,6 +104,10 @@ struct Slot {
   bool in_backend = false;  // pushed; its completion has not been dispatched
   bool ready = false;       // on the ready list, completing with `result`
   bool reserved = false;    // taken by accept or close (may be the loop's reserve)
+  // `data` may hold something to release. Set whenever the slot is taken;
+  // cleared only by an operation whose spec says it holds nothing (a nop):
+  // release then skips SlotData::clear's member-by-member checks.
+  bool holds_data = true;
   int64_t result = 0;
   uint32_t flags = 0;       // the completion's LIO_COMPLETION_* flags (streams.h reads them)
 

@@ -45,7 +45,12 @@ class SlotStore {
   const Slot& operator[](uint32_t index) const noexcept { return chunks_[index >> shift_][index & mask_]; }
 
   // The slot at `index`, or nullptr when there is none (never allocated).
+  // The first chunk (the loop's capacity) answers in one compare.
   Slot* find(uint64_t index) noexcept {
+    if (index < first_length_) [[likely]] return &first_[index];
+    return find_past_first(index);
+  }
+  Slot* find_past_first(uint64_t index) noexcept {
     const uint64_t chunk = index >> shift_;
     if (chunk >= chunks_.size() || (index & mask_) >= lengths_[chunk]) return nullptr;
     return &(*this)[static_cast<uint32_t>(index)];
@@ -107,6 +112,10 @@ class SlotStore {
     }
     free_count_ += length;
     allocated_ += length;
+    if (chunks_.empty()) {
+      first_ = chunk.get();
+      first_length_ = length;
+    }
     chunks_.push_back(std::move(chunk));  // both reserved in init: no reallocation
     lengths_.push_back(length);
     return true;
@@ -114,6 +123,8 @@ class SlotStore {
 
   std::vector<std::unique_ptr<Slot[]>> chunks_;
   std::vector<uint32_t> lengths_;
+  Slot* first_ = nullptr;  // chunks_[0], and its length
+  uint32_t first_length_ = 0;
   uint32_t shift_ = 0;
   uint32_t mask_ = 0;
   uint32_t allocated_ = 0;
