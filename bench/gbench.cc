@@ -71,9 +71,9 @@ void RunGoogleBenchmarks(const Settings& s, const std::vector<GbVariant>& varian
     b->Repetitions(s.repetitions)->MinTime(std::max(0.005, s.seconds * v.min_time_share))->ReportAggregatesOnly(false);
     if (v.manual_time) {
       b->UseManualTime();
-    } else {
+    } else if (!v.thread_cpu_time) {
       b->UseRealTime();
-    }
+    }  // else Google Benchmark's default: the thread's CPU time
   }
   Collector collector(s, by_name, out);
   benchmark::RunSpecifiedBenchmarks(&collector);

@@ -27,6 +27,10 @@ struct GbVariant {
   // Google Benchmark's min time is this × --seconds. A manual-time variant
   // whose timed part is a small share of each iteration wants less.
   double min_time_share = 0.5;
+  // Rates over the calling thread's CPU time (user + system) rather than wall
+  // time: for work that all runs on that thread (nop rounds: user space and
+  // io_uring_enter), its cost without the time other processes held the core.
+  bool thread_cpu_time = false;
 };
 
 void RunGoogleBenchmarks(const Settings& s, const std::vector<GbVariant>& variants, Results* out);

@@ -16,12 +16,23 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "lio/core/plugin_abi.h"
 #include "lio/plugins/common/boundary.h"
 
 namespace lio::io_uring_plugin {
+
+// The packed stores of prep_direct_sqe rely on the SQE's layout (64 bytes,
+// no SQE128) and on a little-endian machine.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
+static_assert(sizeof(io_uring_sqe) == 64);
+static_assert(offsetof(io_uring_sqe, flags) == 1 && offsetof(io_uring_sqe, ioprio) == 2 &&
+              offsetof(io_uring_sqe, fd) == 4 && offsetof(io_uring_sqe, off) == 8);
+static_assert(offsetof(io_uring_sqe, len) == 24 && offsetof(io_uring_sqe, rw_flags) == 28 &&
+              offsetof(io_uring_sqe, user_data) == 32 && offsetof(io_uring_sqe, buf_index) == 40);
 
 // read(2) and friends transfer at most this much per call; the SQE length
 // field is 32 bits, so longer requests are clamped to the same short count
@@ -47,7 +58,7 @@ inline bool direct_preppable(const lio_op& op) {
 
 // Fills every field of `sqe` but user_data, for an op direct_preppable
 // accepts (checked by the kit: code and flags valid).
-inline void prep_direct_sqe(const lio_op& op, io_uring_sqe* sqe) {
+[[gnu::always_inline]] inline void prep_direct_sqe(const lio_op& op, io_uring_sqe* sqe) {
   int fd = plugin::to_fd(op.handle);
   uint8_t opcode = IORING_OP_NOP;
   uint64_t addr = 0;
@@ -108,19 +119,17 @@ inline void prep_direct_sqe(const lio_op& op, io_uring_sqe* sqe) {
       len = static_cast<unsigned>(op.u.shutdown.how);
       break;
   }
-  sqe->opcode = opcode;
-  sqe->flags = 0;
-  sqe->ioprio = 0;
-  sqe->fd = fd;
+  // io_uring_prep_rw's thirteen field stores as five: opcode, flags 0,
+  // ioprio 0 and fd in one word; len and the op flags in one; the 24 bytes
+  // after user_data (buf_index, personality, file_index, addr3, pad) zero.
+  const uint64_t head = uint64_t{opcode} | uint64_t{static_cast<uint32_t>(fd)} << 32;
+  const uint64_t len_and_flags = uint64_t{len} | uint64_t{op_flags} << 32;
+  char* const bytes = reinterpret_cast<char*>(sqe);
+  std::memcpy(bytes, &head, sizeof head);
   sqe->off = off;
   sqe->addr = addr;
-  sqe->len = len;
-  sqe->rw_flags = static_cast<__kernel_rwf_t>(op_flags);
-  sqe->buf_index = 0;
-  sqe->personality = 0;
-  sqe->file_index = 0;
-  sqe->addr3 = 0;
-  sqe->__pad2[0] = 0;
+  std::memcpy(bytes + offsetof(io_uring_sqe, len), &len_and_flags, sizeof len_and_flags);
+  std::memset(bytes + offsetof(io_uring_sqe, buf_index), 0, sizeof(io_uring_sqe) - offsetof(io_uring_sqe, buf_index));
 }
 
 }  // namespace lio::io_uring_plugin

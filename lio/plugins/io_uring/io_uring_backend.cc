@@ -449,7 +449,7 @@ inline int IoUringBackend::push_direct(uint64_t id, const lio_op& op) {
   return 0;
 }
 
-inline void IoUringBackend::fill_direct(uint64_t id, const lio_op& op, io_uring_sqe* sqe) {
+__attribute__((always_inline)) inline void IoUringBackend::fill_direct(uint64_t id, const lio_op& op, io_uring_sqe* sqe) {
   ++direct_in_flight_;
   ++queued_user_;
   prep_direct_sqe(op, sqe);
@@ -755,8 +755,8 @@ uint32_t IoUringBackend::reap() {
   // direct), in a loop of its own that keeps everything in registers.
   unsigned at = first;
   lio_completion* next = out;
-  lio_completion* const end = out + room;
-  for (; at != tail && next != end; ++at) {
+  const unsigned run_end = first + std::min(tail - first, room);
+  for (; at != run_end; ++at) {
     const io_uring_cqe& cqe = cqes[at & mask];
     if (!is_direct(cqe.user_data)) break;
     *next++ = direct_completion(cqe);
