@@ -624,7 +624,7 @@ class Loop {
     s.ready = false;
     s.in_backend = false;
     s.kind = Slot::Kind::kFree;
-    if (s.holds_data) s.data.clear();  // may close a resource: that takes another slot or queues
+    if (s.holds_data) clear_data(s);  // may close a resource: that takes another slot or queues
     if (++s.generation == 0) s.generation = 1;
     reserved_in_use_ -= s.reserved ? 1 : 0;
     s.reserved = false;
@@ -632,6 +632,10 @@ class Loop {
     --in_use_;
     if (waiting_ > 0) serve_waiters();
   }
+  // Out of line: release_slot is inlined into every callback, and this
+  // (which calls out to close handles and free buffers) would make each of
+  // them save registers even for an operation that holds nothing.
+  [[gnu::noinline]] static void clear_data(Slot& s) noexcept { s.data.clear(); }
   void make_ready(Slot& s, int64_t result) noexcept;
   // The slot an id names while its operation is live; inline: every
   // completion takes it.

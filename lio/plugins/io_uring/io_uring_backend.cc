@@ -318,6 +318,7 @@ class IoUringBackend {
   uint32_t account_submission();
   uint32_t unconsumed_user_sqes() const;
   uint32_t reap();
+  uint32_t reap_rest(unsigned at, unsigned tail, uint32_t count);
   bool complete(const io_uring_cqe& cqe, lio_completion& out);
   bool finish_emulated(uint32_t slot, int* result);
   bool complete_flagged(const io_uring_cqe& cqe, uint32_t slot, lio_completion& out);
@@ -761,7 +762,22 @@ uint32_t IoUringBackend::reap() {
     if (!is_direct(cqe.user_data)) break;
     *next++ = direct_completion(cqe);
   }
-  uint32_t count = static_cast<uint32_t>(next - out);
+  const uint32_t count = static_cast<uint32_t>(next - out);
+  if (at != tail) [[unlikely]] return reap_rest(at, tail, count);
+  direct_in_flight_ -= count;
+  io_uring_smp_store_release(ring_.cq.khead, at);
+  if (!wake_armed_ && !shutting_down_) [[unlikely]] arm_wake_read();
+  return count;
+}
+
+// The CQEs after the run of direct ones, from `at` (`count` completions
+// written so far, all direct): slot ops, lio's own, and direct ones after
+// them. Out of line, so reap's common case keeps a small frame.
+__attribute__((noinline)) uint32_t IoUringBackend::reap_rest(unsigned at, unsigned tail, uint32_t count) {
+  const unsigned mask = ring_.cq.ring_mask;
+  io_uring_cqe* const cqes = ring_.cq.cqes;
+  lio_completion* const out = completions_.data();
+  const uint32_t room = static_cast<uint32_t>(completions_.size());
   uint32_t direct = count;
   for (; at != tail; ++at) {
     const io_uring_cqe& cqe = cqes[at & mask];
