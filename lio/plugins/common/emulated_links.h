@@ -72,11 +72,7 @@ inline bool chain_fails(const lio_op& op, int64_t result) noexcept {
 // The tables of register_files / register_buffers.
 class RegisteredTables {
  public:
-  // [fixed.register]: the largest table either call takes.
-  static constexpr uint32_t kMaxEntries = 65536;
-
   int register_files(const lio_handle* handles, uint32_t count) noexcept {
-    if (count > kMaxEntries) return -LIO_EINVAL;
     if (file_users_ > 0) return -LIO_EBUSY;
     try {
       files_.assign(handles, handles + count);
@@ -87,7 +83,6 @@ class RegisteredTables {
   }
 
   int register_buffers(const lio_iovec* buffers, uint32_t count) noexcept {
-    if (count > kMaxEntries) return -LIO_EINVAL;
     if (buffer_users_ > 0) return -LIO_EBUSY;
     try {
       buffers_.assign(buffers, buffers + count);
