@@ -115,39 +115,15 @@ std::optional<double> LioReads(const Settings& s, const std::string& backend_nam
   const uint64_t blocks = s.file_bytes / kBlock;
   char* bufs = static_cast<char*>(std::aligned_alloc(kBlock, c.qd * kBlock));
   Rng rng{kSeed | 1};
-  for (int i = 0; i < c.qd; ++i) {
-    backend->push(static_cast<uint64_t>(i), lio::Op::Read(fd, bufs + i * kBlock, kBlock,
-                                                          static_cast<int64_t>(rng.Next(blocks) * kBlock)));
-  }
-  backend->flush();
-  const double start = NowSeconds() + s.warmup_seconds;
-  const double end = start + s.seconds;
-  uint64_t counted = 0;
-  int in_flight = c.qd;
-  bool stopping = false;
-  while (in_flight > 0) {
-    auto done = backend->wait();
-    if (!done) {
-      *note = "wait: " + done.error().message();
-      break;
-    }
-    const double now = NowSeconds();
-    if (now >= end) stopping = true;
-    for (const lio_completion& comp : *done) {
-      --in_flight;
-      if (comp.result != static_cast<int64_t>(kBlock)) {
-        *note = absl::StrFormat("read completed with %s", ResultText(comp.result));
-        stopping = true;
-        continue;
-      }
-      if (stopping) continue;
-      if (now >= start) ++counted;
-      backend->push(comp.id, lio::Op::Read(fd, bufs + comp.id * kBlock, kBlock,
-                                           static_cast<int64_t>(rng.Next(blocks) * kBlock)));
-      ++in_flight;
-    }
-    backend->flush();
-  }
+  auto next = [&](uint64_t slot) {
+    return lio::Op::Read(fd, bufs + slot * kBlock, kBlock, static_cast<int64_t>(rng.Next(blocks) * kBlock));
+  };
+  auto step = [&](const lio_completion& comp) {
+    if (comp.result == static_cast<int64_t>(kBlock)) return LoopStep::kFinished;
+    *note = absl::StrFormat("read completed with %s", ResultText(comp.result));
+    return LoopStep::kFailed;
+  };
+  const uint64_t counted = RunClosedLoop(*backend, s, c.qd, next, step, note);
   backend.reset();
   std::free(bufs);
   ::close(fd);

@@ -108,34 +108,13 @@ std::optional<double> Reads(const Settings& s, const std::string& backend_name, 
     return lio::Op::ReadFixed(0, into, kBlock, static_cast<int64_t>(offset), 0).FixedFile();
   };
   uint64_t x = 0x9E3779B97F4A7C15ull;
-  for (int i = 0; i < kDepth; ++i) backend->push(static_cast<uint64_t>(i), read_op(i, NextOffset(&x)));
-  backend->flush();
-  const double start = NowSeconds() + s.warmup_seconds;
-  const double end = start + s.seconds;
-  uint64_t counted = 0;
-  int in_flight = kDepth;
-  bool stopping = false;
-  while (in_flight > 0) {
-    auto done = backend->wait();
-    if (!done) {
-      *note = "wait: " + done.error().message();
-      break;
-    }
-    const double now = NowSeconds();
-    if (now >= end) stopping = true;
-    for (const lio_completion& c : *done) {
-      --in_flight;
-      if (c.result != static_cast<int64_t>(kBlock)) {
-        *note = absl::StrFormat("read completed with %s", ResultText(c.result));
-        stopping = true;
-      }
-      if (stopping) continue;
-      if (now >= start) ++counted;
-      backend->push(c.id, read_op(c.id, NextOffset(&x)));
-      ++in_flight;
-    }
-    backend->flush();
-  }
+  auto next = [&](uint64_t slot) { return read_op(slot, NextOffset(&x)); };
+  auto step = [&](const lio_completion& c) {
+    if (c.result == static_cast<int64_t>(kBlock)) return LoopStep::kFinished;
+    *note = absl::StrFormat("read completed with %s", ResultText(c.result));
+    return LoopStep::kFailed;
+  };
+  const uint64_t counted = RunClosedLoop(*backend, s, kDepth, next, step, note);
   backend.reset();
   ::close(fd);
   if (!note->empty()) return std::nullopt;

@@ -101,42 +101,26 @@ std::optional<double> LioStorm(const Settings& s, const std::string& backend_nam
   std::vector<char> data(kFileBytes, 'm');
   std::vector<FileSlot> files(static_cast<size_t>(depth));
   uint64_t seq = 0;
-  for (size_t i = 0; i < files.size(); ++i) {
-    Rename(dir, i, seq++, files[i]);
-    backend->push(i, StepOp(files[i], data.data()));
-  }
-  backend->flush();
-  const Window window(s);
-  uint64_t counted = 0;
-  int in_flight = depth;
-  bool stopping = false;
-  while (in_flight > 0) {
-    auto done = backend->wait();
-    if (!done) {
-      *note = "wait: " + done.error().message();
-      break;
+  // A slot's next op: the next step of its file, or the first of a new file
+  // once the last one is through. A file in progress always finishes (no
+  // litter): its steps are issued even while the loop drains.
+  auto next = [&](uint64_t slot) {
+    FileSlot& f = files[slot];
+    if (f.step == 0 || f.step == kSteps) {
+      f = FileSlot{};
+      Rename(dir, slot, seq++, f);
     }
-    const double now = NowSeconds();
-    if (now >= window.end) stopping = true;
-    for (const lio_completion& c : *done) {
-      --in_flight;
-      FileSlot& f = files[c.id];
-      if (!StepSucceeded(f, c.result)) {
-        *note = absl::StrFormat("step %d of %s completed with %s", f.step, f.name, ResultText(c.result));
-        stopping = true;
-        continue;
-      }
-      if (++f.step == kSteps) {
-        if (now >= window.start && !stopping) ++counted;
-        if (stopping) continue;
-        f = FileSlot{};
-        Rename(dir, c.id, seq++, f);
-      }
-      backend->push(c.id, StepOp(f, data.data()));  // a file in progress always finishes (no litter)
-      ++in_flight;
+    return StepOp(f, data.data());
+  };
+  auto step = [&](const lio_completion& c) {
+    FileSlot& f = files[c.id];
+    if (!StepSucceeded(f, c.result)) {
+      *note = absl::StrFormat("step %d of %s completed with %s", f.step, f.name, ResultText(c.result));
+      return LoopStep::kFailed;
     }
-    backend->flush();
-  }
+    return ++f.step == kSteps ? LoopStep::kFinished : LoopStep::kContinues;
+  };
+  const uint64_t counted = RunClosedLoop(*backend, s, depth, next, step, note);
   backend.reset();
   ::rmdir(dir.c_str());
   if (!note->empty()) return std::nullopt;

@@ -83,8 +83,7 @@ int lio_supports(const lio_instance* io, uint32_t op_code) {
 
 int lio_push(lio_instance* io, uint64_t id, const lio_op* op) {
   if (io == nullptr || op == nullptr) return -LIO_EINVAL;
-  std::error_code ec = io->backend.push(id, *op);
-  return ec ? -ec.value() : 0;
+  return ErrorCode(io->backend.push(id, *op));
 }
 
 int lio_flush(lio_instance* io) {
@@ -105,14 +104,12 @@ int lio_wait(lio_instance* io, int64_t timeout_ns, const lio_completion** out) {
 
 int lio_cancel(lio_instance* io, uint64_t id) {
   if (io == nullptr) return -LIO_EINVAL;
-  std::error_code ec = io->backend.cancel(id);
-  return ec ? -ec.value() : 0;
+  return ErrorCode(io->backend.cancel(id));
 }
 
 int lio_wake(lio_instance* io) {
   if (io == nullptr) return -LIO_EINVAL;
-  std::error_code ec = io->backend.wake();
-  return ec ? -ec.value() : 0;
+  return ErrorCode(io->backend.wake());
 }
 
 uint64_t lio_features(const lio_instance* io) { return io != nullptr ? io->backend.info().ext.features : 0; }

@@ -75,19 +75,15 @@ LIO_CONFORMANCE_CASE(BufferGroupTest, bufgroup_take, EachRecvNamesAnotherBuffer)
 LIO_CONFORMANCE_CASE(BufferGroupTest, bufgroup_take, RecvMultiTakesABufferPerCompletion) {
   LIO_REQUIRE_OPS(LIO_OP_RECV_MULTI);
   LIO_REQUIRE_BUFFER_GROUPS();
-  TcpPair pair = OwnedTcpPair();
-  constexpr uint32_t kCount = 8;
   constexpr uint32_t kSize = 16;
-  char* base = AddGroup(4, kCount, kSize);
+  const auto [pair, base, id] = StartRecvStream(4, 8, kSize);
   ASSERT_NE(base, nullptr);
-  const uint64_t id = PushNew(Op::RecvMulti(pair.tested, 4));
-  Flush();
   std::set<uint32_t> lent;
   std::string got;
   for (int i = 0; i < 4; ++i) {
     PeerSend(pair.peer, std::string(5, static_cast<char>('a' + i)));
     while (got.size() < static_cast<size_t>(5 * (i + 1)) && !HasFailure()) {
-      std::optional<lio_completion> c = NthOf(id, completions_of(id).size());
+      std::optional<lio_completion> c = NextOf(id);
       ASSERT_TRUE(c.has_value());
       ASSERT_GT(c->result, 0);
       ASSERT_NE(c->flags & LIO_COMPLETION_BUFFER, 0u);
@@ -160,11 +156,8 @@ LIO_CONFORMANCE_CASE(BufferGroupTest, bufgroup_enobufs, EmptyGroupLosesNoData) {
 LIO_CONFORMANCE_CASE(BufferGroupTest, bufgroup_enobufs, RecvMultiEndsWithEnobufsLosingNothing) {
   LIO_REQUIRE_OPS(LIO_OP_RECV_MULTI);
   LIO_REQUIRE_BUFFER_GROUPS();
-  TcpPair pair = OwnedTcpPair();
-  char* base = AddGroup(8, 1, 8);
+  const auto [pair, base, id] = StartRecvStream(8, 1, 8);
   ASSERT_NE(base, nullptr);
-  const uint64_t id = PushNew(Op::RecvMulti(pair.tested, 8));
-  Flush();
   PeerSend(pair.peer, "12345678");
   std::optional<lio_completion> first = NthOf(id, 0);
   ASSERT_TRUE(first.has_value());

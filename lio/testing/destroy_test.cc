@@ -159,12 +159,16 @@ class DestroyReleasesTest : public ConformanceTest {
     lio_handle file = platform::OpenFile(file_path, platform::Access::kReadOnly);
     ASSERT_NE(file, LIO_INVALID_HANDLE);
     TcpPair pair = declares(LIO_OP_RECV) ? ConnectedTcpPair() : TcpPair{};
-    if (declares(LIO_OP_NOP)) EXPECT_EQ(Complete(Op::Nop()), 0);
+    if (declares(LIO_OP_NOP)) {
+      EXPECT_EQ(Complete(Op::Nop()), 0);
+    }
     if (declares(LIO_OP_READ)) {
       std::span<char> buf = Buffer(16);
       EXPECT_EQ(Complete(Op::Read(file, buf.data(), buf.size(), 0)), 5);
     }
-    if (declares(LIO_OP_TIMEOUT)) EXPECT_EQ(Complete(Op::Timeout(Ns(milliseconds(1)))), -LIO_ETIME);
+    if (declares(LIO_OP_TIMEOUT)) {
+      EXPECT_EQ(Complete(Op::Timeout(Ns(milliseconds(1)))), -LIO_ETIME);
+    }
     if (pair.ok()) {
       std::span<char> buf = Buffer(16);
       PushNew(Op::Recv(pair.tested, buf.data(), buf.size()));

@@ -23,6 +23,15 @@ class MultishotTest : public StreamTest {
     return h;
   }
 
+  // Connects one more client to `stream` and waits for the stream's next
+  // completion; the handle it accepted (if any) is the case's to close.
+  std::optional<lio_completion> ConnectAndAccept(const AcceptStream& stream) {
+    ConnectClient(stream.listener);
+    std::optional<lio_completion> c = NextOf(stream.id);
+    if (c && c->result >= 0) Own(static_cast<lio_handle>(c->result));
+    return c;
+  }
+
   // Nothing more arrives for `id` for a while (its stream ended).
   void ExpectNothingMoreFor(uint64_t id) {
     const size_t before = completions_of(id).size();
@@ -39,27 +48,21 @@ constexpr int kClients = 3;
 // client's completion says more follow.
 LIO_CONFORMANCE_CASE(MultishotTest, multishot_more, AcceptMultiCompletesPerClientWithMore) {
   LIO_REQUIRE_OPS(LIO_OP_ACCEPT_MULTI);
-  Listener listener = OwnedListener();
-  const uint64_t id = PushNew(Op::AcceptMulti(listener.handle));
-  Flush();
+  const AcceptStream stream = StartAcceptStream();
   for (int i = 0; i < kClients; ++i) {
-    ConnectClient(listener);
-    std::optional<lio_completion> c = NthOf(id, static_cast<size_t>(i));
+    std::optional<lio_completion> c = ConnectAndAccept(stream);
     ASSERT_TRUE(c.has_value());
     ASSERT_GE(c->result, 0) << "client " << i;
-    Own(static_cast<lio_handle>(c->result));
     EXPECT_NE(c->flags & LIO_COMPLETION_MORE, 0u) << "client " << i << ": the stream goes on, so MORE is set";
-    EXPECT_TRUE(in_flight(id));
+    EXPECT_TRUE(in_flight(stream.id));
   }
-  EndStream(id);
+  EndStream(stream.id);
 }
 
 // [multishot.accept_handles]: each completion is a new connection of its own.
 LIO_CONFORMANCE_CASE(MultishotTest, multishot_accept_handles, EachCompletionIsADistinctConnection) {
   LIO_REQUIRE_OPS(LIO_OP_ACCEPT_MULTI);
-  Listener listener = OwnedListener();
-  const uint64_t id = PushNew(Op::AcceptMulti(listener.handle));
-  Flush();
+  const auto [listener, id] = StartAcceptStream();
   std::vector<lio_handle> clients;
   for (int i = 0; i < kClients; ++i) clients.push_back(ConnectClient(listener));
   std::set<lio_handle> accepted;
@@ -97,9 +100,7 @@ LIO_CONFORMANCE_CASE(MultishotTest, multishot_accept_handles, EachCompletionIsAD
 LIO_CONFORMANCE_CASE(MultishotTest, multishot_accept_handles, MoreClientsAtOnceThanCapacity) {
   LIO_REQUIRE_OPS(LIO_OP_ACCEPT_MULTI);
   ASSERT_TRUE(Reopen({.capacity = 4}));
-  Listener listener = OwnedListener();
-  const uint64_t id = PushNew(Op::AcceptMulti(listener.handle));
-  Flush();
+  const auto [listener, id] = StartAcceptStream();
   constexpr int kStorm = 24;  // within the listener's backlog
   for (int i = 0; i < kStorm; ++i) ConnectClient(listener);
   std::set<lio_handle> accepted;
@@ -117,13 +118,9 @@ LIO_CONFORMANCE_CASE(MultishotTest, multishot_accept_handles, MoreClientsAtOnceT
 // [multishot.cancel]: cancel ends an accept stream with one final completion.
 LIO_CONFORMANCE_CASE(MultishotTest, multishot_cancel, CancelEndsAcceptStreamOnce) {
   LIO_REQUIRE_OPS(LIO_OP_ACCEPT_MULTI);
-  Listener listener = OwnedListener();
-  const uint64_t id = PushNew(Op::AcceptMulti(listener.handle));
-  Flush();
-  ConnectClient(listener);
-  std::optional<lio_completion> first = NthOf(id, 0);
-  ASSERT_TRUE(first.has_value());
-  if (first->result >= 0) Own(static_cast<lio_handle>(first->result));
+  const AcceptStream stream = StartAcceptStream();
+  const uint64_t id = stream.id;
+  ASSERT_TRUE(ConnectAndAccept(stream).has_value());
   ASSERT_TRUE(in_flight(id)) << "the stream ended by itself";
   EXPECT_EQ(Cancel(id), 0);
   EXPECT_EQ(Cancel(id), 0) << "[cancel.twice]";
@@ -145,10 +142,8 @@ LIO_CONFORMANCE_CASE(MultishotTest, multishot_cancel, CancelEndsAcceptStreamOnce
 LIO_CONFORMANCE_CASE(MultishotTest, multishot_cancel, CancelEndsRecvStreamOnce) {
   LIO_REQUIRE_OPS(LIO_OP_RECV_MULTI);
   LIO_REQUIRE_BUFFER_GROUPS();
-  TcpPair pair = OwnedTcpPair();
-  ASSERT_NE(AddGroup(1, 4, 64), nullptr);
-  const uint64_t id = PushNew(Op::RecvMulti(pair.tested, 1));
-  Flush();
+  const auto [pair, base, id] = StartRecvStream(1, 4, 64);
+  ASSERT_NE(base, nullptr);
   PeerSend(pair.peer, "ping");
   ASSERT_TRUE(NthOf(id, 0).has_value());
   EXPECT_EQ(Cancel(id), 0);
@@ -166,17 +161,14 @@ LIO_CONFORMANCE_CASE(MultishotTest, multishot_cancel, CancelEndsRecvStreamOnce) 
 LIO_CONFORMANCE_CASE(MultishotTest, multishot_final_once, RecvStreamEndsOnceAtPeerShutdown) {
   LIO_REQUIRE_OPS(LIO_OP_RECV_MULTI);
   LIO_REQUIRE_BUFFER_GROUPS();
-  TcpPair pair = OwnedTcpPair();
   constexpr uint32_t kSize = 64;
-  char* base = AddGroup(2, 8, kSize);
+  const auto [pair, base, id] = StartRecvStream(2, 8, kSize);
   ASSERT_NE(base, nullptr);
-  const uint64_t id = PushNew(Op::RecvMulti(pair.tested, 2));
-  Flush();
   std::string received;
   const std::string sent = "one-two-three";
   PeerSend(pair.peer, sent);
   while (received.size() < sent.size() && !HasFailure()) {
-    std::optional<lio_completion> c = NthOf(id, completions_of(id).size());
+    std::optional<lio_completion> c = NextOf(id);
     ASSERT_TRUE(c.has_value());
     ASSERT_GT(c->result, 0);
     ASSERT_NE(c->flags & LIO_COMPLETION_MORE, 0u) << "data, and the peer is still there: more follow";
@@ -202,15 +194,9 @@ LIO_CONFORMANCE_CASE(MultishotTest, multishot_final_once, RecvStreamEndsOnceAtPe
 // lacks MORE — the last.
 LIO_CONFORMANCE_CASE(MultishotTest, multishot_final_once, AcceptStreamEndsOnceWhenCancelled) {
   LIO_REQUIRE_OPS(LIO_OP_ACCEPT_MULTI);
-  Listener listener = OwnedListener();
-  const uint64_t id = PushNew(Op::AcceptMulti(listener.handle));
-  Flush();
-  for (int i = 0; i < kClients; ++i) {
-    ConnectClient(listener);
-    std::optional<lio_completion> c = NthOf(id, static_cast<size_t>(i));
-    ASSERT_TRUE(c.has_value());
-    if (c->result >= 0) Own(static_cast<lio_handle>(c->result));
-  }
+  const AcceptStream stream = StartAcceptStream();
+  const uint64_t id = stream.id;
+  for (int i = 0; i < kClients; ++i) ASSERT_TRUE(ConnectAndAccept(stream).has_value()) << "client " << i;
   EXPECT_EQ(Cancel(id), 0);
   ASSERT_TRUE(FinalOf(id).has_value());
   size_t finals = 0;

@@ -1,6 +1,7 @@
 // The fixture of the 1.1 multi-completion cases (multishot_test.cc,
 // bufgroup_test.cc): waiting for the next completion of one id, for its
-// final one, and a buffer group whose memory the case keeps.
+// final one, a buffer group whose memory the case keeps, and the accept and
+// recv streams those cases start from.
 #ifndef LIO_TESTING_STREAM_TEST_H_
 #define LIO_TESTING_STREAM_TEST_H_
 
@@ -42,6 +43,39 @@ class StreamTest : public ConformanceTest {
     WaitForId(id);
     if (in_flight(id) || completions_of(id).empty()) return std::nullopt;
     return completions_of(id).back();
+  }
+
+  // The next completion of `id`, the one after those already reaped (see NthOf).
+  std::optional<lio_completion> NextOf(uint64_t id) { return NthOf(id, completions_of(id).size()); }
+
+  // An ACCEPT_MULTI stream on a loopback listener the case owns, pushed and flushed.
+  struct AcceptStream {
+    Listener listener;
+    uint64_t id = 0;
+  };
+  AcceptStream StartAcceptStream() {
+    AcceptStream stream{.listener = OwnedListener()};
+    stream.id = PushNew(Op::AcceptMulti(stream.listener.handle));
+    Flush();
+    return stream;
+  }
+
+  // A RECV_MULTI stream on a connected pair the case owns, taking buffers of
+  // group `group` (`count` x `size` bytes, added here), pushed and flushed.
+  // `base` is nullptr (and the case has a failure) when the group was
+  // refused; then nothing was pushed.
+  struct RecvStream {
+    TcpPair pair;
+    char* base = nullptr;
+    uint64_t id = 0;
+  };
+  RecvStream StartRecvStream(uint32_t group, uint32_t count, uint32_t size) {
+    RecvStream stream{.pair = OwnedTcpPair()};
+    stream.base = AddGroup(group, count, size);
+    if (stream.base == nullptr) return stream;
+    stream.id = PushNew(Op::RecvMulti(stream.pair.tested, group));
+    Flush();
+    return stream;
   }
 
   // A buffer group of `count` buffers of `size` bytes in memory the case

@@ -135,17 +135,19 @@ struct InstanceThunks {
   static int wake(lio_backend* b) noexcept { return of(b)->wake(); }
 
   // ABI 1.1 ([fixed.register], [bufgroup.*]); only taken into the vtable
-  // when B has them.
+  // when B has them. The table limit is checked here, once for every
+  // backend, so they all answer a too-large table the same way.
+  static constexpr uint32_t kMaxRegistered = 65536;
   static int register_files(lio_backend* b, const lio_handle* handles, uint32_t count) noexcept
     requires HasFixedFiles<B>
   {
-    if (handles == nullptr && count != 0) return -LIO_EINVAL;
+    if ((handles == nullptr && count != 0) || count > kMaxRegistered) return -LIO_EINVAL;
     return of(b)->register_files(handles, count);
   }
   static int register_buffers(lio_backend* b, const lio_iovec* buffers, uint32_t count) noexcept
     requires HasFixedBuffers<B>
   {
-    if (buffers == nullptr && count != 0) return -LIO_EINVAL;
+    if ((buffers == nullptr && count != 0) || count > kMaxRegistered) return -LIO_EINVAL;
     return of(b)->register_buffers(buffers, count);
   }
   static int add_buffer_group(lio_backend* b, uint32_t group, void* base, uint32_t count, uint32_t size) noexcept

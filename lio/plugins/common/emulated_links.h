@@ -2,6 +2,8 @@
 // (poller, iocp) needs besides its own op machinery, written once:
 //
 //   chain_fails()     [link.fail_forward]: does this result end the chain?
+//   chain_member_done()  [link.timeout], [link.fail_forward]: what a chain
+//                     member's completion does to the ops around it.
 //   RegisteredTables  [fixed.register], [fixed.file], [fixed.buffer]: the
 //                     tables register_files / register_buffers gave, an
 //                     op's index turned back into a plain handle, a fixed
@@ -22,6 +24,7 @@
 
 #include <cstdint>
 #include <new>
+#include <utility>
 #include <vector>
 
 #include "lio/core/plugin_abi.h"
@@ -69,14 +72,50 @@ inline bool chain_fails(const lio_op& op, int64_t result) noexcept {
   return asked >= 0 && result < asked;
 }
 
+// "No slot" in a chain link (the backends' own no-slot value).
+inline constexpr uint32_t kNoChainSlot = UINT32_MAX;
+
+// One slot's chain fields, as the backend keeps them (kNoChainSlot: none).
+struct ChainLinkRefs {
+  uint32_t& link_timeout;  // the LINK_TIMEOUT guarding this op
+  uint32_t& guarded;       // on a LINK_TIMEOUT: the op it is the deadline of
+  uint32_t& prev;
+  uint32_t& next;
+};
+
+// [link.timeout], [link.fail_forward]: chain member `s` (the op `op`) has
+// completed with `result`. Its link timeout, if it won the race, ends
+// -ECANCELED; a link timeout that fired (-ETIME) cancels the op it guards;
+// `s` leaves the chain, and the op after it either starts or, when `result`
+// fails the chain, completes -ECANCELED with the rest. `host` is the
+// backend's: links(i) -> ChainLinkRefs, end_early(i, result) (an op not
+// started, or a timer), cancel(i) (a running op), fail_forward(i), release(i)
+// (a held op may start).
+template <class Host>
+void chain_member_done(Host& host, uint32_t s, const lio_op& op, int64_t result) {
+  ChainLinkRefs me = host.links(s);
+  if (me.link_timeout != kNoChainSlot) {  // the op won: its deadline ends
+    const uint32_t timeout = std::exchange(me.link_timeout, kNoChainSlot);
+    host.links(timeout).guarded = kNoChainSlot;
+    host.end_early(timeout, -LIO_ECANCELED);
+  }
+  if (me.guarded != kNoChainSlot) {  // a link timeout: when it fired, the op it guards is cancelled
+    const uint32_t guarded = std::exchange(me.guarded, kNoChainSlot);
+    host.links(guarded).link_timeout = kNoChainSlot;
+    if (result == -LIO_ETIME) host.cancel(guarded);
+  }
+  if (me.prev != kNoChainSlot) host.links(std::exchange(me.prev, kNoChainSlot)).next = kNoChainSlot;
+  const uint32_t next = std::exchange(me.next, kNoChainSlot);
+  if (next == kNoChainSlot) return;
+  host.links(next).prev = kNoChainSlot;
+  if (chain_fails(op, result)) return host.fail_forward(next);
+  host.release(next);
+}
+
 // The tables of register_files / register_buffers.
 class RegisteredTables {
  public:
-  // [fixed.register]: the largest table either call takes.
-  static constexpr uint32_t kMaxEntries = 65536;
-
   int register_files(const lio_handle* handles, uint32_t count) noexcept {
-    if (count > kMaxEntries) return -LIO_EINVAL;
     if (file_users_ > 0) return -LIO_EBUSY;
     try {
       files_.assign(handles, handles + count);
@@ -87,7 +126,6 @@ class RegisteredTables {
   }
 
   int register_buffers(const lio_iovec* buffers, uint32_t count) noexcept {
-    if (count > kMaxEntries) return -LIO_EINVAL;
     if (buffer_users_ > 0) return -LIO_EBUSY;
     try {
       buffers_.assign(buffers, buffers + count);

@@ -174,8 +174,6 @@ constexpr unsigned kSqpollFlagSets[] = {
     IORING_SETUP_SQPOLL | IORING_SETUP_SUBMIT_ALL,
     IORING_SETUP_SQPOLL,
 };
-// [fixed.register]: the largest table register_files / register_buffers take.
-constexpr uint32_t kMaxRegistered = 65536;
 // How many times a push waits for SQPOLL's thread to free SQ entries before
 // it answers -EAGAIN.
 constexpr int kSqRingWaits = 1000;
@@ -529,7 +527,6 @@ void IoUringBackend::release_fixed(const OpStorage& storage) {
 // [fixed.register]. Replacing a table is unregister + register: after an
 // error of the second, no table is registered.
 int IoUringBackend::register_files(const lio_handle* handles, uint32_t count) noexcept {
-  if (count > kMaxRegistered) return -LIO_EINVAL;
   if (fixed_file_users_ > 0) return -LIO_EBUSY;
   try {
     return replace_files(handles, count);
@@ -554,7 +551,6 @@ int IoUringBackend::replace_files(const lio_handle* handles, uint32_t count) {
 }
 
 int IoUringBackend::register_buffers(const lio_iovec* buffers, uint32_t count) noexcept {
-  if (count > kMaxRegistered) return -LIO_EINVAL;
   if (fixed_buffer_users_ > 0) return -LIO_EBUSY;
   return replace_buffers(buffers, count);
 }

@@ -759,29 +759,27 @@ void IocpBackend::StartReleased() {
 }
 
 void IocpBackend::OnChainDone(uint32_t s, int64_t result) {
-  ChainLinks& me = links_[s];
-  if (me.link_timeout != kNoSlot) {  // the op won: its deadline ends
-    const uint32_t timeout = std::exchange(me.link_timeout, kNoSlot);
-    links_[timeout].guarded = kNoSlot;
-    EndEarly(timeout, -LIO_ECANCELED);
-  }
-  if (me.guarded != kNoSlot) {  // a link timeout: when it fired, the op it guards is cancelled
-    const uint32_t guarded = std::exchange(me.guarded, kNoSlot);
-    links_[guarded].link_timeout = kNoSlot;
-    if (result == -LIO_ETIME) cancel(table_.id(guarded));
-  }
-  if (me.prev != kNoSlot) links_[std::exchange(me.prev, kNoSlot)].next = kNoSlot;
-  const uint32_t next = std::exchange(me.next, kNoSlot);
-  if (next == kNoSlot) return;
-  links_[next].prev = kNoSlot;
+  static_assert(kNoSlot == plugin::kNoChainSlot);
+  struct Host {
+    IocpBackend& b;
+    plugin::ChainLinkRefs links(uint32_t i) {
+      ChainLinks& x = b.links_[i];
+      return {x.link_timeout, x.guarded, x.prev, x.next};
+    }
+    void end_early(uint32_t i, int64_t r) { b.EndEarly(i, r); }
+    void cancel(uint32_t i) { b.cancel(b.table_.id(i)); }
+    void fail_forward(uint32_t i) { b.FailForward(i); }
+    void release(uint32_t i) {
+      b.links_[i].held = false;  // still queued (its chain is being flushed): flush starts it
+      if (b.records_[i].state != State::kHeld) return;
+      b.records_[i].state = State::kReleased;
+      b.released_.push_back(i);
+    }
+  } host{*this};
   lio_op done{};
   done.code = records_[s].code;
   done.u = records_[s].u;
-  if (plugin::chain_fails(done, result)) return FailForward(next);
-  links_[next].held = false;  // still queued (its chain is being flushed): flush starts it
-  if (records_[next].state != State::kHeld) return;
-  records_[next].state = State::kReleased;
-  released_.push_back(next);
+  plugin::chain_member_done(host, s, done, result);
 }
 
 // [link.fail_forward]: `s` and every op after it in its chain, unstarted,

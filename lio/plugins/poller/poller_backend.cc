@@ -1092,23 +1092,19 @@ class Poller {
   }
 
   void on_chain_member_done(uint32_t s, int64_t result) {
-    Slot& slot = slots_[s];
-    if (slot.link_timeout != kNone) {  // the op won: its deadline ends
-      const uint32_t timeout = std::exchange(slot.link_timeout, kNone);
-      slots_[timeout].guarded = kNone;
-      end_early(timeout, -LIO_ECANCELED);
-    }
-    if (slot.guarded != kNone) {  // a link timeout: when it fired, the op it guards is cancelled
-      const uint32_t guarded = std::exchange(slot.guarded, kNone);
-      slots_[guarded].link_timeout = kNone;
-      if (result == -LIO_ETIME) cancel_slot(guarded);
-    }
-    if (slot.chain_prev != kNone) slots_[std::exchange(slot.chain_prev, kNone)].chain_next = kNone;
-    const uint32_t next = std::exchange(slot.chain_next, kNone);
-    if (next == kNone) return;
-    slots_[next].chain_prev = kNone;
-    if (plugin::chain_fails(slot.op, result)) return fail_forward(next);
-    release(next);
+    static_assert(kNone == plugin::kNoChainSlot);
+    struct Host {
+      Poller& b;
+      plugin::ChainLinkRefs links(uint32_t i) {
+        Slot& x = b.slots_[i];
+        return {x.link_timeout, x.guarded, x.chain_prev, x.chain_next};
+      }
+      void end_early(uint32_t i, int64_t r) { b.end_early(i, r); }
+      void cancel(uint32_t i) { b.cancel_slot(i); }
+      void fail_forward(uint32_t i) { b.fail_forward(i); }
+      void release(uint32_t i) { b.release(i); }
+    } host{*this};
+    plugin::chain_member_done(host, s, slots_[s].op, result);
   }
 
   void release(uint32_t s) {
