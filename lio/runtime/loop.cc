@@ -561,14 +561,6 @@ void Loop::run_ready_slots() {
   }
 }
 
-void Loop::run_ready_work() {
-  // Each step checks first whether it has anything to do, here, so an idle
-  // step costs a load and a branch rather than a call.
-  if (post_pending_.load(std::memory_order_acquire)) run_posted();
-  if (!timers_.empty()) fire_due_timers();
-  if (ready_head_ != detail::kNoSlot || cancelled_timer_head_ != detail::kNoSlot) run_ready_slots();
-}
-
 void Loop::flush_backend() noexcept {
   if (pushed_since_flush_ == 0) return;
   pushed_since_flush_ = 0;

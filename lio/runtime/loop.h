@@ -670,7 +670,13 @@ class Loop {
 
   // Turns.
   bool turn(bool may_block);
-  void run_ready_work();
+  // Each step checks first whether it has anything to do, here, so an idle
+  // step costs a load and a branch rather than a call (twice a turn).
+  void run_ready_work() {
+    if (post_pending_.load(std::memory_order_acquire)) [[unlikely]] run_posted();
+    if (!timers_.empty()) fire_due_timers();
+    if (ready_head_ != detail::kNoSlot || cancelled_timer_head_ != detail::kNoSlot) run_ready_slots();
+  }
   void run_posted();
   void fire_due_timers();
   void run_ready_slots();
