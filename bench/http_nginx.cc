@@ -16,33 +16,23 @@
 // from schedstat) ÷ wall time: near 100% says that side limits the row, even
 // when a busy neighbour took part of its CPU). The idle rows first open N connections from a thread of
 // this process pinned to the client CPU, wait until the server holds them
-// all (its descriptor count), run wrk beside them, then reset them.
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/prctl.h>
+// all (its descriptor count), run wrk beside them, then reset them. The
+// processes, the wrk run and the files are http_servers.h's (shared with
+// http_ref.cc, the example against minimal C responders).
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstring>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <optional>
-#include <sstream>
-#include <thread>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "bench/harness.h"
 #include "bench/http_servers.h"
 

@@ -191,12 +191,16 @@ class HttpRefWorkload : public Workload {
     const std::vector<Config> configs = Configs(s);
     std::vector<size_t> sizes;
     for (const Config& c : configs) sizes.push_back(c.file_bytes);
-    auto wanted = [&](const std::string& who) {
+    auto wanted = [&](const std::string& who, const Config& c) {
+      if (needed.count(Key(who, c))) return true;
+      for (const std::string& key : SideKeys(who, c)) {
+        if (needed.count(key)) return true;
+      }
+      return false;
+    };
+    auto wanted_in_any = [&](const std::string& who) {
       for (const Config& c : configs) {
-        if (needed.count(Key(who, c))) return true;
-        for (const std::string& key : SideKeys(who, c)) {
-          if (needed.count(key)) return true;
-        }
+        if (wanted(who, c)) return true;
       }
       return false;
     };
@@ -210,8 +214,9 @@ class HttpRefWorkload : public Workload {
     if (common_note.empty()) common_note = WriteFiles(dir, sizes);
 
     const int server_cpu = AllowedCpu(0), client_cpu = AllowedCpu(1);
-    // The example on io_uring is the model the responders' bytes are checked
-    // against, so it starts even when only poller rows are wanted.
+    // The example is the model the responders' bytes are checked against
+    // (on io_uring; on the poller when io_uring cannot run), so both start
+    // even when only some of their rows are wanted.
     std::vector<Server> servers;
     auto start = [&](const std::string& who, bool lio) {
       Server server;
@@ -234,15 +239,21 @@ class HttpRefWorkload : public Workload {
       }
       servers.push_back(std::move(server));
     };
-    for (const char* who : kLioServers) {
-      if (servers.empty() || wanted(who)) start(who, true);
+    for (const char* who : kLioServers) start(who, true);
+    std::optional<size_t> model;  // the first example that runs
+    for (size_t i = 0; i < servers.size() && !model; ++i) {
+      if (servers[i].note.empty()) model = i;
     }
     for (const Reference& ref : kReferences) {
-      if (wanted(ref.server)) start(ref.server, false);
+      if (wanted_in_any(ref.server)) start(ref.server, false);
     }
-    for (size_t i = 1; i < servers.size(); ++i) {
-      if (servers[i].note.empty() && servers[0].note.empty()) CheckSameResponse(servers[i], servers[0], sizes);
-      if (servers[i].note.empty() && !servers[0].note.empty()) servers[i].note = "no model: " + servers[0].note;
+    for (size_t i = 0; i < servers.size(); ++i) {
+      if (!servers[i].note.empty() || i == model) continue;
+      if (!model) {
+        servers[i].note = "no example to check its responses against: " + servers[0].note;
+      } else {
+        CheckSameResponse(servers[i], servers[*model], sizes);
+      }
     }
 
     Settings run = s;
@@ -250,7 +261,7 @@ class HttpRefWorkload : public Workload {
     for (const Config& c : configs) {
       std::vector<Variant> variants;
       for (Server& server : servers) {
-        if (!wanted(server.name)) continue;
+        if (!wanted(server.name, c)) continue;
         if (!server.note.empty()) {
           (*out)[Key(server.name, c)].note = server.note;
           for (const std::string& key : SideKeys(server.name, c)) (*out)[key].note = server.note;
