@@ -32,8 +32,8 @@ ABSL_FLAG(double, seconds, 0, "measured seconds per repetition of a timed loop (
 ABSL_FLAG(std::string, file_dir, "/var/tmp", "directory for file_read's test file (kept between runs; O_DIRECT must work there)");
 ABSL_FLAG(int, poller_workers, 4, "poller worker threads; also libuv's UV_THREADPOOL_SIZE and fio psync's numjobs");
 ABSL_FLAG(bool, nginx, false,
-          "run the HTTP example against nginx under wrk (the 'http' rows; opt-in: needs nginx-light and wrk, about "
-          "3 minutes) instead of the other workloads");
+          "run the HTTP example under wrk against nginx and against minimal C responders (raw epoll, libuv) (the "
+          "'http' rows; opt-in: needs nginx-light and wrk, about 4 minutes) instead of the other workloads");
 ABSL_FLAG(bool, verbose, false, "print every sample on stderr as it is taken");
 ABSL_FLAG(bool, list, false, "list the rows (after --filter) and exit");
 ABSL_FLAG(bool, list_variants, false, "list what is measured for the rows (after --filter): lio variants and references");

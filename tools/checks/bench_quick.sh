@@ -1,8 +1,9 @@
 # `tools/lio bench --quick` runs and prints every row: the rows it lists
 # (--list) are exactly the rows of its table and of its --json output, and
 # the table carries the machine line and the summary. Then the same for the
-# opt-in HTTP rows against nginx, `tools/lio bench --nginx --quick` (two
-# configurations, one wrk second per server each: about 10 s). Not a performance test:
+# opt-in HTTP rows against nginx and the C responders, `tools/lio bench --nginx
+# --quick` (three configurations, one wrk second per server each: about 15 s).
+# Not a performance test:
 # a row that misses its target, or has no figure (a backend or lio::Loop
 # missing), still passes; the figures are the benchmark's business.
 set -u
