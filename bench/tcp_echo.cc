@@ -11,7 +11,8 @@
 // the first CPU, the client on a thread pinned to the second, TCP_NODELAY on
 // both ends. Servers: lio::Backend on io_uring and on the poller (the same
 // code: recv → send → recv per connection; follow-ups pushed, then wait(),
-// which flushes them and waits in one call), lio::Loop + coroutines on
+// which flushes them and waits in one call; opened with LIO_CONFIG_UNIQUE_IDS;
+// each recv has 64 KiB of room, see RecvRoom), lio::Loop + coroutines on
 // io_uring (one Task per connection, written as io.h's example: co_await
 // lio::recv into an owned Buffer, co_await lio::send_all it back), a raw
 // epoll loop in C (bench/ref/epoll_echo.c) and libuv (bench/ref/uv_echo.c).
@@ -21,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <future>
@@ -63,13 +65,24 @@ std::string Params(const Config& c) {
 using Server = std::function<int(const std::vector<int>& fds, size_t size,
                                  const std::function<void(bool, const std::string&)>& ready)>;
 
+// What a server that does not know its peers' message sizes gives each recv:
+// room to spare (libuv suggests 64 KiB). A recv that comes back short tells
+// the poller the stream is drained, so the next recv waits for readiness
+// without a try that could only answer EAGAIN (poller_backend.cc); one that
+// fills its buffer leaves it unsure, and the next recv tries first.
+size_t RecvRoom(size_t msg_size) { return std::max<size_t>(64 * 1024, 2 * msg_size); }
+
 // lio's echo server: one op in flight per connection, id = conn * 2 + (0 recv | 1 send).
+// Each recv has RecvRoom bytes; what it got is sent back.
 // Each batch of completions pushes the follow-up ops, and the next wait()
 // submits them and waits in one go (no separate flush).
 int BackendServe(const std::string& backend_name, const std::string& options, const std::vector<int>& fds,
                  size_t size, const std::function<void(bool, const std::string&)>& ready) {
   std::string note;
-  auto backend = OpenBackend(backend_name, static_cast<uint32_t>(fds.size() + 8), options, &note);
+  // Its ids (conn * 2 + direction) are never reused while in flight: the
+  // LIO_CONFIG_UNIQUE_IDS promise, which lets io_uring skip its id index.
+  auto backend = OpenBackend(backend_name, static_cast<uint32_t>(fds.size() + 8), options, &note,
+                             LIO_CONFIG_UNIQUE_IDS);
   if (!backend) {
     for (int fd : fds) ::close(fd);
     ready(false, note);
@@ -80,9 +93,10 @@ int BackendServe(const std::string& backend_name, const std::string& options, co
     char* buf;
     size_t len = 0, off = 0;
   };
-  std::vector<char> bufs(fds.size() * size);
+  const size_t room = RecvRoom(size);
+  std::vector<char> bufs(fds.size() * room);
   std::vector<Conn> conns;
-  for (size_t i = 0; i < fds.size(); ++i) conns.push_back({fds[i], bufs.data() + i * size});
+  for (size_t i = 0; i < fds.size(); ++i) conns.push_back({fds[i], bufs.data() + i * room});
   ready(true, "");
   size_t open = conns.size();
   int error = 0;
@@ -91,7 +105,7 @@ int BackendServe(const std::string& backend_name, const std::string& options, co
     c.fd = -1;
     --open;
   };
-  for (size_t i = 0; i < conns.size(); ++i) backend->push(i * 2, lio::Op::Recv(conns[i].fd, conns[i].buf, size));
+  for (size_t i = 0; i < conns.size(); ++i) backend->push(i * 2, lio::Op::Recv(conns[i].fd, conns[i].buf, room));
   backend->flush();
   while (open > 0) {
     auto done = backend->wait();
@@ -116,7 +130,7 @@ int BackendServe(const std::string& backend_name, const std::string& options, co
       if (conn.off < conn.len) {
         e = backend->push(c.id | 1, lio::Op::Send(conn.fd, conn.buf + conn.off, conn.len - conn.off, MSG_NOSIGNAL));
       } else {
-        e = backend->push(c.id & ~uint64_t{1}, lio::Op::Recv(conn.fd, conn.buf, size));
+        e = backend->push(c.id & ~uint64_t{1}, lio::Op::Recv(conn.fd, conn.buf, room));
       }
       if (e) {
         error = e.value();
@@ -135,7 +149,7 @@ int BackendServe(const std::string& backend_name, const std::string& options, co
 
 // lio::Loop + coroutines: io.h's echo example, one spawned Task per connection.
 lio::Task<void> LoopEcho(lio::TcpStream conn, size_t size) {
-  lio::Buffer buf(size);
+  lio::Buffer buf(RecvRoom(size));
   for (;;) {
     auto [n, data] = co_await lio::recv(conn, std::move(buf));
     if (!n || *n == 0) co_return;
@@ -259,7 +273,10 @@ class TcpEchoWorkload : public Workload {
   std::string method(const Settings&) const override {
     return "tcp_echo: ping-pong over 127.0.0.1, one message in flight per connection, round trips/s; the same "
            "C client for every server; server thread pinned to CPU 0, client to CPU 1; TCP_NODELAY; lio::Backend "
-           "servers push follow-ups and wait() (which flushes them) — no separate flush";
+           "servers push follow-ups and wait() (which flushes them) — no separate flush — under "
+           "LIO_CONFIG_UNIQUE_IDS (their ids are unique while in flight); lio servers recv into 64 KiB (2x the "
+           "message if larger), as a server that does not know its peers' message sizes would, the references "
+           "into the message size";
   }
   std::vector<RowSpec> rows(const Settings&) const override {
     std::vector<RowSpec> rows;
