@@ -68,7 +68,10 @@
 // until the nearest of: the caller's timeout, the nearest timer, a ready
 // handle, the eventfd (workers and wake write it). A ready handle has its
 // queues served front to back until an op would block again (so the next
-// change of the handle is reported again). Completions are copied to a
+// change of the handle is reported again). A wait that has completions at
+// once still looks at ready handles without blocking, unless the wait before
+// it ran the reactor: at least every other wait looks, so immediate
+// completions cannot starve readiness ops. Completions are copied to a
 // pre-allocated array of `capacity` entries.
 //
 // Handle records: a handle ops waited on keeps its record, and its epoll
@@ -381,6 +384,7 @@ class Poller {
   }
 
   int wait(int64_t timeout_ns, const lio_completion** out) noexcept {
+    const bool looked_last_wait = std::exchange(looked_this_wait_, false);
     flush();
     if (!relook_.empty()) [[unlikely]] look_again_at_throttled();
     const int64_t give_up_at = timeout_ns > 0 ? saturating_add(now_ns(), timeout_ns) : 0;
@@ -391,9 +395,15 @@ class Poller {
       if (!released_.empty()) [[unlikely]] start_released();
       if (wake_requested_.exchange(false, std::memory_order_acq_rel)) break;
       if (!completed_.empty() || more_count_ > 0 || timeout_ns == 0) {
-        // Look at ready handles once even so: a steady flow of immediate
-        // completions must not starve ops waiting for readiness.
-        if (int error = poll_handles(0); error != 0) return error;
+        // Look at ready handles even so, unless the wait before this one
+        // did: a steady flow of immediate completions must not starve ops
+        // waiting for readiness, and every other wait looking is enough for
+        // that. (A server's wait that only collects the sends it just
+        // flushed thus leaves the look to the next wait, which blocks in the
+        // reactor anyway: one epoll_wait per turn, not two.)
+        if (timeout_ns == 0 || !looked_last_wait) {
+          if (int error = poll_handles(0); error != 0) return error;
+        }
         break;
       }
       const int64_t now = now_ns();
@@ -749,12 +759,19 @@ class Poller {
   }
 
   // One system call: registers `fd` for `events` (or changes it, or finds
-  // it gone with a closed file and adds it again), which confirms it.
+  // it gone with a closed file and adds it again), which confirms it. A
+  // registration made anew may be another file's than the one the handle's
+  // socket type and drained mark were learnt from: they are asked again.
   int watch(uint32_t h, int fd, uint32_t events) {
     HandleWaiters& waiters = handles_[h];
-    if (int error = reactor_->watch(fd, events, waiters.registered); error != 0) {
+    bool kept = false;
+    if (int error = reactor_->watch(fd, events, waiters.registered, &kept); error != 0) {
       waiters.registered = false;
       return error;
+    }
+    if (!kept) {
+      waiters.stream = -1;
+      waiters.drained = false;
     }
     waiters.registered = true;
     waiters.watched = events;
@@ -871,10 +888,8 @@ class Poller {
     while (!checks_.empty() && handles_[checks_.head].since + kConfirmAfterNs <= now) {
       uint32_t h = checks_.head;
       int fd = fd_of(handles_.id(h));
-      // The number may name another file now: what was learnt of the old
-      // one's socket type goes, so it is asked again.
-      handles_[h].stream = -1;
-      handles_[h].drained = false;
+      // The number may name another file now: if so the registration is
+      // made anew, and watch() forgets what was learnt of the old file.
       if (int error = watch(h, fd, handles_[h].watched); error != 0) end_all_waiters(fd, error);
     }
   }
@@ -936,6 +951,7 @@ class Poller {
   }
 
   int run_reactor(int64_t timeout_ns) {
+    looked_this_wait_ = true;
     bool notified;  // the loop looks at the pool and the wake flag anyway
     int n = reactor_->wait(timeout_ns, ready_, &notified);
     if (n < 0) return n;
@@ -1313,6 +1329,7 @@ class Poller {
   BufferGroups groups_;
   std::vector<ReadyEvent> ready_;           // what the reactor reports
   uint32_t worker_jobs_ = 0;                // kWorker slots
+  bool looked_this_wait_ = false;           // the current (or last) wait ran the reactor
   std::atomic<bool> wake_requested_{false};
   std::unique_ptr<Reactor> reactor_;
   plugin::WorkerPool pool_;  // stopped first thing in ~Poller, before the reactor it notifies goes

@@ -549,6 +549,30 @@ TEST(Sockets, RepeatedWaitsOnOneHandleEachSeeTheNextData) {
   EXPECT_EQ(ReadExactly(pair.b, message.size()), message);
 }
 
+// Immediate completions on every wait (a NOP each time) must not starve an
+// op waiting for readiness: at least every other wait looks at the reactor,
+// so once its data is there the recv completes within two waits.
+TEST(Sockets, ImmediateCompletionsDoNotStarveReadinessOps) {
+  SocketPair pair;
+  Backend backend;
+  char buf[16];
+  uint64_t nop = 100;
+  for (int round = 0; round < 50; ++round) {
+    const uint64_t recv_id = round;
+    ASSERT_EQ(backend.push(recv_id, lio::Op::Recv(pair.a, buf, sizeof buf)), 0);
+    ASSERT_EQ(backend.push(nop++, lio::Op::Nop()), 0);
+    EXPECT_FALSE(backend.wait(-1).empty());  // the NOP; the recv waits (no data yet)
+    ASSERT_FALSE(backend.done(recv_id)) << "round " << round;
+    ASSERT_EQ(write(pair.b, "ping", 4), 4);
+    for (int waits = 0; waits < 2 && !backend.done(recv_id); ++waits) {
+      ASSERT_EQ(backend.push(nop++, lio::Op::Nop()), 0);
+      EXPECT_FALSE(backend.wait(-1).empty());
+    }
+    ASSERT_TRUE(backend.done(recv_id)) << "round " << round << ": starved by immediate completions";
+    EXPECT_EQ(backend.result_of(recv_id), 4);
+  }
+}
+
 // An op queued behind a waiting one is not tried: it relies on the head's
 // "not ready". When that head was waiting for something else (here the
 // error queue, which is empty while data is there) and is cancelled, the op
