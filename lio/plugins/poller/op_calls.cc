@@ -538,7 +538,7 @@ int64_t run_blocking(const lio_op& op) noexcept {
   }
 }
 
-int64_t read_if_cached(const lio_op& op) noexcept {
+int64_t read_if_cached(const lio_op& op, int status_flags) noexcept {
 #if defined(RWF_NOWAIT)
   const bool vectored = op.code == LIO_OP_READV;
   if (op.code != LIO_OP_READ && !vectored) return kWouldBlock;
@@ -549,7 +549,6 @@ int64_t read_if_cached(const lio_op& op) noexcept {
   if (fd < 0 || !requested_bytes(op, &total) || total == 0) return kWouldBlock;
   // O_DIRECT bypasses the page cache, and RWF_NOWAIT does not stop a direct
   // read from waiting for the device: it would block this thread.
-  const int status_flags = fcntl(fd, F_GETFL);
   if (status_flags < 0 || (status_flags & O_DIRECT) != 0) return kWouldBlock;
   iovec one{op.u.rw.buf, static_cast<size_t>(total)};
   const iovec* iov = vectored ? to_iovec(op.u.rwv.iov) : &one;
@@ -566,6 +565,7 @@ int64_t read_if_cached(const lio_op& op) noexcept {
   return kWouldBlock;
 #else
   (void)op;
+  (void)status_flags;
   return kWouldBlock;
 #endif
 }

@@ -40,9 +40,11 @@
 //   read/write on pipes 3 more (F_GETFL, F_SETFL, F_SETFL) when the handle is
 //                       in blocking mode: see op_calls.h
 //   read/readv at an
-//   offset              2: fcntl(F_GETFL) and, unless O_DIRECT,
-//                       preadv2(RWF_NOWAIT): served from the page cache on
-//                       this thread when all of it is cached; else a worker
+//   offset              1: unless O_DIRECT, preadv2(RWF_NOWAIT): served
+//                       from the page cache on this thread when all of it is
+//                       cached; else a worker. + 1 fcntl(F_GETFL) for the
+//                       O_DIRECT check at most once per ms per handle
+//                       (status_flags_cache.h)
 //   openat              3 (Linux 5.12+): openat2(RESOLVE_CACHED|O_NONBLOCK),
 //                       fstat, fcntl(F_SETFL) — when the path is in the dentry
 //                       cache, names a regular file or directory, and neither
@@ -148,6 +150,7 @@
 #include "lio/plugins/poller/buffer_groups.h"
 #include "lio/plugins/poller/op_calls.h"
 #include "lio/plugins/poller/reactor.h"
+#include "lio/plugins/poller/status_flags_cache.h"
 
 namespace lio::poller {
 namespace {
@@ -524,6 +527,7 @@ class Poller {
         // Readiness is keyed by descriptor number; once closed, the number
         // may name another file, so the ops waiting on it end here.
         end_all_waiters(plugin::to_fd(op.handle), 0);
+        status_flags_.forget(plugin::to_fd(op.handle));
         return inline_or_worker(s, close_if_quick(op));
       case LIO_OP_READ:
       case LIO_OP_WRITE:
@@ -587,7 +591,7 @@ class Poller {
     if (offset != LIO_OFFSET_CURRENT) {
       // A read the page cache can answer needs no worker (no hand-off, no
       // context switch); a miss costs one failed preadv2 before it goes.
-      const int64_t cached = read_if_cached(op);
+      const int64_t cached = read_if_cached(op, status_flags_.get(plugin::to_fd(op.handle), now_ns()));
       if (cached != kWouldBlock) return complete(s, cached);
       return to_worker(s);
     }
@@ -875,6 +879,7 @@ class Poller {
   // An op of ours made a new handle numbered `fd`: whatever file had that
   // number before was closed, and its registration went with it.
   void new_handle_made(int fd) {
+    status_flags_.forget(fd);
     uint32_t h = handles_.find(key(fd));
     if (h != handles_.kNone && handles_[h].idle()) drop_record(h, false);
   }
@@ -1327,6 +1332,7 @@ class Poller {
   uint32_t more_count_ = 0;
   std::vector<int> relook_;                 // handles of throttled multishot ops
   BufferGroups groups_;
+  StatusFlagsCache status_flags_;           // read_if_cached's O_DIRECT check, per handle
   std::vector<ReadyEvent> ready_;           // what the reactor reports
   uint32_t worker_jobs_ = 0;                // kWorker slots
   bool looked_this_wait_ = false;           // the current (or last) wait ran the reactor
