@@ -2,11 +2,12 @@
 // of S bytes in flight: the client sends it, the server echoes it, the client
 // reads all S bytes back and sends the next. Figure: round trips per second
 // over all connections (k/s); and, from the same runs, the server thread's CPU
-// time per round trip (µs, CLOCK_THREAD_CPUTIME_ID over the whole run ÷ every
-// round trip), which says how much of a round trip is the server's own work
-// and how much is waiting on the other side (wake-ups, loopback), and the
-// server thread's system calls per round trip (a perf tracepoint counter on
-// that thread, bench/syscall_counter.h). The client (bench/ref/echo_client.c) is the
+// time per round trip (µs, its CPU clock over the measured window ÷ the round
+// trips counted in it), which says how much of a round trip is the server's
+// own work and how much is waiting on the other side (wake-ups, loopback),
+// and the server thread's system calls per round trip (a perf tracepoint
+// counter on that thread, bench/syscall_counter.h, over the same window:
+// setup, warm-up, drain and teardown left out). The client (bench/ref/echo_client.c) is the
 // same program for every server; the server runs on its own thread pinned to
 // the first CPU, the client on a thread pinned to the second, TCP_NODELAY on
 // both ends. Servers: lio::Backend on io_uring and on the poller (the same
@@ -19,12 +20,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <future>
 #include <thread>
 #include <vector>
@@ -175,9 +178,33 @@ int LoopServe(const std::string& backend_name, const std::vector<int>& fds, size
   return e.value();
 }
 
+// The server thread's CPU time and system calls, read by the client's thread
+// as the measured window opens and closes (echo_client_mark_fn): what the
+// server spent on the round trips counted, not on its setup, the warm-up,
+// the drain or its teardown.
+struct ServerWindow {
+  SyscallCounter* counter = nullptr;  // the server thread's, while it serves
+  clockid_t cpu_clock{};
+  uint64_t calls[2] = {0, 0};
+  double cpu_seconds[2] = {0, 0};
+  bool counted = true;  // the counter was there at both marks
+  int marked = 0;
+
+  static void Mark(void* context, int phase) {
+    auto* w = static_cast<ServerWindow*>(context);
+    timespec ts{};
+    clock_gettime(w->cpu_clock, &ts);
+    w->cpu_seconds[phase] = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+    w->counted = w->counted && w->counter != nullptr;
+    if (w->counter != nullptr) w->calls[phase] = w->counter->Read();
+    ++w->marked;
+  }
+};
+
 // One repetition: connect, accept, serve and drive for warmup + seconds.
-// Also appends the server thread's CPU µs and system calls per round trip to
-// *cpu_us and *syscalls (the latter only where perf tracepoints can be opened).
+// Also appends the server thread's CPU µs and system calls per round trip
+// counted, over the measured window (ServerWindow), to *cpu_us and *syscalls
+// (the latter only where perf tracepoints can be opened).
 std::optional<double> RunOnce(const Settings& s, const Server& server, const Config& cfg, std::vector<double>* cpu_us,
                               std::vector<double>* syscalls, std::string* note) {
   int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -220,19 +247,15 @@ std::optional<double> RunOnce(const Settings& s, const Server& server, const Con
   std::promise<std::pair<bool, std::string>> ready_promise;
   auto ready_future = ready_promise.get_future();
   int server_rc = 0;
-  double server_cpu = 0;
-  uint64_t server_syscalls = 0;
-  bool counted_syscalls = false;
+  ServerWindow window;
   std::thread server_thread([&] {
     PinThisThreadToCpu(0);
     SyscallCounter counter("");
-    const double cpu0 = ThreadCpuSeconds();
     counter.Start();
+    window.counter = counter.ok() ? &counter : nullptr;
     server_rc = server(server_fds, cfg.size,
                        [&](bool ok, const std::string& why) { ready_promise.set_value({ok, why}); });
-    server_syscalls = counter.Stop();
-    counted_syscalls = counter.ok();
-    server_cpu = ThreadCpuSeconds() - cpu0;
+    window.counter = nullptr;  // the client has finished: no mark reads it any more
   });
   auto [ok, why] = ready_future.get();
   if (!ok) {
@@ -241,10 +264,12 @@ std::optional<double> RunOnce(const Settings& s, const Server& server, const Con
     *note = why;
     return std::nullopt;
   }
+  const bool have_cpu_clock = pthread_getcpuclockid(server_thread.native_handle(), &window.cpu_clock) == 0;
   echo_client_result result{};
   std::thread client_thread([&] {
     PinThisThreadToCpu(1);
-    echo_client_run(client_fds.data(), cfg.conns, cfg.size, s.warmup_seconds, s.seconds, &result);
+    echo_client_run(client_fds.data(), cfg.conns, cfg.size, s.warmup_seconds, s.seconds, &ServerWindow::Mark,
+                    &window, &result);
   });
   client_thread.join();
   for (int fd : client_fds) ::close(fd);
@@ -257,11 +282,10 @@ std::optional<double> RunOnce(const Settings& s, const Server& server, const Con
     *note = absl::StrFormat("server: error %d", server_rc);
     return std::nullopt;
   }
-  if (result.all_round_trips > 0) {
-    cpu_us->push_back(server_cpu / static_cast<double>(result.all_round_trips) * 1e6);
-    if (counted_syscalls) {
-      syscalls->push_back(static_cast<double>(server_syscalls) / static_cast<double>(result.all_round_trips));
-    }
+  if (result.round_trips > 0 && window.marked == 2) {
+    const double trips = static_cast<double>(result.round_trips);
+    if (have_cpu_clock) cpu_us->push_back((window.cpu_seconds[1] - window.cpu_seconds[0]) / trips * 1e6);
+    if (window.counted) syscalls->push_back(static_cast<double>(window.calls[1] - window.calls[0]) / trips);
   }
   return static_cast<double>(result.round_trips) / result.seconds / 1e3;
 }
@@ -276,7 +300,7 @@ class TcpEchoWorkload : public Workload {
            "servers push follow-ups and wait() (which flushes them) — no separate flush — under "
            "LIO_CONFIG_UNIQUE_IDS (their ids are unique while in flight); lio servers recv into 64 KiB (2x the "
            "message if larger), as a server that does not know its peers' message sizes would, the references "
-           "into the message size";
+           "into the message size; server CPU and system calls per round trip over the measured window only";
   }
   std::vector<RowSpec> rows(const Settings&) const override {
     std::vector<RowSpec> rows;
