@@ -104,6 +104,27 @@ TEST_F(InlineFileOps, AFifoGoesToAWorkerAndLeavesNoDescriptor) {
   unlink(fifo.c_str());
 }
 
+// O_DIRECTORY needs no O_NONBLOCK (nothing but a directory opens), so no
+// fstat/fcntl after it: a directory opens as asked, a FIFO fails at once.
+TEST_F(InlineFileOps, OpensADirectoryAskedForAsOneAndRefusesAFifo) {
+  int64_t fd = open_if_cached(OpenOp(dir_, LIO_OPEN_RDONLY | LIO_OPEN_DIRECTORY));
+  if (fd == kWouldBlock) GTEST_SKIP() << "openat2(RESOLVE_CACHED) is not available here (Linux 5.12+)";
+  ASSERT_GE(fd, 0);
+  struct stat st;
+  ASSERT_EQ(fstat(static_cast<int>(fd), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(fcntl(static_cast<int>(fd), F_GETFL) & O_NONBLOCK, 0);
+  EXPECT_NE(fcntl(static_cast<int>(fd), F_GETFD) & FD_CLOEXEC, 0);
+  close(static_cast<int>(fd));
+  std::string fifo = dir_ + "/fifo_dir";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  ASSERT_EQ(stat(fifo.c_str(), &st), 0);
+  const int next = NextFd();
+  EXPECT_EQ(open_if_cached(OpenOp(fifo, LIO_OPEN_WRONLY | LIO_OPEN_DIRECTORY)), -LIO_ENOTDIR);
+  EXPECT_EQ(NextFd(), next);
+  unlink(fifo.c_str());
+}
+
 TEST_F(InlineFileOps, ClosesPipesAndPlainSockets) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);

@@ -48,7 +48,8 @@
 //   openat              3 (Linux 5.12+): openat2(RESOLVE_CACHED|O_NONBLOCK),
 //                       fstat, fcntl(F_SETFL) — when the path is in the dentry
 //                       cache, names a regular file or directory, and neither
-//                       O_CREAT nor O_TRUNC is asked; else a worker
+//                       O_CREAT nor O_TRUNC is asked; else a worker. 1 with
+//                       O_DIRECTORY: openat2(RESOLVE_CACHED) alone
 //   close               2: fstat and the close (a socket: + getsockopt
 //                       SO_LINGER) for pipes, non-lingering sockets, files on
 //                       local filesystems; else a worker (op_calls.h)
