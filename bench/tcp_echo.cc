@@ -11,9 +11,12 @@
 // same program for every server; the server runs on its own thread pinned to
 // the first CPU, the client on a thread pinned to the second, TCP_NODELAY on
 // both ends. Servers: lio::Backend on io_uring and on the poller (the same
-// code: recv → send → recv per connection; follow-ups pushed, then wait(),
-// which flushes them and waits in one call; opened with LIO_CONFIG_UNIQUE_IDS;
-// each recv has 64 KiB of room, see RecvRoom), lio::Loop + coroutines on
+// code: follow-ups pushed, then wait(), which flushes them and waits in one
+// call; opened with LIO_CONFIG_UNIQUE_IDS; where the backend's multishot recv
+// is native (io_uring) one RECV_MULTI per connection into a buffer group of
+// 64 KiB buffers, each chunk sent back from its buffer; else (the poller)
+// recv → send → recv per connection with 64 KiB of room, see RecvRoom),
+// lio::Loop + coroutines on
 // io_uring (one Task per connection, written as io.h's example: co_await
 // lio::recv into an owned Buffer, co_await lio::send_all it back), a raw
 // epoll loop in C (bench/ref/epoll_echo.c) and libuv (bench/ref/uv_echo.c).
@@ -25,6 +28,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -75,22 +79,138 @@ using Server = std::function<int(const std::vector<int>& fds, size_t size,
 // fills its buffer leaves it unsure, and the next recv tries first.
 size_t RecvRoom(size_t msg_size) { return std::max<size_t>(64 * 1024, 2 * msg_size); }
 
+// Whether `backend` receives with multishot natively (its OS mechanism keeps
+// the receive armed, as io_uring does) into buffer groups: then a server that
+// keeps a recv waiting on every connection should use RECV_MULTI. Where it is
+// emulated (the poller: rounds of non-blocking recvs, the last one to hear
+// EAGAIN) one recv at a time costs fewer system calls.
+bool NativeMultishotRecv(const lio::Backend& backend) {
+  const std::optional<uint64_t> native = backend.info().native_ops();
+  return native && (*native & LIO_CAP(LIO_OP_RECV_MULTI)) != 0 &&
+         backend.info().has_feature(LIO_FEATURE_BUFFER_GROUPS);
+}
+
+// The multishot server: one RECV_MULTI per connection (id conn * 2) into a
+// buffer group; each chunk is sent back from its buffer (id conn * 2 + 1),
+// which returns to the group once sent. A connection's chunks go back in
+// order, one send in flight at a time. Returns 0 or an errno.
+int MultishotServe(lio::Backend& backend, const std::vector<int>& fds, size_t size,
+                   const std::function<void(bool, const std::string&)>& ready) {
+  constexpr uint32_t kGroup = 1;
+  constexpr size_t kQueued = 8;  // chunks of one connection not yet sent back
+  const size_t buffer_size = RecvRoom(size);
+  const uint32_t count = std::bit_ceil(static_cast<uint32_t>(2 * fds.size() + 8));
+  std::vector<char> memory(count * buffer_size);
+  if (std::error_code e = backend.add_buffer_group(kGroup, memory.data(), count, static_cast<uint32_t>(buffer_size))) {
+    for (int fd : fds) ::close(fd);
+    ready(false, "add_buffer_group: " + e.message());
+    return e.value();
+  }
+  struct Chunk {
+    uint32_t buffer;
+    size_t len;
+  };
+  struct Conn {
+    int fd;
+    Chunk queue[kQueued];
+    size_t head = 0, queued = 0;  // queue[head] is being sent
+    size_t sent = 0;              // of queue[head]
+    bool receiving = true;        // its RECV_MULTI is in flight
+  };
+  std::vector<Conn> conns;
+  for (int fd : fds) conns.push_back(Conn{fd, {}});
+  ready(true, "");
+  size_t open = conns.size();
+  int error = 0;
+  auto send_head = [&](size_t i) {
+    Conn& c = conns[i];
+    const Chunk& chunk = c.queue[c.head];
+    const char* data = memory.data() + chunk.buffer * buffer_size + c.sent;
+    return backend.push(i * 2 + 1, lio::Op::Send(c.fd, data, chunk.len - c.sent, MSG_NOSIGNAL));
+  };
+  auto drop = [&](Conn& c) {  // its ops end with errors or end of stream; their buffers stay lent
+    if (c.fd < 0) return;
+    ::close(c.fd);
+    c.fd = -1;
+    --open;
+  };
+  for (size_t i = 0; i < conns.size(); ++i) backend.push(i * 2, lio::Op::RecvMulti(conns[i].fd, kGroup));
+  backend.flush();
+  while (open > 0 && error == 0) {
+    auto done = backend.wait();
+    if (!done) {
+      error = done.error().value();
+      break;
+    }
+    for (const lio_completion& c : *done) {
+      const size_t i = c.id / 2;
+      Conn& conn = conns[i];
+      std::error_code e;
+      if ((c.id & 1) == 0) {  // a chunk, or the end of the multishot recv
+        if (!(c.flags & LIO_COMPLETION_MORE)) conn.receiving = false;
+        if (c.result > 0 && conn.fd >= 0) {
+          if (conn.queued == kQueued) {
+            error = ENOBUFS;
+            break;
+          }
+          conn.queue[(conn.head + conn.queued++) % kQueued] = {LIO_COMPLETION_BUFFER_ID(c.flags),
+                                                               static_cast<size_t>(c.result)};
+          if (conn.queued == 1) e = send_head(i);
+        } else if (c.flags & LIO_COMPLETION_BUFFER) {
+          backend.return_buffer(kGroup, LIO_COMPLETION_BUFFER_ID(c.flags));
+        }
+        if (c.result == 0 || (c.result < 0 && c.result != -LIO_ENOBUFS)) {
+          drop(conn);  // end of stream, or an error
+        } else if (!conn.receiving && conn.fd >= 0) {
+          // Ended on its own (out of buffers, say): armed again; buffers come back as sends finish.
+          conn.receiving = true;
+          if (!e) e = backend.push(i * 2, lio::Op::RecvMulti(conn.fd, kGroup));
+        }
+      } else {  // a send
+        if (c.result <= 0) {
+          drop(conn);
+          continue;
+        }
+        conn.sent += static_cast<size_t>(c.result);
+        if (conn.sent == conn.queue[conn.head].len) {
+          backend.return_buffer(kGroup, conn.queue[conn.head].buffer);
+          conn.head = (conn.head + 1) % kQueued;
+          --conn.queued;
+          conn.sent = 0;
+        }
+        if (conn.queued > 0 && conn.fd >= 0) e = send_head(i);
+      }
+      if (e) {
+        error = e.value();
+        break;
+      }
+    }
+  }
+  for (Conn& c : conns) {
+    if (c.fd >= 0) ::close(c.fd);
+  }
+  return error;
+}
+
 // lio's echo server: one op in flight per connection, id = conn * 2 + (0 recv | 1 send).
 // Each recv has RecvRoom bytes; what it got is sent back.
 // Each batch of completions pushes the follow-up ops, and the next wait()
-// submits them and waits in one go (no separate flush).
+// submits them and waits in one go (no separate flush). Where the backend
+// has native multishot recv, MultishotServe instead.
 int BackendServe(const std::string& backend_name, const std::string& options, const std::vector<int>& fds,
                  size_t size, const std::function<void(bool, const std::string&)>& ready) {
   std::string note;
   // Its ids (conn * 2 + direction) are never reused while in flight: the
   // LIO_CONFIG_UNIQUE_IDS promise, which lets io_uring skip its id index.
-  auto backend = OpenBackend(backend_name, static_cast<uint32_t>(fds.size() + 8), options, &note,
+  // Capacity for a recv and a send per connection (MultishotServe has both).
+  auto backend = OpenBackend(backend_name, static_cast<uint32_t>(2 * fds.size() + 8), options, &note,
                              LIO_CONFIG_UNIQUE_IDS);
   if (!backend) {
     for (int fd : fds) ::close(fd);
     ready(false, note);
     return EINVAL;
   }
+  if (NativeMultishotRecv(*backend)) return MultishotServe(*backend, fds, size, ready);
   struct Conn {
     int fd;
     char* buf;
@@ -298,9 +418,11 @@ class TcpEchoWorkload : public Workload {
     return "tcp_echo: ping-pong over 127.0.0.1, one message in flight per connection, round trips/s; the same "
            "C client for every server; server thread pinned to CPU 0, client to CPU 1; TCP_NODELAY; lio::Backend "
            "servers push follow-ups and wait() (which flushes them) — no separate flush — under "
-           "LIO_CONFIG_UNIQUE_IDS (their ids are unique while in flight); lio servers recv into 64 KiB (2x the "
-           "message if larger), as a server that does not know its peers' message sizes would, the references "
-           "into the message size; server CPU and system calls per round trip over the measured window only";
+           "LIO_CONFIG_UNIQUE_IDS (their ids are unique while in flight), with one multishot recv (RECV_MULTI) "
+           "per connection into a buffer group where the backend's is native (io_uring), else one recv at a "
+           "time (poller, whose multishot is emulated); lio servers recv into 64 KiB (2x the message if larger), "
+           "as a server that does not know its peers' message sizes would, the references into the message "
+           "size; server CPU and system calls per round trip over the measured window only";
   }
   std::vector<RowSpec> rows(const Settings&) const override {
     std::vector<RowSpec> rows;
