@@ -113,30 +113,41 @@ int MultishotServe(lio::Backend& backend, const std::vector<int>& fds, size_t si
   struct Conn {
     int fd;
     Chunk queue[kQueued];
-    size_t head = 0, queued = 0;  // queue[head] is being sent
+    size_t head = 0, queued = 0;  // queue[head] is the one being sent
     size_t sent = 0;              // of queue[head]
-    bool receiving = true;        // its RECV_MULTI is in flight
+    bool receiving = false;       // its RECV_MULTI is in flight
+    bool sending = false;         // a send of queue[head] is in flight
   };
   std::vector<Conn> conns;
   for (int fd : fds) conns.push_back(Conn{fd, {}});
   ready(true, "");
   size_t open = conns.size();
   int error = 0;
+  auto receive = [&](size_t i) {
+    conns[i].receiving = true;
+    return backend.push(i * 2, lio::Op::RecvMulti(conns[i].fd, kGroup));
+  };
   auto send_head = [&](size_t i) {
     Conn& c = conns[i];
     const Chunk& chunk = c.queue[c.head];
     const char* data = memory.data() + chunk.buffer * buffer_size + c.sent;
+    c.sending = true;
     return backend.push(i * 2 + 1, lio::Op::Send(c.fd, data, chunk.len - c.sent, MSG_NOSIGNAL));
   };
-  auto drop = [&](Conn& c) {  // its ops end with errors or end of stream; their buffers stay lent
+  // The connection is over: its multishot recv is cancelled (closing the fd
+  // would not end it), and the fd closed once no op of it is in flight.
+  auto drop = [&](size_t i) {
+    Conn& c = conns[i];
     if (c.fd < 0) return;
+    if (c.receiving) backend.cancel(i * 2);
     ::close(c.fd);
     c.fd = -1;
     --open;
   };
-  for (size_t i = 0; i < conns.size(); ++i) backend.push(i * 2, lio::Op::RecvMulti(conns[i].fd, kGroup));
+  for (size_t i = 0; i < conns.size() && error == 0; ++i) error = receive(i).value();
   backend.flush();
-  while (open > 0 && error == 0) {
+  size_t in_flight = 0;  // counted after the loop, to drain
+  while (error == 0 && open > 0) {
     auto done = backend.wait();
     if (!done) {
       error = done.error().value();
@@ -148,27 +159,23 @@ int MultishotServe(lio::Backend& backend, const std::vector<int>& fds, size_t si
       std::error_code e;
       if ((c.id & 1) == 0) {  // a chunk, or the end of the multishot recv
         if (!(c.flags & LIO_COMPLETION_MORE)) conn.receiving = false;
-        if (c.result > 0 && conn.fd >= 0) {
-          if (conn.queued == kQueued) {
-            error = ENOBUFS;
-            break;
-          }
+        if (c.result > 0 && conn.fd >= 0 && conn.queued < kQueued) {
           conn.queue[(conn.head + conn.queued++) % kQueued] = {LIO_COMPLETION_BUFFER_ID(c.flags),
                                                                static_cast<size_t>(c.result)};
-          if (conn.queued == 1) e = send_head(i);
+          if (!conn.sending) e = send_head(i);
         } else if (c.flags & LIO_COMPLETION_BUFFER) {
           backend.return_buffer(kGroup, LIO_COMPLETION_BUFFER_ID(c.flags));
+          if (c.result > 0 && conn.fd >= 0) e = std::make_error_code(std::errc::no_buffer_space);  // queue full
         }
         if (c.result == 0 || (c.result < 0 && c.result != -LIO_ENOBUFS)) {
-          drop(conn);  // end of stream, or an error
-        } else if (!conn.receiving && conn.fd >= 0) {
-          // Ended on its own (out of buffers, say): armed again; buffers come back as sends finish.
-          conn.receiving = true;
-          if (!e) e = backend.push(i * 2, lio::Op::RecvMulti(conn.fd, kGroup));
+          drop(i);  // end of stream, or an error
+        } else if (!conn.receiving && conn.fd >= 0 && !e) {
+          e = receive(i);  // ended on its own (out of buffers): buffers come back as sends finish
         }
       } else {  // a send
+        conn.sending = false;
         if (c.result <= 0) {
-          drop(conn);
+          drop(i);
           continue;
         }
         conn.sent += static_cast<size_t>(c.result);
@@ -186,9 +193,27 @@ int MultishotServe(lio::Backend& backend, const std::vector<int>& fds, size_t si
       }
     }
   }
-  for (Conn& c : conns) {
-    if (c.fd >= 0) ::close(c.fd);
+  // The group's memory goes with this frame: nothing may write or read it after.
+  for (size_t i = 0; i < conns.size(); ++i) {
+    drop(i);
+    in_flight += (conns[i].receiving ? 1 : 0) + (conns[i].sending ? 1 : 0);
   }
+  while (in_flight > 0) {
+    auto done = backend.wait();
+    if (!done) {  // the kernel may still use the group's memory: leave it allocated
+      new std::vector<char>(std::move(memory));
+      return error != 0 ? error : done.error().value();
+    }
+    for (const lio_completion& c : *done) {
+      Conn& conn = conns[c.id / 2];
+      bool& busy = (c.id & 1) ? conn.sending : conn.receiving;
+      if ((c.id & 1) || !(c.flags & LIO_COMPLETION_MORE)) {
+        if (busy) --in_flight;
+        busy = false;
+      }
+    }
+  }
+  backend.remove_buffer_group(kGroup);
   return error;
 }
 
