@@ -2,27 +2,36 @@
 // of S bytes in flight: the client sends it, the server echoes it, the client
 // reads all S bytes back and sends the next. Figure: round trips per second
 // over all connections (k/s); and, from the same runs, the server thread's CPU
-// time per round trip (µs, CLOCK_THREAD_CPUTIME_ID over the whole run ÷ every
-// round trip), which says how much of a round trip is the server's own work
-// and how much is waiting on the other side (wake-ups, loopback), and the
-// server thread's system calls per round trip (a perf tracepoint counter on
-// that thread, bench/syscall_counter.h). The client (bench/ref/echo_client.c) is the
+// time per round trip (µs, its CPU clock over the measured window ÷ the round
+// trips counted in it), which says how much of a round trip is the server's
+// own work and how much is waiting on the other side (wake-ups, loopback),
+// and the server thread's system calls per round trip (a perf tracepoint
+// counter on that thread, bench/syscall_counter.h, over the same window:
+// setup, warm-up, drain and teardown left out). The client (bench/ref/echo_client.c) is the
 // same program for every server; the server runs on its own thread pinned to
 // the first CPU, the client on a thread pinned to the second, TCP_NODELAY on
 // both ends. Servers: lio::Backend on io_uring and on the poller (the same
-// code: recv → send → recv per connection; follow-ups pushed, then wait(),
-// which flushes them and waits in one call), lio::Loop + coroutines on
+// code: follow-ups pushed, then wait(), which flushes them and waits in one
+// call; opened with LIO_CONFIG_UNIQUE_IDS; where the backend's multishot recv
+// is native (io_uring) one RECV_MULTI per connection into a buffer group of
+// 64 KiB buffers, each chunk sent back from its buffer; else (the poller)
+// recv → send → recv per connection with 64 KiB of room, see RecvRoom),
+// lio::Loop + coroutines on
 // io_uring (one Task per connection, written as io.h's example: co_await
 // lio::recv into an owned Buffer, co_await lio::send_all it back), a raw
 // epoll loop in C (bench/ref/epoll_echo.c) and libuv (bench/ref/uv_echo.c).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <future>
 #include <thread>
 #include <vector>
@@ -63,26 +72,179 @@ std::string Params(const Config& c) {
 using Server = std::function<int(const std::vector<int>& fds, size_t size,
                                  const std::function<void(bool, const std::string&)>& ready)>;
 
+// What a server that does not know its peers' message sizes gives each recv:
+// room to spare (libuv suggests 64 KiB). A recv that comes back short tells
+// the poller the stream is drained, so the next recv waits for readiness
+// without a try that could only answer EAGAIN (poller_backend.cc); one that
+// fills its buffer leaves it unsure, and the next recv tries first.
+size_t RecvRoom(size_t msg_size) { return std::max<size_t>(64 * 1024, 2 * msg_size); }
+
+// Whether `backend` receives with multishot natively (its OS mechanism keeps
+// the receive armed, as io_uring does) into buffer groups: then a server that
+// keeps a recv waiting on every connection should use RECV_MULTI. Where it is
+// emulated (the poller: rounds of non-blocking recvs, the last one to hear
+// EAGAIN) one recv at a time costs fewer system calls.
+bool NativeMultishotRecv(const lio::Backend& backend) {
+  const std::optional<uint64_t> native = backend.info().native_ops();
+  return native && (*native & LIO_CAP(LIO_OP_RECV_MULTI)) != 0 &&
+         backend.info().has_feature(LIO_FEATURE_BUFFER_GROUPS);
+}
+
+// The multishot server: one RECV_MULTI per connection (id conn * 2) into a
+// buffer group; each chunk is sent back from its buffer (id conn * 2 + 1),
+// which returns to the group once sent. A connection's chunks go back in
+// order, one send in flight at a time. Returns 0 or an errno.
+int MultishotServe(lio::Backend& backend, const std::vector<int>& fds, size_t size,
+                   const std::function<void(bool, const std::string&)>& ready) {
+  constexpr uint32_t kGroup = 1;
+  constexpr size_t kQueued = 8;  // chunks of one connection not yet sent back
+  const size_t buffer_size = RecvRoom(size);
+  const uint32_t count = std::bit_ceil(static_cast<uint32_t>(2 * fds.size() + 8));
+  std::vector<char> memory(count * buffer_size);
+  if (std::error_code e = backend.add_buffer_group(kGroup, memory.data(), count, static_cast<uint32_t>(buffer_size))) {
+    for (int fd : fds) ::close(fd);
+    ready(false, "add_buffer_group: " + e.message());
+    return e.value();
+  }
+  struct Chunk {
+    uint32_t buffer;
+    size_t len;
+  };
+  struct Conn {
+    int fd;
+    Chunk queue[kQueued];
+    size_t head = 0, queued = 0;  // queue[head] is the one being sent
+    size_t sent = 0;              // of queue[head]
+    bool receiving = false;       // its RECV_MULTI is in flight
+    bool sending = false;         // a send of queue[head] is in flight
+  };
+  std::vector<Conn> conns;
+  for (int fd : fds) conns.push_back(Conn{fd, {}});
+  ready(true, "");
+  size_t open = conns.size();
+  int error = 0;
+  auto receive = [&](size_t i) {
+    conns[i].receiving = true;
+    return backend.push(i * 2, lio::Op::RecvMulti(conns[i].fd, kGroup));
+  };
+  auto send_head = [&](size_t i) {
+    Conn& c = conns[i];
+    const Chunk& chunk = c.queue[c.head];
+    const char* data = memory.data() + chunk.buffer * buffer_size + c.sent;
+    c.sending = true;
+    return backend.push(i * 2 + 1, lio::Op::Send(c.fd, data, chunk.len - c.sent, MSG_NOSIGNAL));
+  };
+  // The connection is over: its multishot recv is cancelled (closing the fd
+  // would not end it), and the fd closed once no op of it is in flight.
+  auto drop = [&](size_t i) {
+    Conn& c = conns[i];
+    if (c.fd < 0) return;
+    if (c.receiving) backend.cancel(i * 2);
+    ::close(c.fd);
+    c.fd = -1;
+    --open;
+  };
+  for (size_t i = 0; i < conns.size() && error == 0; ++i) error = receive(i).value();
+  backend.flush();
+  size_t in_flight = 0;  // counted after the loop, to drain
+  while (error == 0 && open > 0) {
+    auto done = backend.wait();
+    if (!done) {
+      error = done.error().value();
+      break;
+    }
+    for (const lio_completion& c : *done) {
+      const size_t i = c.id / 2;
+      Conn& conn = conns[i];
+      std::error_code e;
+      if ((c.id & 1) == 0) {  // a chunk, or the end of the multishot recv
+        if (!(c.flags & LIO_COMPLETION_MORE)) conn.receiving = false;
+        if (c.result > 0 && conn.fd >= 0 && conn.queued < kQueued) {
+          conn.queue[(conn.head + conn.queued++) % kQueued] = {LIO_COMPLETION_BUFFER_ID(c.flags),
+                                                               static_cast<size_t>(c.result)};
+          if (!conn.sending) e = send_head(i);
+        } else if (c.flags & LIO_COMPLETION_BUFFER) {
+          backend.return_buffer(kGroup, LIO_COMPLETION_BUFFER_ID(c.flags));
+          if (c.result > 0 && conn.fd >= 0) e = std::make_error_code(std::errc::no_buffer_space);  // queue full
+        }
+        if (c.result == 0 || (c.result < 0 && c.result != -LIO_ENOBUFS)) {
+          drop(i);  // end of stream, or an error
+        } else if (!conn.receiving && conn.fd >= 0 && !e) {
+          e = receive(i);  // ended on its own (out of buffers): buffers come back as sends finish
+        }
+      } else {  // a send
+        conn.sending = false;
+        if (c.result <= 0) {
+          drop(i);
+          continue;
+        }
+        conn.sent += static_cast<size_t>(c.result);
+        if (conn.sent == conn.queue[conn.head].len) {
+          backend.return_buffer(kGroup, conn.queue[conn.head].buffer);
+          conn.head = (conn.head + 1) % kQueued;
+          --conn.queued;
+          conn.sent = 0;
+        }
+        if (conn.queued > 0 && conn.fd >= 0) e = send_head(i);
+      }
+      if (e) {
+        error = e.value();
+        break;
+      }
+    }
+  }
+  // The group's memory goes with this frame: nothing may write or read it after.
+  for (size_t i = 0; i < conns.size(); ++i) {
+    drop(i);
+    in_flight += (conns[i].receiving ? 1 : 0) + (conns[i].sending ? 1 : 0);
+  }
+  while (in_flight > 0) {
+    auto done = backend.wait();
+    if (!done) {  // the kernel may still use the group's memory: leave it allocated
+      new std::vector<char>(std::move(memory));
+      return error != 0 ? error : done.error().value();
+    }
+    for (const lio_completion& c : *done) {
+      Conn& conn = conns[c.id / 2];
+      bool& busy = (c.id & 1) ? conn.sending : conn.receiving;
+      if ((c.id & 1) || !(c.flags & LIO_COMPLETION_MORE)) {
+        if (busy) --in_flight;
+        busy = false;
+      }
+    }
+  }
+  backend.remove_buffer_group(kGroup);
+  return error;
+}
+
 // lio's echo server: one op in flight per connection, id = conn * 2 + (0 recv | 1 send).
+// Each recv has RecvRoom bytes; what it got is sent back.
 // Each batch of completions pushes the follow-up ops, and the next wait()
-// submits them and waits in one go (no separate flush).
+// submits them and waits in one go (no separate flush). Where the backend
+// has native multishot recv, MultishotServe instead.
 int BackendServe(const std::string& backend_name, const std::string& options, const std::vector<int>& fds,
                  size_t size, const std::function<void(bool, const std::string&)>& ready) {
   std::string note;
-  auto backend = OpenBackend(backend_name, static_cast<uint32_t>(fds.size() + 8), options, &note);
+  // Its ids (conn * 2 + direction) are never reused while in flight: the
+  // LIO_CONFIG_UNIQUE_IDS promise, which lets io_uring skip its id index.
+  // Capacity for a recv and a send per connection (MultishotServe has both).
+  auto backend = OpenBackend(backend_name, static_cast<uint32_t>(2 * fds.size() + 8), options, &note,
+                             LIO_CONFIG_UNIQUE_IDS);
   if (!backend) {
     for (int fd : fds) ::close(fd);
     ready(false, note);
     return EINVAL;
   }
+  if (NativeMultishotRecv(*backend)) return MultishotServe(*backend, fds, size, ready);
   struct Conn {
     int fd;
     char* buf;
     size_t len = 0, off = 0;
   };
-  std::vector<char> bufs(fds.size() * size);
+  const size_t room = RecvRoom(size);
+  std::vector<char> bufs(fds.size() * room);
   std::vector<Conn> conns;
-  for (size_t i = 0; i < fds.size(); ++i) conns.push_back({fds[i], bufs.data() + i * size});
+  for (size_t i = 0; i < fds.size(); ++i) conns.push_back({fds[i], bufs.data() + i * room});
   ready(true, "");
   size_t open = conns.size();
   int error = 0;
@@ -91,7 +253,7 @@ int BackendServe(const std::string& backend_name, const std::string& options, co
     c.fd = -1;
     --open;
   };
-  for (size_t i = 0; i < conns.size(); ++i) backend->push(i * 2, lio::Op::Recv(conns[i].fd, conns[i].buf, size));
+  for (size_t i = 0; i < conns.size(); ++i) backend->push(i * 2, lio::Op::Recv(conns[i].fd, conns[i].buf, room));
   backend->flush();
   while (open > 0) {
     auto done = backend->wait();
@@ -116,7 +278,7 @@ int BackendServe(const std::string& backend_name, const std::string& options, co
       if (conn.off < conn.len) {
         e = backend->push(c.id | 1, lio::Op::Send(conn.fd, conn.buf + conn.off, conn.len - conn.off, MSG_NOSIGNAL));
       } else {
-        e = backend->push(c.id & ~uint64_t{1}, lio::Op::Recv(conn.fd, conn.buf, size));
+        e = backend->push(c.id & ~uint64_t{1}, lio::Op::Recv(conn.fd, conn.buf, room));
       }
       if (e) {
         error = e.value();
@@ -135,7 +297,7 @@ int BackendServe(const std::string& backend_name, const std::string& options, co
 
 // lio::Loop + coroutines: io.h's echo example, one spawned Task per connection.
 lio::Task<void> LoopEcho(lio::TcpStream conn, size_t size) {
-  lio::Buffer buf(size);
+  lio::Buffer buf(RecvRoom(size));
   for (;;) {
     auto [n, data] = co_await lio::recv(conn, std::move(buf));
     if (!n || *n == 0) co_return;
@@ -161,9 +323,33 @@ int LoopServe(const std::string& backend_name, const std::vector<int>& fds, size
   return e.value();
 }
 
+// The server thread's CPU time and system calls, read by the client's thread
+// as the measured window opens and closes (echo_client_mark_fn): what the
+// server spent on the round trips counted, not on its setup, the warm-up,
+// the drain or its teardown.
+struct ServerWindow {
+  SyscallCounter* counter = nullptr;  // the server thread's, while it serves
+  clockid_t cpu_clock{};
+  uint64_t calls[2] = {0, 0};
+  double cpu_seconds[2] = {0, 0};
+  bool counted = true;  // the counter was there at both marks
+  int marked = 0;
+
+  static void Mark(void* context, int phase) {
+    auto* w = static_cast<ServerWindow*>(context);
+    timespec ts{};
+    clock_gettime(w->cpu_clock, &ts);
+    w->cpu_seconds[phase] = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+    w->counted = w->counted && w->counter != nullptr;
+    if (w->counter != nullptr) w->calls[phase] = w->counter->Read();
+    ++w->marked;
+  }
+};
+
 // One repetition: connect, accept, serve and drive for warmup + seconds.
-// Also appends the server thread's CPU µs and system calls per round trip to
-// *cpu_us and *syscalls (the latter only where perf tracepoints can be opened).
+// Also appends the server thread's CPU µs and system calls per round trip
+// counted, over the measured window (ServerWindow), to *cpu_us and *syscalls
+// (the latter only where perf tracepoints can be opened).
 std::optional<double> RunOnce(const Settings& s, const Server& server, const Config& cfg, std::vector<double>* cpu_us,
                               std::vector<double>* syscalls, std::string* note) {
   int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -206,19 +392,15 @@ std::optional<double> RunOnce(const Settings& s, const Server& server, const Con
   std::promise<std::pair<bool, std::string>> ready_promise;
   auto ready_future = ready_promise.get_future();
   int server_rc = 0;
-  double server_cpu = 0;
-  uint64_t server_syscalls = 0;
-  bool counted_syscalls = false;
+  ServerWindow window;
   std::thread server_thread([&] {
     PinThisThreadToCpu(0);
     SyscallCounter counter("");
-    const double cpu0 = ThreadCpuSeconds();
     counter.Start();
+    window.counter = counter.ok() ? &counter : nullptr;
     server_rc = server(server_fds, cfg.size,
                        [&](bool ok, const std::string& why) { ready_promise.set_value({ok, why}); });
-    server_syscalls = counter.Stop();
-    counted_syscalls = counter.ok();
-    server_cpu = ThreadCpuSeconds() - cpu0;
+    window.counter = nullptr;  // the client has finished: no mark reads it any more
   });
   auto [ok, why] = ready_future.get();
   if (!ok) {
@@ -227,10 +409,12 @@ std::optional<double> RunOnce(const Settings& s, const Server& server, const Con
     *note = why;
     return std::nullopt;
   }
+  const bool have_cpu_clock = pthread_getcpuclockid(server_thread.native_handle(), &window.cpu_clock) == 0;
   echo_client_result result{};
   std::thread client_thread([&] {
     PinThisThreadToCpu(1);
-    echo_client_run(client_fds.data(), cfg.conns, cfg.size, s.warmup_seconds, s.seconds, &result);
+    echo_client_run(client_fds.data(), cfg.conns, cfg.size, s.warmup_seconds, s.seconds, &ServerWindow::Mark,
+                    &window, &result);
   });
   client_thread.join();
   for (int fd : client_fds) ::close(fd);
@@ -243,11 +427,10 @@ std::optional<double> RunOnce(const Settings& s, const Server& server, const Con
     *note = absl::StrFormat("server: error %d", server_rc);
     return std::nullopt;
   }
-  if (result.all_round_trips > 0) {
-    cpu_us->push_back(server_cpu / static_cast<double>(result.all_round_trips) * 1e6);
-    if (counted_syscalls) {
-      syscalls->push_back(static_cast<double>(server_syscalls) / static_cast<double>(result.all_round_trips));
-    }
+  if (result.round_trips > 0 && window.marked == 2) {
+    const double trips = static_cast<double>(result.round_trips);
+    if (have_cpu_clock) cpu_us->push_back((window.cpu_seconds[1] - window.cpu_seconds[0]) / trips * 1e6);
+    if (window.counted) syscalls->push_back(static_cast<double>(window.calls[1] - window.calls[0]) / trips);
   }
   return static_cast<double>(result.round_trips) / result.seconds / 1e3;
 }
@@ -259,7 +442,12 @@ class TcpEchoWorkload : public Workload {
   std::string method(const Settings&) const override {
     return "tcp_echo: ping-pong over 127.0.0.1, one message in flight per connection, round trips/s; the same "
            "C client for every server; server thread pinned to CPU 0, client to CPU 1; TCP_NODELAY; lio::Backend "
-           "servers push follow-ups and wait() (which flushes them) — no separate flush";
+           "servers push follow-ups and wait() (which flushes them) — no separate flush — under "
+           "LIO_CONFIG_UNIQUE_IDS (their ids are unique while in flight), with one multishot recv (RECV_MULTI) "
+           "per connection into a buffer group where the backend's is native (io_uring), else one recv at a "
+           "time (poller, whose multishot is emulated); lio servers recv into 64 KiB (2x the message if larger), "
+           "as a server that does not know its peers' message sizes would, the references into the message "
+           "size; server CPU and system calls per round trip over the measured window only";
   }
   std::vector<RowSpec> rows(const Settings&) const override {
     std::vector<RowSpec> rows;

@@ -28,12 +28,25 @@ static int send_all(int fd, const char* buf, size_t len) {
   return 0;
 }
 
-static int run_one(int fd, const char* msg, char* buf, size_t size, double start, double end,
+struct marker {
+  echo_client_mark_fn fn;
+  void* context;
+  int next_phase; /* 0, 1, or 2 once both were called */
+};
+
+static void mark(struct marker* m, int phase) {
+  if (m->next_phase != phase) return;
+  m->next_phase = phase + 1;
+  if (m->fn != NULL) m->fn(m->context, phase);
+}
+
+static int run_one(int fd, const char* msg, char* buf, size_t size, double start, double end, struct marker* marks,
                    struct echo_client_result* out) {
   uint64_t counted = 0, all = 0;
   for (;;) {
     double now = bench_now_seconds();
     if (now >= end) break;
+    if (now >= start) mark(marks, 0);
     int error = send_all(fd, msg, size);
     if (error < 0) return -error;
     size_t got = 0;
@@ -46,6 +59,8 @@ static int run_one(int fd, const char* msg, char* buf, size_t size, double start
     if (now >= start) ++counted;
     ++all;
   }
+  mark(marks, 0); /* a window with no round trip in it */
+  mark(marks, 1);
   out->round_trips = counted;
   out->all_round_trips = all;
   out->seconds = end - start;
@@ -53,7 +68,7 @@ static int run_one(int fd, const char* msg, char* buf, size_t size, double start
 }
 
 static int run_many(const int* fds, int n, const char* msg, char* buf, size_t size, double start, double end,
-                    struct echo_client_result* out) {
+                    struct marker* marks, struct echo_client_result* out) {
   int ep = epoll_create1(EPOLL_CLOEXEC);
   if (ep < 0) return errno;
   size_t* remaining = calloc((size_t)n, sizeof *remaining);
@@ -79,7 +94,12 @@ static int run_many(const int* fds, int n, const char* msg, char* buf, size_t si
       break;
     }
     double now = bench_now_seconds();
-    if (now >= end) stopping = 1;
+    if (now >= start) mark(marks, 0);
+    if (now >= end) {
+      stopping = 1;
+      mark(marks, 0);
+      mark(marks, 1);
+    }
     for (int e = 0; e < ready && error == 0; ++e) {
       int i = (int)events[e].data.u32;
       if (remaining[i] == 0) continue; /* idle after stopping */
@@ -101,6 +121,8 @@ static int run_many(const int* fds, int n, const char* msg, char* buf, size_t si
       remaining[i] = size;
     }
   }
+  mark(marks, 0); /* stopped by an error: the window closes here */
+  mark(marks, 1);
   free(remaining);
   free(events);
   close(ep);
@@ -111,15 +133,16 @@ static int run_many(const int* fds, int n, const char* msg, char* buf, size_t si
 }
 
 int echo_client_run(const int* fds, int n, size_t msg_size, double warmup_seconds, double measure_seconds,
-                    struct echo_client_result* out) {
+                    echo_client_mark_fn mark_fn, void* mark_context, struct echo_client_result* out) {
+  struct marker marks = {mark_fn, mark_context, 0};
   char* msg = malloc(msg_size);
   char* buf = malloc(msg_size);
   for (size_t i = 0; i < msg_size; ++i) msg[i] = (char)('a' + i % 26);
   double start = bench_now_seconds() + warmup_seconds;
   double end = start + measure_seconds;
   memset(out, 0, sizeof *out);
-  int error = n == 1 ? run_one(fds[0], msg, buf, msg_size, start, end, out)
-                     : run_many(fds, n, msg, buf, msg_size, start, end, out);
+  int error = n == 1 ? run_one(fds[0], msg, buf, msg_size, start, end, &marks, out)
+                     : run_many(fds, n, msg, buf, msg_size, start, end, &marks, out);
   out->error = error;
   free(msg);
   free(buf);

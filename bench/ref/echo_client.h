@@ -23,8 +23,15 @@ struct echo_client_result {
   int error;            /* 0, or the errno that stopped it */
 };
 
+/* Called on the client's thread as the measured window opens (phase 0: just
+ * before the first round trip counted is sent) and closes (phase 1: once the
+ * last one counted is back); may be NULL. What the server did in between
+ * belongs to those round trips (one connection: exactly; several: give or
+ * take the messages in flight at either end). */
+typedef void (*echo_client_mark_fn)(void* context, int phase);
+
 int echo_client_run(const int* fds, int n, size_t msg_size, double warmup_seconds, double measure_seconds,
-                    struct echo_client_result* out);
+                    echo_client_mark_fn mark, void* mark_context, struct echo_client_result* out);
 
 double bench_now_seconds(void); /* CLOCK_MONOTONIC */
 

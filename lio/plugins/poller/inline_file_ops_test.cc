@@ -1,4 +1,5 @@
-// open_if_cached and close_if_quick (op_calls.h): what they do on the calling
+// open_if_cached and close_if_quick (op_calls.h), and the status flags
+// read_if_cached is given (status_flags_cache.h): what they do on the calling
 // thread gives what the blocking call gives; what could block is left to a
 // worker (kWouldBlock) without a trace.
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 
 #include "lio/core/plugin_abi.h"
 #include "lio/plugins/poller/op_calls.h"
+#include "lio/plugins/poller/status_flags_cache.h"
 
 namespace lio::poller {
 namespace {
@@ -102,6 +104,27 @@ TEST_F(InlineFileOps, AFifoGoesToAWorkerAndLeavesNoDescriptor) {
   unlink(fifo.c_str());
 }
 
+// O_DIRECTORY needs no O_NONBLOCK (nothing but a directory opens), so no
+// fstat/fcntl after it: a directory opens as asked, a FIFO fails at once.
+TEST_F(InlineFileOps, OpensADirectoryAskedForAsOneAndRefusesAFifo) {
+  int64_t fd = open_if_cached(OpenOp(dir_, LIO_OPEN_RDONLY | LIO_OPEN_DIRECTORY));
+  if (fd == kWouldBlock) GTEST_SKIP() << "openat2(RESOLVE_CACHED) is not available here (Linux 5.12+)";
+  ASSERT_GE(fd, 0);
+  struct stat st;
+  ASSERT_EQ(fstat(static_cast<int>(fd), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(fcntl(static_cast<int>(fd), F_GETFL) & O_NONBLOCK, 0);
+  EXPECT_NE(fcntl(static_cast<int>(fd), F_GETFD) & FD_CLOEXEC, 0);
+  close(static_cast<int>(fd));
+  std::string fifo = dir_ + "/fifo_dir";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  ASSERT_EQ(stat(fifo.c_str(), &st), 0);
+  const int next = NextFd();
+  EXPECT_EQ(open_if_cached(OpenOp(fifo, LIO_OPEN_WRONLY | LIO_OPEN_DIRECTORY)), -LIO_ENOTDIR);
+  EXPECT_EQ(NextFd(), next);
+  unlink(fifo.c_str());
+}
+
 TEST_F(InlineFileOps, ClosesPipesAndPlainSockets) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);
@@ -138,6 +161,27 @@ TEST_F(InlineFileOps, LeavesWhatCouldWaitToAWorker) {
   EXPECT_TRUE(IsOpen(dev));
   close(dev);
   EXPECT_EQ(close_if_quick(CloseOp(-1)), kWouldBlock);  // the worker's close says EBADF
+}
+
+// read_if_cached's O_DIRECT check (status_flags_cache.h): one fcntl per
+// handle per kFreshNs, and none kept past a forget.
+TEST_F(InlineFileOps, StatusFlagsAreAskedAgainWhenStaleOrForgotten) {
+  int fd = open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  StatusFlagsCache cache;
+  const int64_t t0 = 1'000'000'000;
+  const int before = cache.get(fd, t0);
+  ASSERT_GE(before, 0);
+  EXPECT_EQ(before & O_NONBLOCK, 0);
+  ASSERT_EQ(fcntl(fd, F_SETFL, before | O_NONBLOCK), 0);
+  EXPECT_EQ(cache.get(fd, t0 + StatusFlagsCache::kFreshNs - 1), before) << "fresh: not asked again";
+  EXPECT_NE(cache.get(fd, t0 + StatusFlagsCache::kFreshNs) & O_NONBLOCK, 0) << "stale: asked again";
+  ASSERT_EQ(fcntl(fd, F_SETFL, before), 0);
+  cache.forget(fd);
+  EXPECT_EQ(cache.get(fd, t0 + StatusFlagsCache::kFreshNs), before) << "forgotten: asked again";
+  close(fd);
+  EXPECT_EQ(cache.get(fd, t0 + 3 * StatusFlagsCache::kFreshNs), -1) << "closed: the call fails, nothing kept";
+  EXPECT_EQ(cache.get(-1, t0), -1);
 }
 
 }  // namespace

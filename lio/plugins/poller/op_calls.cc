@@ -538,7 +538,7 @@ int64_t run_blocking(const lio_op& op) noexcept {
   }
 }
 
-int64_t read_if_cached(const lio_op& op) noexcept {
+int64_t read_if_cached(const lio_op& op, int status_flags) noexcept {
 #if defined(RWF_NOWAIT)
   const bool vectored = op.code == LIO_OP_READV;
   if (op.code != LIO_OP_READ && !vectored) return kWouldBlock;
@@ -549,7 +549,6 @@ int64_t read_if_cached(const lio_op& op) noexcept {
   if (fd < 0 || !requested_bytes(op, &total) || total == 0) return kWouldBlock;
   // O_DIRECT bypasses the page cache, and RWF_NOWAIT does not stop a direct
   // read from waiting for the device: it would block this thread.
-  const int status_flags = fcntl(fd, F_GETFL);
   if (status_flags < 0 || (status_flags & O_DIRECT) != 0) return kWouldBlock;
   iovec one{op.u.rw.buf, static_cast<size_t>(total)};
   const iovec* iov = vectored ? to_iovec(op.u.rwv.iov) : &one;
@@ -566,6 +565,7 @@ int64_t read_if_cached(const lio_op& op) noexcept {
   return kWouldBlock;
 #else
   (void)op;
+  (void)status_flags;
   return kWouldBlock;
 #endif
 }
@@ -657,8 +657,11 @@ int64_t open_if_cached(const lio_op& op) noexcept {
   if (openat2_missing.load(std::memory_order_relaxed)) return kWouldBlock;
   const int flags = open_flags(op.u.open.flags);
   // O_NONBLOCK: opening a FIFO or a device must not wait for a peer here.
+  // Not needed with O_DIRECTORY, which fails on anything but a directory
+  // (ENOTDIR) before opening it: then no fstat or fcntl either, one call.
+  const bool directory_only = (flags & O_DIRECTORY) != 0;
   open_how how{};
-  how.flags = static_cast<uint64_t>(flags | O_NONBLOCK);
+  how.flags = static_cast<uint64_t>(directory_only ? flags : flags | O_NONBLOCK);
   how.resolve = RESOLVE_CACHED;
   const int dir = op.handle == LIO_AT_FDCWD ? AT_FDCWD : plugin::to_fd(op.handle);
   const long fd = syscall(SYS_openat2, dir, op.u.open.path, &how, sizeof how);
@@ -668,6 +671,7 @@ int64_t open_if_cached(const lio_op& op) noexcept {
     return final_open_error(error) ? lio_error(error) : kWouldBlock;
   }
   const int opened = static_cast<int>(fd);
+  if (directory_only) return opened;
   struct stat st;
   // Only a regular file or a directory opens the same with O_NONBLOCK; any
   // other is closed unused and opened by a worker the blocking way. Then

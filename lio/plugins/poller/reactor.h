@@ -57,8 +57,12 @@ class Reactor {
   // current file's. `registered`: the backend believes `fd` is registered
   // (tried as a change first) or not (tried as an addition first); either
   // way the other is tried when the OS says otherwise. 0 or a negative LIO_E*
-  // code (a regular file cannot be watched: -LIO_EPERM).
-  virtual int watch(int fd, uint32_t events, bool registered) noexcept = 0;
+  // code (a regular file cannot be watched: -LIO_EPERM). `kept` (if not
+  // null) is set when the OS changed a registration of the file `fd` names
+  // now, one made before (so what was learnt of that file still holds), and
+  // cleared when the registration was made now or the OS cannot tell (kqueue:
+  // EV_ADD adds or changes alike).
+  virtual int watch(int fd, uint32_t events, bool registered, bool* kept = nullptr) noexcept = 0;
 
   // Drop the registration of `fd` (about to be closed through the backend;
   // one left behind would live on in the OS while a dup of the fd does).

@@ -76,10 +76,17 @@ class EpollReactor final : public Reactor {
   // is ready already is reported (as ADD does). ENOENT on MOD: never
   // registered, or the registration went with the file (the number may name
   // another one now) — add it. EEXIST on ADD: registered already — change it.
-  int watch(int fd, uint32_t events, bool registered) noexcept override {
+  // Only a MOD that finds the registration keeps it: epoll looks it up by
+  // the file the number names now, so it is that file's. (An ADD that finds
+  // one is conservatively not "kept".)
+  int watch(int fd, uint32_t events, bool registered, bool* kept) noexcept override {
+    if (kept != nullptr) *kept = false;
     epoll_event ev = watch_event(fd, events);
     const int first = registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    if (epoll_ctl(epoll_fd_, first, fd, &ev) == 0) return 0;
+    if (epoll_ctl(epoll_fd_, first, fd, &ev) == 0) {
+      if (kept != nullptr) *kept = registered;
+      return 0;
+    }
     if (errno != (registered ? ENOENT : EEXIST)) return last_lio_error();
     if (epoll_ctl(epoll_fd_, registered ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) == 0) return 0;
     return last_lio_error();

@@ -88,6 +88,28 @@ TEST(EpollReactor, WatchingAgainReportsAHandleThatIsReadyNow) {
   EXPECT_EQ(reactor->wait(0, events, &notified), 1);
 }
 
+// `kept` says whether the registration watched is one made before for the
+// file the number names now: only then may the backend keep what it learnt.
+TEST(EpollReactor, WatchSaysWhetherItKeptTheRegistrationOfTheSameFile) {
+  auto reactor = MakeReactor();
+  bool kept = true;
+  auto first = std::make_unique<Pipe>();
+  const int number = first->read_end;
+  ASSERT_EQ(reactor->watch(number, LIO_POLL_IN, false, &kept), 0);
+  EXPECT_FALSE(kept) << "made now";
+  ASSERT_EQ(reactor->watch(number, LIO_POLL_IN | LIO_POLL_OUT, true, &kept), 0);
+  EXPECT_TRUE(kept) << "changed: the same file's";
+  ASSERT_EQ(reactor->watch(number, LIO_POLL_IN, false, &kept), 0);
+  EXPECT_FALSE(kept) << "found by an ADD: not vouched for";
+  first.reset();
+  Pipe reused;
+  ASSERT_EQ(reused.read_end, number);
+  ASSERT_EQ(reactor->watch(number, LIO_POLL_IN, true, &kept), 0);
+  EXPECT_FALSE(kept) << "the old file's went with it: made anew for the new file";
+  ASSERT_EQ(reactor->watch(number, LIO_POLL_IN, true, &kept), 0);
+  EXPECT_TRUE(kept);
+}
+
 TEST(EpollReactor, WatchedForNothingReportsHangUp) {
   auto reactor = MakeReactor();
   auto pipe = std::make_unique<Pipe>();

@@ -90,7 +90,8 @@ class KqueueReactor final : public Reactor {
   // EV_ADD adds the filter, or updates one added before (a close() drops
   // them), and reports it if ready now. A filter watched before and not
   // wanted now is left: nothing waits on it, reports for it are ignored.
-  int watch(int fd, uint32_t events, bool /*registered*/) noexcept override {
+  int watch(int fd, uint32_t events, bool /*registered*/, bool* kept) noexcept override {
+    if (kept != nullptr) *kept = false;  // EV_ADD adds or changes: no telling which
 #if defined(LIO_POLLER_LIBKQUEUE)
     // libkqueue only: it keeps a filter when its descriptor is closed (it
     // cannot see the close), so after the number is reused EV_ADD finds the
