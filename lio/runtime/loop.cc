@@ -452,7 +452,7 @@ void Loop::release_timer(TimerSlot& t) noexcept {
   t.callback.reset();
   t.in_use = false;
   t.cancelled = false;
-  if (++t.generation == 0) t.generation = 1;
+  t.generation += 2;  // odd, so never 0, as a Slot's
   t.next = free_timer_head_;
   free_timer_head_ = static_cast<uint32_t>(&t - timer_slots_.get());
   --timers_in_use_;

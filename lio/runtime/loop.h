@@ -625,7 +625,7 @@ class Loop {
     s.in_backend = false;
     s.kind = Slot::Kind::kFree;
     if (s.holds_data) clear_data(s);  // may close a resource: that takes another slot or queues
-    if (++s.generation == 0) s.generation = 1;
+    s.generation += 2;  // odd, so never 0 (an id is never 0), even when it wraps
     reserved_in_use_ -= s.reserved ? 1 : 0;
     s.reserved = false;
     slots_.push_free(s);

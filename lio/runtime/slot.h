@@ -13,7 +13,8 @@
 // the low 32 bits and the slot's generation in the high 32. The generation
 // changes every time the slot is reused, so a stale id (a cancel for an
 // operation that already finished) can never reach the operation now using
-// the slot.
+// the slot. Generations are odd (they start at 1 and step by 2), so an id is
+// never 0 without a test for the wrap.
 //
 // Internal to the loop; applications use OpId.
 #ifndef LIO_RUNTIME_SLOT_H_

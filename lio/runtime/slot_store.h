@@ -70,7 +70,7 @@ class SlotStore {
   // The first free slot, taken off the free list; nullptr when none is free.
   Slot* pop_free() noexcept {
     if (free_head_ == kNoSlot) return nullptr;
-    Slot& s = (*this)[free_head_];
+    Slot& s = free_head_ < first_length_ ? first_[free_head_] : (*this)[free_head_];
     free_head_ = s.next;
     s.next = kNoSlot;
     --free_count_;
