@@ -57,9 +57,9 @@ std::string Params(const Config& c) {
 std::string Key(const std::string& server, const Config& c) {
   return absl::StrFormat("http %s size=%d conns=%d idle=%d", server, c.file_bytes, c.conns, c.idle);
 }
-std::string CpuKey(const std::string& server, const Config& c) { return Key(server, c) + " server-cpu"; }
-std::string DemandKey(const std::string& server, const Config& c) { return Key(server, c) + " server-demand"; }
-std::string WrkDemandKey(const std::string& server, const Config& c) { return Key(server, c) + " wrk-demand"; }
+std::string CpuKey(const std::string& server, const Config& c) { return RowKeysOf(Key(server, c)).cpu; }
+std::string DemandKey(const std::string& server, const Config& c) { return RowKeysOf(Key(server, c)).demand; }
+std::string WrkDemandKey(const std::string& server, const Config& c) { return RowKeysOf(Key(server, c)).wrk_demand; }
 
 constexpr const char* kServers[] = {"io_uring", "poller", "nginx"};
 
@@ -205,60 +205,22 @@ class HttpNginxWorkload : public Workload {
         StartLio(server, HttpServerBinary(), dir, server_cpu);
       }
       if (server.note.empty()) CheckServes(server, dir, sizes);
-      if (server.note.empty()) {
-        errno = 0;
-        const int nice = getpriority(PRIO_PROCESS, static_cast<id_t>(server.process.pid));
-        nice_ = errno == 0 && nice == kNice ? absl::StrFormat("%d", kNice) : "0 (not permitted to raise it)";
-      }
-      if (server.note.empty() && s.verbose) {
-        absl::FPrintF(stderr, "  %s: pid %d on 127.0.0.1:%d\n", server.name, server.process.pid, server.port);
-      }
+      if (server.note.empty()) nice_ = Announce(server, s);
       servers.push_back(std::move(server));
     }
 
-    Settings run = s;
-    if (s.quick) run.repetitions = 1;  // rows only run: tools/test reads no figure
-    for (const Config& c : configs) {
-      std::vector<Variant> variants;
-      for (Server& server : servers) {
-        if (!wanted(server.name, c)) continue;
-        if (!server.note.empty()) {
-          for (const std::string& key : {Key(server.name, c), CpuKey(server.name, c), DemandKey(server.name, c),
-                                         WrkDemandKey(server.name, c)}) {
-            (*out)[key].note = server.note;
-          }
-          continue;
-        }
-        Measurement* cpu = &(*out)[CpuKey(server.name, c)];
-        Measurement* demand = &(*out)[DemandKey(server.name, c)];
-        Measurement* wrk_demand = &(*out)[WrkDemandKey(server.name, c)];
-        variants.push_back({Key(server.name, c), [&, c, cpu, demand, wrk_demand, server = &server](std::string* note)
-                                                     -> std::optional<double> {
-                              auto sample = RunOnce(*server, c, wrk, WrkSeconds(s), client_cpu, note);
-                              if (!sample) {
-                                for (Measurement* m : {cpu, demand, wrk_demand}) m->note = *note;
-                                return std::nullopt;
-                              }
-                              cpu->samples.push_back(sample->server_cpu_us);
-                              demand->samples.push_back(sample->server_demand);
-                              wrk_demand->samples.push_back(sample->wrk_demand);
-                              return sample->rate / 1e3;
-                            }});
-      }
-      RunInterleaved(run, variants, out);
-    }
-    for (Server& server : servers) Stop(server.process);
-    if (std::string(dir_template).find("XXXXXX") == std::string::npos) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    }
+    MeasureServers(
+        servers, configs,
+        [&](const std::string& who, const Config& c) -> std::optional<RowKeys> {
+          if (!wanted(who, c)) return std::nullopt;
+          return RowKeysOf(Key(who, c));
+        },
+        s, wrk, client_cpu, out);
+    StopAndRemove(servers, dir_template);
   }
 
  private:
   std::string nice_ = "-";  // as the servers got it
-
-  // wrk takes whole seconds: --seconds rounded up (1 for the full run and for --quick).
-  static int WrkSeconds(const Settings& s) { return std::max(1, static_cast<int>(std::ceil(s.seconds))); }
 
   static std::string NginxVersion() {
     std::string nginx = FindProgram("nginx");

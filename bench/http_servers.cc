@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -585,6 +586,60 @@ std::string WriteFiles(const std::filesystem::path& dir, const std::vector<size_
     if (chmod(file.c_str(), 0644) != 0) return "cannot write " + file.string();
   }
   return "";
+}
+
+RowKeys RowKeysOf(const std::string& rate_key) {
+  return {rate_key, rate_key + " server-cpu", rate_key + " server-demand", rate_key + " wrk-demand"};
+}
+
+int WrkSeconds(const Settings& s) { return std::max(1, static_cast<int>(std::ceil(s.seconds))); }
+
+std::string Announce(const Server& server, const Settings& s) {
+  errno = 0;
+  const int nice = getpriority(PRIO_PROCESS, static_cast<id_t>(server.process.pid));
+  if (s.verbose) absl::FPrintF(stderr, "  %s: pid %d on 127.0.0.1:%d\n", server.name, server.process.pid, server.port);
+  return errno == 0 && nice == kNice ? absl::StrFormat("%d", kNice) : "0 (not permitted to raise it)";
+}
+
+void MeasureServers(const std::vector<Server>& servers, const std::vector<Config>& configs,
+                    const std::function<std::optional<RowKeys>(const std::string& server, const Config&)>& keys,
+                    const Settings& s, const std::string& wrk, int client_cpu, Results* out) {
+  Settings run = s;
+  if (s.quick) run.repetitions = 1;  // rows only run: tools/test reads no figure
+  for (const Config& c : configs) {
+    std::vector<Variant> variants;
+    for (const Server& server : servers) {
+      const std::optional<RowKeys> k = keys(server.name, c);
+      if (!k) continue;
+      if (!server.note.empty()) {
+        for (const std::string* key : {&k->rate, &k->cpu, &k->demand, &k->wrk_demand}) (*out)[*key].note = server.note;
+        continue;
+      }
+      Measurement* cpu = &(*out)[k->cpu];
+      Measurement* demand = &(*out)[k->demand];
+      Measurement* wrk_demand = &(*out)[k->wrk_demand];
+      variants.push_back({k->rate, [&, c, cpu, demand, wrk_demand, server = &server](
+                                       std::string* note) -> std::optional<double> {
+                            auto sample = RunOnce(*server, c, wrk, WrkSeconds(run), client_cpu, note);
+                            if (!sample) {
+                              for (Measurement* m : {cpu, demand, wrk_demand}) m->note = *note;
+                              return std::nullopt;
+                            }
+                            cpu->samples.push_back(sample->server_cpu_us);
+                            demand->samples.push_back(sample->server_demand);
+                            wrk_demand->samples.push_back(sample->wrk_demand);
+                            return sample->rate / 1e3;
+                          }});
+    }
+    RunInterleaved(run, variants, out);
+  }
+}
+
+void StopAndRemove(std::vector<Server>& servers, const char* dir_template) {
+  for (Server& server : servers) Stop(server.process);
+  if (std::string(dir_template).find("XXXXXX") != std::string::npos) return;  // mkdtemp failed: nothing made
+  std::error_code ec;
+  std::filesystem::remove_all(dir_template, ec);
 }
 
 }  // namespace lio::bench::http

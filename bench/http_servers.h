@@ -11,9 +11,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "bench/harness.h"
 
 namespace lio::bench::http {
 
@@ -111,6 +114,38 @@ struct Sample {
 // *note) on any error wrk counts.
 std::optional<Sample> RunOnce(const Server& server, const Config& c, const std::string& wrk, int wrk_seconds,
                               int client_cpu, std::string* note);
+
+// ---- Measuring a set of servers (both workloads' Run) ----
+
+// The keys of one server's rows in one configuration: its rate, and the
+// figures the same wrk run gives beside it (server CPU, server and wrk CPU
+// demand), named from the rate's key.
+struct RowKeys {
+  std::string rate;
+  std::string cpu;
+  std::string demand;
+  std::string wrk_demand;
+};
+RowKeys RowKeysOf(const std::string& rate_key);
+
+// wrk takes whole seconds: --seconds rounded up (1 for the full run and --quick).
+int WrkSeconds(const Settings& s);
+
+// For a server that started: the nice value servers run at, for the method
+// line ("-20", or "0 (not permitted to raise it)"), and with --verbose where
+// it listens.
+std::string Announce(const Server& server, const Settings& s);
+
+// Each configuration in turn: one wrk run per server that has rows in it
+// (`keys` answers nullopt when it has none), interleaved over the
+// repetitions (one with --quick: tools/test reads no figure); a server that
+// could not start has its note on its rows.
+void MeasureServers(const std::vector<Server>& servers, const std::vector<Config>& configs,
+                    const std::function<std::optional<RowKeys>(const std::string& server, const Config&)>& keys,
+                    const Settings& s, const std::string& wrk, int client_cpu, Results* out);
+
+// Stops every server and removes `dir` when mkdtemp made it.
+void StopAndRemove(std::vector<Server>& servers, const char* dir_template);
 
 }  // namespace lio::bench::http
 
