@@ -121,7 +121,7 @@ class HttpNginxWorkload : public Workload {
   bool opt_in() const override { return true; }
   std::string method(const Settings& s) const override {
     return absl::StrFormat(
-        "http: examples/http_server (optimized, 1 thread) on io_uring and poller vs nginx %s (1 worker, sendfile on, "
+        "http: examples/http_server (optimized, 1 thread) on io_uring (open_async=0) and poller vs nginx %s (1 worker, sendfile on, "
         "tcp_nopush on, access_log off, keepalive_requests unlimited) serving the same files; wrk -t1 -d%ds; server pinned to CPU "
         "0, wrk to CPU 1; k req/s; server CPU = utime+stime from /proc/<pid>/stat (+children) over the run / "
         "requests; CPU demand = (CPU s + run-queue wait s, schedstat) / wall s (~100%%: that side limits the row); "

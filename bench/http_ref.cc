@@ -156,7 +156,7 @@ class HttpRefWorkload : public Workload {
   bool opt_in() const override { return true; }
   std::string method(const Settings& s) const override {
     return absl::StrFormat(
-        "http vs raw epoll / libuv: examples/http_server (optimized, 1 thread) on io_uring and poller vs minimal "
+        "http vs raw epoll / libuv: examples/http_server (optimized, 1 thread) on io_uring (open_async=0) and poller vs minimal "
         "C responders (bench/ref/http_epoll.c: level-triggered epoll; http_uv.c: libuv) doing the same work per "
         "GET /f<N>.bin: stat + open + read + close of the file and one send of head + body (the responders with "
         "plain syscalls on their thread, lio through its backend: io_uring ops, the poller's file worker pool), "

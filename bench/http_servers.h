@@ -77,7 +77,8 @@ bool WaitListening(const Process& p, uint16_t port, std::string* note);
 // Starts a server that prints "listening on 127.0.0.1:PORT" as its first
 // line (stderr into `log`); sets server.port, or server.note.
 void StartListening(Server& server, const std::vector<std::string>& argv, const std::string& log, int cpu);
-// The HTTP example serving <dir>/www on backend server.name.
+// The HTTP example serving <dir>/www on backend server.name (on io_uring
+// with open_async=0, as a static-file server should run there).
 void StartLio(Server& server, const std::string& binary, const std::filesystem::path& dir, int cpu);
 // The example built beside this program (bazel-bin/bench/lio_bench →
 // bazel-bin/examples/http_server/http_server), unless $LIO_BENCH_HTTP_SERVER

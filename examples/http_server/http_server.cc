@@ -47,6 +47,9 @@
 
 ABSL_FLAG(std::string, root, ".", "directory to serve");
 ABSL_FLAG(std::string, backend, "", "backend: io_uring, poller, auto (default: $LIO_BACKEND, else auto)");
+ABSL_FLAG(std::string, backend_options, "",
+          "the backend's options, e.g. open_async=0 on io_uring: a file whose path is cached opens without a hop "
+          "to a kernel worker thread (lio/plugins/io_uring/io_uring_backend.cc lists them)");
 ABSL_FLAG(std::string, host, "127.0.0.1", "address to listen on");
 ABSL_FLAG(int, port, 0, "port (0: the OS picks one; it is printed)");
 ABSL_FLAG(int, threads, 1, "loops (threads), each with its own SO_REUSEPORT listener");
@@ -383,6 +386,7 @@ int main(int argc, char** argv) {
   lio::PerCoreOptions options;
   options.threads = static_cast<unsigned>(absl::GetFlag(FLAGS_threads));
   options.loop.backend = absl::GetFlag(FLAGS_backend);
+  options.loop.backend_options = absl::GetFlag(FLAGS_backend_options);
   const uint64_t file_limit = RaiseFileLimit();
   const int max_capacity = absl::GetFlag(FLAGS_max_capacity);
   options.loop.max_capacity = max_capacity > 0 ? static_cast<uint32_t>(max_capacity) : CapacityFor(file_limit);

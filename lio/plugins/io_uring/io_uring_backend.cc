@@ -48,6 +48,17 @@
 //   sqpoll_idle_ms=N how long that thread spins without work before it
 //                    sleeps (0, the default: the kernel's 1000 ms).
 //   sq_entries=N     the SQ's size, 1..32768 (rounded up to a power of two).
+//   open_async=1     (default) OPENAT goes straight to an io-wq worker
+//                    (IOSQE_ASYNC), which opens exactly as blocking open(2):
+//                    a FIFO's reader waits for a writer.
+//   open_async=0     the kernel's own way: it first tries the open inline as
+//                    if O_NONBLOCK were set (cached path lookup only) and
+//                    hands it to a worker only when that would block — no
+//                    thread hop for a regular file whose path is cached (a
+//                    static-file server's every request), but a FIFO or a
+//                    device that honours O_NONBLOCK at open answers as with
+//                    it (a FIFO reader does not wait; a writer without a
+//                    reader gets -ENXIO).
 //
 // Environment: LIO_IO_URING_FORCE_PROBE_FAILURE, set non-empty, makes probe
 // fail with -LIO_ENOSYS and say so (for testing hosts' fallback paths).
@@ -166,6 +177,7 @@ struct Options {
   bool sqpoll = false;
   uint32_t sqpoll_idle_ms = 0;  // 0: the kernel's default (1 s)
   uint32_t sq_entries = 0;  // 0: sq_entries_for(capacity)
+  bool open_async = true;
 };
 // Setup flag sets with SQPOLL: DEFER_TASKRUN does not go with it (the
 // kernel's thread submits); SINGLE_ISSUER does.
@@ -236,6 +248,8 @@ bool parse_options(const char* text, Options* out) {
       out->single_issuer = number == 1;
     } else if (key == "native_fs" && plugin::parse_uint(value, 0, 1, &number)) {
       out->native_fs = number == 1;
+    } else if (key == "open_async" && plugin::parse_uint(value, 0, 1, &number)) {
+      out->open_async = number == 1;
     } else if (key == "sqpoll" && plugin::parse_uint(value, 0, 1, &number)) {
       out->sqpoll = number == 1;
     } else if (key == "sqpoll_idle_ms" && plugin::parse_uint(value, 0, UINT32_MAX, &number)) {
@@ -342,6 +356,7 @@ class IoUringBackend {
   uint32_t queued_user_ = 0;  // user SQEs the kernel has not consumed yet
   uint32_t seq_ = 1;
   uint64_t native_ = 0;  // native_ops(), less what the options emulate
+  bool open_async_ = true;  // option open_async: OPENAT with IOSQE_ASYNC
   bool sqpoll_ = false;  // the kernel's thread takes SQEs: a flush may make no system call
   int sq_thread_ = -1;   // that thread's id, which destroy waits to see go (sq_thread.h)
   // [link.order]: the last SQE pushed, while it carries IOSQE_IO_LINK. Nothing
@@ -369,6 +384,7 @@ class IoUringBackend {
 
 int IoUringBackend::init(uint32_t capacity, const Options& options) {
   native_ = native_ops() & (options.native_fs ? ~uint64_t{0} : ~plugin::kFsCallCodes);
+  open_async_ = options.open_async;
   capacity_ = capacity;
   ops_.init(capacity);
   kernel_args_.assign(capacity, KernelArgs{});
@@ -480,7 +496,7 @@ __attribute__((noinline)) int IoUringBackend::push_slot(uint64_t id, const lio_o
   if (direct_preppable(op)) {
     prep_direct_sqe(op, sqe);
   } else {
-    prep_sqe(op, native_, storage, kernel_args_[slot], sqe);
+    prep_sqe(op, native_, open_async_, storage, kernel_args_[slot], sqe);
   }
   if (storage.takes_buffer) [[unlikely]] storage.group_counted = rings_.count_op(storage.buf_group);
   io_uring_sqe_set_data64(sqe, storage.user_data);

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <string>
 #include <thread>
@@ -593,6 +594,36 @@ TEST_P(IoUringRing, OpenOfAFifoWaitsAndCancelInterruptsIt) {
   }
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(3)) << "destroy interrupts the open";
   unlink(path.c_str());
+}
+
+// open_async=0: the kernel tries the open inline as if O_NONBLOCK were set,
+// so a regular file opens as before and a FIFO's reader does not wait for a
+// writer (the trade the option documents), where the default waits (above).
+TEST(IoUringPlugin, OpenAsyncOffOpensInlineAsWithNonblock) {
+  std::string dir = getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp";
+  std::string fifo = dir + "/smoke_fifo_inline";
+  std::string file = dir + "/smoke_file_inline";
+  unlink(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  { std::ofstream(file) << "abc"; }
+  Backend b(8, "open_async=0");
+  ASSERT_EQ(b.created(), 0);
+  lio_op open = MakeOp(LIO_OP_OPENAT);
+  open.handle = LIO_AT_FDCWD;
+  open.u.open = {fifo.c_str(), LIO_OPEN_RDONLY, 0};
+  const int64_t fifo_fd = b.run_one(1, open);
+  ASSERT_GE(fifo_fd, 0) << "a FIFO reader opens without a writer";
+  EXPECT_EQ(fcntl(static_cast<int>(fifo_fd), F_GETFL) & O_NONBLOCK, 0) << "the handle is blocking, as open(2)'s";
+  close(static_cast<int>(fifo_fd));
+  open.u.open = {file.c_str(), LIO_OPEN_RDONLY, 0};
+  const int64_t file_fd = b.run_one(2, open);
+  ASSERT_GE(file_fd, 0);
+  char buf[4] = {};
+  EXPECT_EQ(read(static_cast<int>(file_fd), buf, sizeof buf), 3);
+  close(static_cast<int>(file_fd));
+  EXPECT_EQ(Backend(8, "open_async=2").created(), -LIO_EINVAL) << "0 or 1 only";
+  unlink(fifo.c_str());
+  unlink(file.c_str());
 }
 
 // single_issuer=0: created here, driven by another thread, destroyed here.

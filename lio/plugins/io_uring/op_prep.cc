@@ -137,7 +137,8 @@ uint64_t native_codes() {
   return native;
 }
 
-void prep_sqe(const lio_op& op, uint64_t native, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe) {
+void prep_sqe(const lio_op& op, uint64_t native, bool open_async, OpStorage& storage, KernelArgs& args,
+              io_uring_sqe* sqe) {
   const int fd = plugin::to_fd(op.handle);
   if (plugin::is_fs_call(op.code)) {
     if ((native & LIO_CAP(op.code)) != 0 && fits_sqe(op)) return prep_fs_sqe(op, sqe);
@@ -153,8 +154,9 @@ void prep_sqe(const lio_op& op, uint64_t native, OpStorage& storage, KernelArgs&
       // Inline, io_uring first tries the open as if O_NONBLOCK were set, and
       // that changes the answer for FIFOs and some devices (a reader does not
       // wait for a writer; a writer without reader gets -ENXIO). A worker
-      // thread opens exactly as blocking open(2) does.
-      sqe->flags |= IOSQE_ASYNC;
+      // thread opens exactly as blocking open(2) does. open_async=0 trades
+      // that for no thread hop on a cached regular file.
+      if (open_async) sqe->flags |= IOSQE_ASYNC;
       break;
     case LIO_OP_RECV:  // with LIO_RECV_BUFFER_SELECT (plain recv is direct_preppable)
       prep_flagged_sqe(op, storage, args, sqe);

@@ -86,7 +86,10 @@ inline constexpr uint8_t kUsesFixedBuffers = 0x2;
 // file-system op (fs_calls.h) outside it becomes a NOP SQE, and the blocking
 // call runs on the calling thread when that NOP completes (run_emulated):
 // a kernel without the opcode still gets the op done, in push order.
-void prep_sqe(const lio_op& op, uint64_t native, OpStorage& storage, KernelArgs& args, io_uring_sqe* sqe);
+// `open_async`: OPENAT goes to an io-wq worker at once (the option
+// open_async, io_uring_backend.cc).
+void prep_sqe(const lio_op& op, uint64_t native, bool open_async, OpStorage& storage, KernelArgs& args,
+              io_uring_sqe* sqe);
 
 // Of the codes io_uring serves, those the running kernel has an opcode for
 // (kernel_opcodes(), probe.h). One line per code, so codes are added by
