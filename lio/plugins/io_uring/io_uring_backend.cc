@@ -446,8 +446,8 @@ int IoUringBackend::create(const lio_backend_config& config, std::unique_ptr<IoU
 // Under LIO_CONFIG_UNIQUE_IDS an op whose completion needs nothing kept
 // (direct_capable) travels under its own id: no index, no slot. The rest —
 // ids with bit 63 set, ops with kernel arguments or completion fix-ups —
-// take a slot as without the flag. Inlined into the kit's push thunk, so a
-// direct push is one call from the host.
+// take a slot as without the flag. Inlined into the kit's push thunk (the
+// one indirect call a push costs the host).
 __attribute__((always_inline)) inline int IoUringBackend::push(uint64_t id, const lio_op& op) noexcept {
   // An op after a linked one closes (or continues) its chain: the slot path.
   if (open_link_ == nullptr && direct_capable(id, op, direct_codes_)) [[likely]] return push_direct(id, op);
