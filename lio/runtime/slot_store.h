@@ -41,19 +41,23 @@ class SlotStore {
     add_chunk(initial);
   }
 
-  Slot& operator[](uint32_t index) noexcept { return chunks_[index >> shift_][index & mask_]; }
-  const Slot& operator[](uint32_t index) const noexcept { return chunks_[index >> shift_][index & mask_]; }
+  // The first chunk (the loop's capacity, where nearly every operation
+  // lives) answers in one compare, without the chunk arithmetic.
+  Slot& operator[](uint32_t index) noexcept {
+    if (index < first_length_) [[likely]] return first_[index];
+    return chunks_[index >> shift_][index & mask_];
+  }
+  const Slot& operator[](uint32_t index) const noexcept {
+    if (index < first_length_) [[likely]] return first_[index];
+    return chunks_[index >> shift_][index & mask_];
+  }
 
   // The slot at `index`, or nullptr when there is none (never allocated).
-  // The first chunk (the loop's capacity) answers in one compare.
   Slot* find(uint64_t index) noexcept {
     if (index < first_length_) [[likely]] return &first_[index];
-    return find_past_first(index);
-  }
-  Slot* find_past_first(uint64_t index) noexcept {
     const uint64_t chunk = index >> shift_;
     if (chunk >= chunks_.size() || (index & mask_) >= lengths_[chunk]) return nullptr;
-    return &(*this)[static_cast<uint32_t>(index)];
+    return &chunks_[chunk][index & mask_];
   }
 
   // Slots allocated now, and the most there may be.
@@ -70,7 +74,7 @@ class SlotStore {
   // The first free slot, taken off the free list; nullptr when none is free.
   Slot* pop_free() noexcept {
     if (free_head_ == kNoSlot) return nullptr;
-    Slot& s = free_head_ < first_length_ ? first_[free_head_] : (*this)[free_head_];
+    Slot& s = (*this)[free_head_];
     free_head_ = s.next;
     s.next = kNoSlot;
     --free_count_;
