@@ -27,6 +27,7 @@
 #include <cstring>
 
 #include "lio/plugins/common/boundary.h"
+#include "lio/plugins/common/clock.h"
 #include "lio/plugins/common/fs_calls.h"
 #include "lio/plugins/poller/errno_map.h"
 #include "lio/plugins/poller/nonblocking_scope.h"
@@ -538,7 +539,7 @@ int64_t run_blocking(const lio_op& op) noexcept {
   }
 }
 
-int64_t read_if_cached(const lio_op& op, int status_flags) noexcept {
+int64_t read_if_cached(const lio_op& op, StatusFlagsCache& status_flags) noexcept {
 #if defined(RWF_NOWAIT)
   const bool vectored = op.code == LIO_OP_READV;
   if (op.code != LIO_OP_READ && !vectored) return kWouldBlock;
@@ -549,7 +550,8 @@ int64_t read_if_cached(const lio_op& op, int status_flags) noexcept {
   if (fd < 0 || !requested_bytes(op, &total) || total == 0) return kWouldBlock;
   // O_DIRECT bypasses the page cache, and RWF_NOWAIT does not stop a direct
   // read from waiting for the device: it would block this thread.
-  if (status_flags < 0 || (status_flags & O_DIRECT) != 0) return kWouldBlock;
+  const int flags = status_flags.get(fd, plugin::monotonic_ns());
+  if (flags < 0 || (flags & O_DIRECT) != 0) return kWouldBlock;
   iovec one{op.u.rw.buf, static_cast<size_t>(total)};
   const iovec* iov = vectored ? to_iovec(op.u.rwv.iov) : &one;
   const int count = vectored ? static_cast<int>(op.u.rwv.iovcnt) : 1;

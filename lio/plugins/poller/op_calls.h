@@ -34,6 +34,7 @@
 #include <cstdint>
 
 #include "lio/core/plugin_abi.h"
+#include "lio/plugins/poller/status_flags_cache.h"
 
 namespace lio::poller {
 
@@ -94,14 +95,14 @@ int64_t run_blocking(const lio_op& op) noexcept;
 
 // READ/READV at an offset (not the file position), answered from the page
 // cache without blocking: preadv2(RWF_NOWAIT) on the calling thread, unless
-// `status_flags` (the handle's F_GETFL, -1 unknown) say O_DIRECT or nothing
-// — then the worker does it. The
+// the handle's F_GETFL (asked of `status_flags` only for such a read) says
+// O_DIRECT or nothing — then the worker does it. The
 // result when every byte asked for was cached, or all up to the end of the
 // file (an fstat tells, after a short count), else kWouldBlock — a miss, a
 // partial hit, an error, or a system without RWF_NOWAIT — and the op goes to
 // a worker, which reads it whole (at an offset, a second read changes
 // nothing the first did).
-int64_t read_if_cached(const lio_op& op, int status_flags) noexcept;
+int64_t read_if_cached(const lio_op& op, StatusFlagsCache& status_flags) noexcept;
 
 // OPENAT on the calling thread when it cannot block (Linux 5.12+): the
 // result, else kWouldBlock and a worker opens it. openat2 with

@@ -598,7 +598,7 @@ class Poller {
     if (offset != LIO_OFFSET_CURRENT) {
       // A read the page cache can answer needs no worker (no hand-off, no
       // context switch); a miss costs one failed preadv2 before it goes.
-      const int64_t cached = read_if_cached(op, status_flags_.get(plugin::to_fd(op.handle), now_ns()));
+      const int64_t cached = read_if_cached(op, status_flags_);
       if (cached != kWouldBlock) return complete(s, cached);
       return to_worker(s);
     }
